@@ -121,7 +121,8 @@ def _records(lines: list[bytes], skipped: Counter[str]) -> list[dict[str, Any]]:
 
 
 def _is_type(column: pd.Series, kind: type) -> np.ndarray:
-    return column.map(type).eq(kind).to_numpy()
+    values = column.to_numpy(dtype=object)
+    return np.fromiter((type(v) is kind for v in values), dtype=bool, count=len(values))
 
 
 def _chunk_table(lines: list[bytes]) -> FileTable:

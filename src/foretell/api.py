@@ -63,8 +63,9 @@ class Ledger:
         *,
         rule: str = "time-averaged",
         bins: int | str | Sequence[float] = 10,
-        group_by: str | None = "forecaster",
+        group_by: str | Sequence[str] | None = "forecaster",
         by: str | list[str] | None = None,
+        exclude_by: str | list[str] | None = None,
         tag: str | list[str] | None = None,
         question: str | list[str] | None = None,
         since: date | None = None,
@@ -80,12 +81,14 @@ class Ledger:
 
         filters = Filters(
             by=tuple(actions.author_name(b) for b in _many(by)),
+            exclude_by=tuple(actions.author_name(b) for b in _many(exclude_by)),
             tags=_many(tag),
             questions=_many(question),
             since=since,
             until=until,
         )
-        options = ReportOptions(filters=filters, rule=rule, bins=bins, group_by=group_by)
+        keys = group_by if group_by is None or isinstance(group_by, str) else tuple(group_by)
+        options = ReportOptions(filters=filters, rule=rule, bins=bins, group_by=keys)
         return build_report(self.frames(), options, home=str(self.home.root))
 
     def scores(self, rule: str = "time-averaged") -> pd.DataFrame:

@@ -24,14 +24,6 @@ class Rule(StrEnum):
     first = "first"
 
 
-class GroupBy(StrEnum):
-    forecaster = "forecaster"
-    tag = "tag"
-    type = "type"
-    horizon = "horizon"
-    none = "none"
-
-
 class ReportFormat(StrEnum):
     text = "text"
     markdown = "markdown"
@@ -52,7 +44,15 @@ BinsOption = Annotated[
         "comma-separated increasing edges from 0 to 1 (e.g. 0,0.2,0.5,1).",
     ),
 ]
-GroupByOption = Annotated[GroupBy, typer.Option("--group-by", help="Score and diagnose per group.")]
+GroupByOption = Annotated[
+    str,
+    typer.Option(
+        "--group-by",
+        metavar="KEY[,KEY]",
+        help="Score and diagnose per group: forecaster, tag, type, horizon, or several joined "
+        "by commas (every combination, e.g. forecaster,tag), or none.",
+    ),
+]
 ReportFormatOption = Annotated[
     ReportFormat,
     typer.Option("--format", help="text (default), markdown, json, csv (one row per pair), html."),
@@ -113,6 +113,15 @@ def report(
             "--by", metavar="NAME", help="Only forecasts by NAME (repeatable).", show_default=False
         ),
     ] = None,
+    exclude_by: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude-by",
+            metavar="NAME",
+            help="Leave out the forecasts by NAME (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
     tag: Annotated[
         list[str] | None,
         typer.Option(
@@ -140,7 +149,7 @@ def report(
     ] = None,
     rule: RuleOption = Rule.time_averaged,
     bins: BinsOption = "10",
-    group_by: GroupByOption = GroupBy.forecaster,
+    group_by: GroupByOption = "forecaster",
     fmt: ReportFormatOption = ReportFormat.text,
     plot: PlotOption = None,
     output: OutputOption = None,
@@ -150,7 +159,7 @@ def report(
     decompositions, calibration table, Spiegelhalter, Cox and calibration-in-the-large,
     numeric quantile scores, best and worst questions, and what is still open.
 
-    Example: foretell report --rule last --group-by tag --plot reliability.png
+    Example: foretell report --rule last --group-by forecaster,tag --plot reliability.png
     """
     from foretell.actions import author_name
     from foretell.frames import load_frames
@@ -162,6 +171,7 @@ def report(
     options = ReportOptions(
         filters=Filters(
             by=tuple(author_name(name) for name in by or ()),  # as `log --by` names the file
+            exclude_by=tuple(author_name(name) for name in exclude_by or ()),
             tags=tuple(tag or ()),
             questions=tuple(question or ()),
             since=_date(since, "--since"),
@@ -169,7 +179,7 @@ def report(
         ),
         rule=rule.value,
         bins=bin_setting(bins),
-        group_by=None if group_by is GroupBy.none else group_by.value,
+        group_by=group_by,
     )
     built = build_report(load_frames(project), options, home=str(project.root))
     _emit(built, fmt, output, plot)

@@ -2,7 +2,9 @@
 
 Groups: the first group is always ``all``; ``group_by`` adds one group per forecaster, tag
 (a question with several tags is in each; untagged ones in ``(no tag)``), question type
-(derived threshold events belong to ``numeric``) or horizon bucket.
+(derived threshold events belong to ``numeric``) or horizon bucket, or per combination of
+several of these keys (see ``report.grouping``). ``equal_weight`` is the unweighted mean of
+the group means (the groups after ``all``), beside the pooled ``all``.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from foretell.errors import ForetellError
-from foretell.report import blocks, pairs, quantile_pairs
+from foretell.report import blocks, grouping, pairs, quantile_pairs
 from foretell.report.bins import Bins, bin_setting, bins_json
-from foretell.report.conventions import HORIZON_EDGES, HORIZON_LABELS, conventions
+from foretell.report.conventions import conventions
 from foretell.report.scope import (
     ANNULLED,
     OPEN,
@@ -37,9 +39,8 @@ if TYPE_CHECKING:
     from foretell.frames import Frames
 
 SCHEMA_VERSION = 1
-GROUP_BY = ("forecaster", "tag", "type", "horizon")
-TYPE_ORDER = ("binary", "multiple_choice", "numeric")
-NO_TAG = "(no tag)"
+GROUP_BY = tuple(grouping.GROUP_KEYS)
+NO_TAG = grouping.NO_TAG
 MAX_DIAGNOSED_GROUPS = 100
 
 
@@ -48,7 +49,7 @@ class ReportOptions:
     filters: Filters = field(default_factory=Filters)
     rule: str = "time-averaged"
     bins: Bins = 10  # N, "quantile", or a sequence of edges from 0 to 1 (``report.bins``)
-    group_by: str | None = "forecaster"
+    group_by: str | tuple[str, ...] | None = "forecaster"  # one key, "a,b", or a tuple
     top: int = 5  # how many best and worst questions to list
 
 
@@ -67,12 +68,14 @@ def check_options(options: ReportOptions) -> ReportOptions:
     """Refuse bad options; return them with ``bins`` normalised (see ``report.bins``)."""
     if options.rule not in RULES:
         raise ForetellError(f"unknown rule {options.rule!r}; choose one of {', '.join(RULES)}")
-    options = dataclasses.replace(options, bins=bin_setting(options.bins))
-    if options.group_by is not None and options.group_by not in GROUP_BY:
-        raise ForetellError(
-            f"unknown --group-by {options.group_by!r}; choose one of {', '.join(GROUP_BY)}"
-        )
-    return options
+    return dataclasses.replace(
+        options, bins=bin_setting(options.bins), group_by=grouping.parse_keys(options.group_by)
+    )
+
+
+def group_keys(options: ReportOptions) -> tuple[str, ...]:
+    """The checked options' group keys (``()`` for no grouping)."""
+    return grouping.parse_keys(options.group_by)
 
 
 def build_report(
@@ -101,13 +104,14 @@ def build_report(
         "options": {
             "rule": rule,
             "bins": bins_json(options.bins),
-            "group_by": options.group_by,
+            "group_by": ",".join(group_keys(options)) or None,
             **options.filters.as_json(),
         },
         "conventions": conventions(rule, options.bins),
         "counts": _counts(scope, rows, choice.misfit, all_binary, choice.pairs, numeric.pairs),
     }
     data["groups"] = _groups(options, q, all_binary, choice, numeric)
+    data["equal_weight"] = equal_weight(data["groups"][1:])
     data["numeric_questions"] = blocks.numeric_questions(numeric.pairs, q)
     data["best_questions"], data["worst_questions"] = _extremes(
         binary, choice.pairs, q, options.top
@@ -178,32 +182,6 @@ def _counts(
 # ------------------------------------------------------------------------ groups
 
 
-def _labels(frame: pd.DataFrame, group_by: str, q: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with a ``group`` column (rows repeated per tag under ``tag``)."""
-    if not len(frame):
-        return frame.assign(group=pd.Series([], dtype=object))
-    if group_by == "forecaster":
-        return frame.assign(group=frame["author"].astype(str).to_numpy())
-    qpos = frame["qpos"].to_numpy(dtype=np.int64)
-    if group_by == "type":
-        return frame.assign(group=q["type"].to_numpy(dtype=object)[qpos])
-    if group_by == "horizon":
-        bucket = np.searchsorted(np.array(HORIZON_EDGES), frame["horizon_days"].to_numpy(), "right")
-        return frame.assign(group=np.array(HORIZON_LABELS, dtype=object)[bucket])
-    tags = np.empty(len(q), dtype=object)
-    for i, t in enumerate(q["tags"]):
-        tags[i] = list(t) if t is not None and len(t) else [NO_TAG]
-    return frame.assign(group=tags[qpos]).explode("group")
-
-
-def _group_order(group_by: str, names: set[str]) -> list[str]:
-    if group_by == "type":
-        return [t for t in TYPE_ORDER if t in names]
-    if group_by == "horizon":
-        return [h for h in HORIZON_LABELS if h in names]
-    return sorted(names - {NO_TAG}) + ([NO_TAG] if NO_TAG in names else [])
-
-
 def _groups(
     options: ReportOptions,
     q: pd.DataFrame,
@@ -217,26 +195,55 @@ def _groups(
             "all", binary, choice.pairs, choice.options, numeric.pairs, numeric.pinball, bins
         )
     ]
-    by = options.group_by
-    if by is None:
+    keys = group_keys(options)
+    if not keys:
         return groups
-    lb = _labels(binary, by, q)
-    lc = _labels(choice.pairs, by, q)
-    ln = _labels(numeric.pairs, by, q)
-    keys = ["author", "question"]
-    lo = _attach(choice.options, lc, keys)
-    lp = _attach(numeric.pinball, ln, keys)
-    names = {str(n) for f in (lb, lc, ln) if len(f) for n in f["group"].dropna().unique()}
+    lb = grouping.label(binary, keys, q, options)
+    lc = grouping.label(choice.pairs, keys, q, options)
+    ln = grouping.label(numeric.pairs, keys, q, options)
+    pair_keys = ["author", "question"]
+    lo = _attach(choice.options, lc, pair_keys)
+    lp = _attach(numeric.pinball, ln, pair_keys)
+    names = {tuple(n) for f in (lb, lc, ln) if len(f) for n in f["group"].dropna()}
     split = [_split(f) for f in (lb, lc, lo, ln, lp)]
     skip = _undiagnosed(split[0])
-    for name in _group_order(by, names):
-        parts = [s.get(name, _EMPTY) for s in split]
-        entry = _group_entry(name, *parts, bins, skip.get(name))
+    for labels in grouping.order(keys, names, options):
+        parts = [s.get(labels, _EMPTY) for s in split]
+        name = grouping.group_name(labels)
+        entry = _group_entry(name, *parts, bins, skip.get(labels))
+        if len(keys) > 1:
+            entry["keys"] = dict(zip(keys, labels, strict=True))
         groups.append(entry)
     return groups
 
 
-def _undiagnosed(binary_groups: dict[str, pd.DataFrame]) -> dict[str, str]:
+EQUAL_WEIGHT = {
+    "binary": ("brier", "log_score"),
+    "multiple_choice": ("brier_multi", "log_score"),
+    "numeric": ("wis", "crps"),
+}
+
+
+def equal_weight(groups: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per kind, the unweighted mean over groups of each group's mean score.
+
+    Only groups with pairs of that kind count; a score is None when any counted group's mean
+    is undefined (an infinite log score, say). ``n_groups`` says how many were averaged.
+    """
+    out: dict[str, Any] = {}
+    for kind, scores in EQUAL_WEIGHT.items():
+        blocks_ = [g[kind] for g in groups if g[kind].get("n_pairs")]
+        entry: dict[str, Any] = {"n_groups": len(blocks_)}
+        for score in scores:
+            values = [b.get(score) for b in blocks_]
+            entry[score] = (
+                float(np.mean(values)) if values and all(v is not None for v in values) else None
+            )
+        out[kind] = entry
+    return out
+
+
+def _undiagnosed(binary_groups: dict[Any, pd.DataFrame]) -> dict[Any, str]:
     """Groups beyond the MAX_DIAGNOSED_GROUPS largest get scores only (and the reason why)."""
     if len(binary_groups) <= MAX_DIAGNOSED_GROUPS:
         return {}
@@ -252,10 +259,13 @@ def _undiagnosed(binary_groups: dict[str, pd.DataFrame]) -> dict[str, str]:
 _EMPTY = pd.DataFrame()
 
 
-def _split(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def _split(frame: pd.DataFrame) -> dict[tuple[str, ...], pd.DataFrame]:
     if not len(frame):
         return {}
-    return {str(k): g for k, g in frame.groupby("group", sort=False, observed=True)}
+    labels = frame["group"].to_numpy(dtype=object)
+    codes, _ = pd.factorize(np.array(["\x1f".join(t) for t in labels], dtype=object))
+    _, at = np.unique(codes, return_index=True)
+    return {tuple(labels[at[c]]): g for c, g in frame.groupby(codes, sort=False)}
 
 
 def _attach(detail: pd.DataFrame, labelled: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -386,6 +396,8 @@ def _forecast_filters(filters: Filters) -> str:
     parts = []
     if filters.by:
         parts.append("by " + ", ".join(filters.by))
+    if filters.exclude_by:
+        parts.append("not by " + ", ".join(filters.exclude_by))
     if filters.since is not None:
         parts.append(f"made on or after {filters.since.isoformat()}")
     if filters.until is not None:

@@ -116,6 +116,11 @@ def conventions(rule: str, bins: Bins) -> dict[str, str]:
             "Annulled questions are excluded from every score; open questions are not scored; "
             "forecasts dated after a question's close day are ignored."
         ),
+        "equal_weight": (
+            "equal-weight: the unweighted mean of the groups' mean scores (each group counts "
+            "once, whatever its number of pairs), beside the pooled 'all' (each pair counts "
+            "once); with several group keys, over every combination that has pairs."
+        ),
         "horizon": (
             "Horizon: days from the pair's counted forecast (its first forecast under "
             "time-averaged and first) to the close day, in buckets "

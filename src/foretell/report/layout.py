@@ -97,6 +97,7 @@ def _header(data: dict[str, Any]) -> Section:
         f"{name} {', '.join(v) if isinstance(v, list) else v}"
         for name, v in (
             ("by", opts["by"]),
+            ("not by", opts.get("exclude_by")),
             ("tag", opts["tag"]),
             ("question", opts["question"]),
             ("since", opts["since"]),
@@ -152,6 +153,7 @@ def _counts(data: dict[str, Any]) -> Section:
 
 def _scores(data: dict[str, Any], groups: list[dict[str, Any]]) -> Section:
     section = Section(f"Scores by {data['options']['group_by'] or 'group'}")
+    equal = data.get("equal_weight") or {}
     rows = []
     for g in groups:
         b = g["binary"]
@@ -170,6 +172,8 @@ def _scores(data: dict[str, Any], groups: list[dict[str, Any]]) -> Section:
                 f3(b["base_rate"]),
             ]
         )
+    if len(rows) > 1 and (ew := _equal_row(equal, "binary", 8)):
+        rows.insert(1, ew)
     if rows:
         section.blocks.append("Binary questions and derived threshold events (Brier 0..1):")
         section.blocks.append(
@@ -194,6 +198,8 @@ def _scores(data: dict[str, Any], groups: list[dict[str, Any]]) -> Section:
         for g in groups
         if (m := g["multiple_choice"])["n_pairs"]
     ]
+    if len(mc) > 1 and (ew := _equal_row(equal, "multiple_choice", 5)):
+        mc.insert(1, ew)
     if mc:
         section.blocks.append("Multiple-choice questions (multi-category Brier 0..2):")
         section.blocks.append(Table(["group", "questions", "pairs", "Brier (0..2)", "log"], mc))
@@ -210,6 +216,8 @@ def _scores(data: dict[str, Any], groups: list[dict[str, Any]]) -> Section:
         for g in groups
         if (n := g["numeric"])["n_pairs"]
     ]
+    if len(nm) > 1 and (ew := _equal_row(equal, "numeric", 7)):
+        nm.insert(1, ew)
     if nm:
         section.blocks.append("Numeric questions (losses in the questions' units):")
         section.blocks.append(
@@ -218,6 +226,23 @@ def _scores(data: dict[str, Any], groups: list[dict[str, Any]]) -> Section:
         if wis_is_crps(g["numeric"] for g in groups if g["numeric"]["n_pairs"]):
             section.blocks.append(WIS_IS_CRPS)
     return section
+
+
+EQUAL_WEIGHT = "equal-weight"
+
+
+def _equal_row(equal: dict[str, Any], kind: str, width: int) -> list[str] | None:
+    """The ``equal-weight`` row (mean of the group means) for a scores table, or None."""
+    e = equal.get(kind) or {}
+    if e.get("n_groups", 0) < 1:
+        return None
+    first, second = {
+        "binary": ("brier", "log_score"),
+        "multiple_choice": ("brier_multi", "log_score"),
+        "numeric": ("wis", "crps"),
+    }[kind]
+    cells = [EQUAL_WEIGHT, f"{e['n_groups']} groups", "", f4(e.get(first)), f4(e.get(second))]
+    return cells + [""] * (width - len(cells))
 
 
 WIS_IS_CRPS = (

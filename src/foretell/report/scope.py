@@ -1,9 +1,10 @@
 """Which questions and forecasts a report covers, and what each question's status is.
 
-Filters: ``by`` (forecaster names), ``tags`` (a question matches when it has any of them),
-``questions`` (ids), ``since``/``until`` (UTC date of the forecast's ``at``, both inclusive).
-Questions in scope are those passing the question filters; when a forecast filter (by, since,
-until) is given, only the questions with at least one selected forecast stay in scope.
+Filters: ``by`` (forecaster names), ``exclude_by`` (forecaster names left out), ``tags`` (a
+question matches when it has any of them), ``questions`` (ids), ``since``/``until`` (UTC date
+of the forecast's ``at``, both inclusive). Questions in scope are those passing the question
+filters; when a forecast filter (by, exclude_by, since, until) is given, only the questions
+with at least one selected forecast stay in scope.
 
 Status of a question: ``resolved`` or ``annulled`` from the outcomes frame, else ``open``.
 Close day (UTC day number) = min(resolved_on, resolve_by) for a resolved question.
@@ -29,17 +30,24 @@ OPEN, RESOLVED, ANNULLED = 0, 1, 2
 @dataclass(frozen=True)
 class Filters:
     by: tuple[str, ...] = ()
+    exclude_by: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     questions: tuple[str, ...] = ()
     since: dt.date | None = None
     until: dt.date | None = None
 
     def selects_forecasts(self) -> bool:
-        return bool(self.by) or self.since is not None or self.until is not None
+        return (
+            bool(self.by)
+            or bool(self.exclude_by)
+            or self.since is not None
+            or self.until is not None
+        )
 
     def as_json(self) -> dict[str, Any]:
         return {
             "by": list(self.by),
+            "exclude_by": list(self.exclude_by),
             "tag": list(self.tags),
             "question": list(self.questions),
             "since": self.since.isoformat() if self.since else None,
@@ -100,6 +108,8 @@ def select(frames: Frames, filters: Filters) -> Scope:
     keep_f = np.ones(len(forecasts), dtype=bool)
     if filters.by:
         keep_f &= forecasts["author"].isin(filters.by).to_numpy()
+    if filters.exclude_by:
+        keep_f &= ~forecasts["author"].isin(filters.exclude_by).to_numpy()
     day = day_numbers(forecasts["at"]) if len(forecasts) else np.zeros(0, np.int64)
     if filters.since is not None:
         keep_f &= day >= _day(filters.since)
@@ -139,9 +149,9 @@ def _check_names(frames: Frames, filters: Filters) -> None:
         for tag in filters.tags:
             if tag not in known_tags:
                 raise ForetellError(f"no question has the tag {tag!r}")
-    if filters.by:
+    if filters.by or filters.exclude_by:
         authors = set(frames.forecasts["author"])
-        for name in filters.by:
+        for name in (*filters.by, *filters.exclude_by):
             if name not in authors:
                 known = ", ".join(sorted(authors)) or "none"
                 raise ForetellError(f"no forecasts by {name!r} (forecasters: {known})")

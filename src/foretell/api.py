@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from foretell import actions, catalog
 from foretell.errors import ForetellError, Problem
 from foretell.home import Home, find_home, init_home
+from foretell.ids import check_id
 from foretell.model import Question
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ class Ledger:
             by=tuple(actions.author_name(b) for b in _many(by)),
             exclude_by=tuple(actions.author_name(b) for b in _many(exclude_by)),
             tags=_many(tag),
-            questions=_many(question),
+            questions=tuple(check_id(q) for q in _many(question)),
             since=since,
             until=until,
         )

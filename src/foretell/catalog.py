@@ -14,6 +14,7 @@ from pathlib import Path
 import tomli_w
 from pydantic import ValidationError
 
+from foretell import ids
 from foretell.errors import ForetellError, Problem
 from foretell.model import Question
 
@@ -22,7 +23,9 @@ _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
 
 def question_path(forecasts_dir: Path, question_id: str) -> Path:
-    return forecasts_dir / f"{question_id}{SUFFIX}"
+    """``forecasts/<id>.toml``; ForetellError for anything that is not a question id (so no
+    path built from user input can leave ``forecasts/``)."""
+    return forecasts_dir / f"{ids.check_id(question_id)}{SUFFIX}"
 
 
 def parse_question(text: str, question_id: str, path: Path | None = None) -> Question:
@@ -44,9 +47,11 @@ def parse_question(text: str, question_id: str, path: Path | None = None) -> Que
 
 def load_question(path: Path) -> Question:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = ids.read_bytes(path).decode("utf-8")
     except FileNotFoundError:
         raise ForetellError("no such question file", path) from None
+    except IsADirectoryError:
+        raise ForetellError("is a directory, not a question file", path) from None
     except UnicodeDecodeError:
         raise ForetellError("not UTF-8 text", path) from None
     return parse_question(text, path.stem, path)
@@ -54,7 +59,7 @@ def load_question(path: Path) -> Question:
 
 def find_question(forecasts_dir: Path, question_id: str) -> Question:
     path = question_path(forecasts_dir, question_id)
-    if not path.exists():
+    if not path.exists() and not ids.is_link(path):
         raise ForetellError(f"no question {question_id!r} (looked for {path.name} in forecasts/)")
     return load_question(path)
 

@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from foretell import ids
 from foretell.errors import ForetellError
 
 HOME_ENV = "FORETELL_HOME"
@@ -32,7 +33,15 @@ def is_home(path: Path) -> bool:
     return (path / "forecasts").is_dir() and (path / "ledger").is_dir()
 
 
+def _no_links(home: Home) -> Home:
+    for part in (home.forecasts, home.ledger):
+        ids.refuse_link(part)
+    return home
+
+
 def find_home(explicit: str | Path | None = None) -> Home:
+    """The project, found as the module docstring says; its ``forecasts/`` and ``ledger/``
+    must be real directories, not links out of it."""
     given = explicit if explicit is not None else os.environ.get(HOME_ENV) or None
     if given is not None:
         root = Path(given).expanduser().resolve()
@@ -41,11 +50,11 @@ def find_home(explicit: str | Path | None = None) -> Home:
             raise ForetellError(
                 f"{source} {root} has no forecasts/ and ledger/ (create one with `foretell init`)"
             )
-        return Home(root)
+        return _no_links(Home(root))
     start = Path.cwd().resolve()
     for candidate in (start, *start.parents):
         if is_home(candidate):
-            return Home(candidate)
+            return _no_links(Home(candidate))
     raise ForetellError(
         "no foretell project here or above (a directory with forecasts/ and ledger/); "
         "run `foretell init`, or pass --home PATH"

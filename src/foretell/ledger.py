@@ -24,8 +24,8 @@ from typing import Any
 
 import orjson
 
+from foretell import ids
 from foretell.errors import ForetellError, Problem
-from foretell.model import AUTHOR_PATTERN
 
 SUFFIX = ".jsonl"
 SHA_TAIL_LEN = len(b',"sha":"') + 64 + len(b'"}')
@@ -45,13 +45,17 @@ def now_at() -> str:
 
 
 def ledger_path(ledger_dir: Path, author: str) -> Path:
-    if not AUTHOR_PATTERN.match(author):
-        raise ForetellError(f"{author!r} is not a valid ledger name (a-z, 0-9, '.', '_', '-')")
-    return ledger_dir / f"{author}{SUFFIX}"
+    return ledger_dir / f"{ids.check_author(author)}{SUFFIX}"
 
 
 def ledger_files(ledger_dir: Path) -> list[Path]:
-    return sorted(p for p in ledger_dir.glob(f"*{SUFFIX}") if p.is_file())
+    """The regular ledger files (symbolic links are left out: see ``linked_files``)."""
+    return sorted(p for p in ledger_dir.glob(f"*{SUFFIX}") if p.is_file() and not ids.is_link(p))
+
+
+def linked_files(ledger_dir: Path) -> list[Path]:
+    """Ledger file names that are symbolic links: never read or written, named by verify."""
+    return sorted(p for p in ledger_dir.glob(f"*{SUFFIX}") if ids.is_link(p))
 
 
 # ------------------------------------------------------------------------ encoding
@@ -95,7 +99,7 @@ class RawLine:
 
 
 def iter_lines(path: Path) -> Iterator[RawLine]:
-    data = path.read_bytes()
+    data = ids.read_bytes(path)
     if not data:
         return
     lines = data.split(b"\n")
@@ -215,7 +219,7 @@ class _Chain:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+        self.fd = ids.open_nofollow(path, os.O_RDWR | os.O_CREAT | os.O_APPEND)
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX)
             self.start_size = os.fstat(self.fd).st_size
@@ -336,7 +340,7 @@ def repair_tail(path: Path) -> tuple[str, int]:
     newline: ("completed", 1). Any other final fragment is removed: ("removed", bytes).
     A file that ends with a newline is left alone: ("", 0). No complete entry is ever removed.
     """
-    fd = os.open(path, os.O_RDWR | os.O_APPEND)
+    fd = ids.open_nofollow(path, os.O_RDWR | os.O_APPEND)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         size = os.fstat(fd).st_size
@@ -356,7 +360,7 @@ def repair_tail(path: Path) -> tuple[str, int]:
 
 def truncate_torn_tail(path: Path) -> int:
     """Remove an incomplete final line (no newline) under the lock; return bytes removed."""
-    fd = os.open(path, os.O_RDWR)
+    fd = ids.open_nofollow(path, os.O_RDWR)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         size = os.fstat(fd).st_size

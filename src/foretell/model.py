@@ -21,13 +21,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from foretell.ids import AUTHOR_PATTERN, id_problem
+from foretell.ids import ID_PATTERN as ID_PATTERN  # the rules live in foretell.ids
+
 QuestionType = Literal["binary", "multiple_choice", "numeric"]
 QUESTION_TYPES: tuple[str, ...] = ("binary", "multiple_choice", "numeric")
 
-ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-AUTHOR_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-OPTION_PATTERN = re.compile(r"^[^=,\s](?:[^=,]*[^=,\s])?$")
-TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._/-]*$")
+OPTION_PATTERN = re.compile(r"^[^=,\s](?:[^=,]*[^=,\s])?\Z")
+TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._/-]*\Z")
 
 PROB_SUM_TOLERANCE = 1e-6
 TERM_FIELDS: tuple[str, ...] = (
@@ -81,8 +82,9 @@ class Question(BaseModel):
     @field_validator("id")
     @classmethod
     def _id_is_kebab(cls, v: str) -> str:
-        if not ID_PATTERN.match(v):
-            raise ValueError(f"id {v!r} must be lowercase-kebab (a-z, 0-9, single hyphens)")
+        problem = id_problem(v)
+        if problem:
+            raise ValueError(problem.removeprefix("question "))
         return v
 
     @field_validator("tags")

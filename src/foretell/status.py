@@ -11,7 +11,6 @@ command, not with the ledger.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +19,8 @@ from typing import Any
 
 import orjson
 
-from foretell import ledger
+from foretell import ids, ledger
+from foretell.errors import ForetellError
 
 INDEX_DIR = ".index"
 _FINAL_KINDS = (b'"kind":"resolution"', b'"kind":"annulment"', b'"kind":"amendment"')
@@ -100,7 +100,7 @@ def _row(value: object, length: int, at: int) -> bool:
 
 
 def _refresh(path: Path, cached: dict[str, Any] | None) -> dict[str, Any]:
-    fd = os.open(path, os.O_RDONLY)
+    fd = ids.open_nofollow(path)
     try:
         size = os.fstat(fd).st_size
         end = complete_end(fd, size)
@@ -132,18 +132,16 @@ def index_path(ledger_dir: Path, ledger_file: str) -> Path:
 
 
 def _read_cached(path: Path) -> object:
+    if not ids.real_dir(path.parent):
+        return None
     try:
-        return orjson.loads(path.read_bytes())
-    except (OSError, ValueError):
+        return orjson.loads(ids.read_bytes(path))
+    except (OSError, ValueError, ForetellError):
         return None
 
 
 def _write_cached(path: Path, record: dict[str, Any]) -> None:
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(orjson.dumps(record))
-        os.replace(tmp, path)
+    ids.write_cache(path, orjson.dumps(record))
 
 
 def load_index(ledger_dir: Path) -> dict[str, dict[str, Any]]:

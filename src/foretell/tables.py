@@ -13,6 +13,7 @@ matches, only the new bytes are parsed and appended. Anything else: the file is 
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,7 +24,8 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from foretell import ledger
+from foretell import ids, ledger
+from foretell.errors import ForetellError
 
 CACHE_DIR = ".cache"
 CACHE_VERSION = 2
@@ -203,22 +205,23 @@ def _save(path: Path, table: FileTable, size: int, last_sha: str | None, mtime: 
         "closings": table.closings,
         "skipped": dict(table.skipped),
     }
-    target = cache_path(path)
-    with contextlib.suppress(OSError, TypeError):
-        target.parent.mkdir(exist_ok=True)
-        tmp = target.with_name(f"{target.stem}.{os.getpid()}.tmp.npz")
+    buffer = io.BytesIO()
+    with contextlib.suppress(TypeError):
         np.savez(
-            tmp,
+            buffer,
             header=np.frombuffer(orjson.dumps(header, option=orjson.OPT_NON_STR_KEYS), np.uint8),
             seq=table.seq, at=table.at, p=table.p,
             question=table.question, question_sha=table.question_sha,
         )  # fmt: skip
-        os.replace(tmp, target)
+        ids.write_cache(cache_path(path), buffer.getvalue())
 
 
 def _load(path: Path) -> tuple[FileTable, int, str | None, int] | None:
+    target = cache_path(path)
     try:
-        with np.load(cache_path(path), allow_pickle=False) as data:
+        if not ids.real_dir(target.parent):
+            return None  # a link: never read through it
+        with np.load(io.BytesIO(ids.read_bytes(target)), allow_pickle=False) as data:
             header = orjson.loads(data["header"].tobytes())
             if header.get("version") != CACHE_VERSION:
                 return None
@@ -229,7 +232,7 @@ def _load(path: Path) -> tuple[FileTable, int, str | None, int] | None:
                 header["closings"], Counter(header["skipped"]),
             )  # fmt: skip
         return table, int(header["size"]), header["last_sha"], int(header["mtime_ns"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, ForetellError):
         return None
 
 
@@ -241,7 +244,7 @@ def read_table(path: Path, use_cache: bool = True) -> FileTable:
     """
     from foretell.status import complete_end, tail_sha
 
-    fd = os.open(path, os.O_RDONLY)
+    fd = ids.open_nofollow(path)
     try:
         stat = os.fstat(fd)
         size, mtime = stat.st_size, stat.st_mtime_ns

@@ -22,10 +22,10 @@ from typing import Any
 
 import orjson
 
-from foretell import catalog, ledger
+from foretell import catalog, ids, ledger
 from foretell.errors import Problem
 from foretell.home import Home
-from foretell.model import AUTHOR_PATTERN, PROB_SUM_TOLERANCE, Question
+from foretell.model import PROB_SUM_TOLERANCE, Question
 
 _AT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z\Z")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
@@ -146,9 +146,9 @@ def _verify_file(path: Path, questions: dict[str, Question]) -> _FileResult:
     per line, with a shortcut for the common case (a valid binary forecast)."""
     problems: list[Problem] = []
     uses = _Uses()
-    if not AUTHOR_PATTERN.match(path.stem):
+    if ids.author_problem(path.stem):
         problems.append(Problem(path, None, "file name is not a valid author name"))
-    lines = path.read_bytes().split(b"\n")
+    lines = ids.read_bytes(path).split(b"\n")
     torn = lines.pop()
     binary = {qid for qid, q in questions.items() if q.type == "binary"}
     counts, first, name = uses.count, uses.first, path.name
@@ -263,6 +263,10 @@ def verify(home: Home) -> list[Problem]:
             problems.append(item)
         else:
             questions[item.id] = item
+    problems.extend(Problem(p, None, ids.LINKED) for p in ledger.linked_files(home.ledger))
+    for cache in (home.ledger / ".cache", home.ledger / ".index"):
+        if ids.is_link(cache):
+            problems.append(Problem(cache, None, f"{ids.LINKED}; delete it: it is rebuilt"))
     files = ledger.ledger_files(home.ledger)
     workers = min(os.cpu_count() or 1, len(files))
     if workers > 1 and sum(f.stat().st_size for f in files) > PARALLEL_BYTES:

@@ -163,6 +163,7 @@ def report(
     """
     from foretell.actions import author_name
     from foretell.frames import load_frames
+    from foretell.ids import check_id
     from foretell.report.bins import bin_setting
     from foretell.report.build import ReportOptions, build_report
     from foretell.report.scope import Filters
@@ -173,7 +174,7 @@ def report(
             by=tuple(author_name(name) for name in by or ()),  # as `log --by` names the file
             exclude_by=tuple(author_name(name) for name in exclude_by or ()),
             tags=tuple(tag or ()),
-            questions=tuple(question or ()),
+            questions=tuple(check_id(q) for q in question or ()),
             since=_date(since, "--since"),
             until=_date(until, "--until"),
         ),

@@ -31,7 +31,7 @@ from typing import IO, Any
 
 import orjson
 
-from foretell import catalog, ledger
+from foretell import catalog, ids, ledger
 from foretell.errors import ForetellError
 from foretell.home import Home
 from foretell.interop.reading import Input, Table, jsonl_objects
@@ -44,7 +44,7 @@ from foretell.interop.rows import (
     parse_day,
 )
 from foretell.interop.source import ImportSource
-from foretell.model import AUTHOR_PATTERN, QUESTION_TYPES, Question, Source
+from foretell.model import QUESTION_TYPES, Question, Source
 
 ENTRY_KINDS = ("forecast", "resolution", "annulment", "amendment")
 COLUMNS = (
@@ -217,8 +217,9 @@ class ForetellSource(ImportSource):
                 f"record must be question, {', '.join(ENTRY_KINDS)}, not {kind!r}", line
             )
         author = obj.get("author")
-        if not isinstance(author, str) or not AUTHOR_PATTERN.match(author):
-            raise self.fail(f"author {author!r} is not a valid ledger name", line)
+        problem = ids.author_problem(author)
+        if problem:
+            raise self.fail(f"author: {problem}", line)
         question = self._text(obj, "question", line, required=True)
         at = self._at(obj, line)
         question_sha = self._text(obj, "question_sha", line)

@@ -28,7 +28,7 @@ from typing import IO, Any
 import orjson
 from pydantic import ValidationError
 
-from foretell import catalog, status
+from foretell import catalog, ids, ledger, status
 from foretell.catalog import describe_validation_error
 from foretell.errors import ForetellError
 from foretell.home import Home
@@ -123,6 +123,9 @@ class Planner:
     def facts(self, f: QuestionFacts) -> None:
         draft = self.drafts.get(f.id)
         if draft is None:
+            problem = ids.id_problem(f.id)
+            if problem:
+                raise self.fail(problem, f.line)
             exists = catalog.question_path(self.home.forecasts, f.id).is_file()
             draft = self.drafts[f.id] = Draft(f.id, f.line, exists)
         draft.stretch = draft.stretch or f.stretch_resolve_by
@@ -418,7 +421,8 @@ class Planner:
         for author in sorted(
             self.authors | {e["author"] for f in finals.values() for e in f.closings}
         ):
-            path = self.home.ledger / f"{author}.jsonl"
+            path = ledger.ledger_path(self.home.ledger, author)
+            ids.refuse_link(path)
             if path.is_file():
                 existing.extend(_existing_keys(path, author, reused))
         if not existing:

@@ -318,7 +318,7 @@ def test_ask_with_an_existing_id_leaves_the_file_untouched(
         (["x", *ASK, "--opened", "2100-01-01"], "is before opened 2100-01-01"),
         (["x", *ASK, "--opened", "soon"], "--opened: 'soon' is not a date"),
         (["x", *ASK, "--claim", "c"], "each --claim needs a --source"),
-        (["x", *ASK, "--source", ""], "--source: document:"),
+        (["x", *ASK, "--source", "", "--claim", "c"], "--source: document:"),
         (["x", *ASK, "--tag", "Two Words"], "tag 'Two Words'"),
     ],
 )

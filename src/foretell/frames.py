@@ -1,5 +1,10 @@
 """Ledger + catalog -> pandas DataFrames, read column-wise for bulk work (report, export, API).
 
+``Frames.forecasts`` holds people's forecasts only. Claims (a source's stated outcome or
+value, kind ``claim``; see ``foretell.claims``) are in ``Frames.claims``, one row per claim
+with ``kind == "claim"``, so nothing built from the forecasts (scores, crowds, peers) ever
+counts a claim as a forecaster's probability.
+
 Lines are parsed in chunks with orjson and only the needed fields are kept, so memory grows
 with the columns, not with a Python object per entry. Hashes and chains are not checked here
 (``verify`` does that); lines that do not parse, and entries naming unknown questions, are
@@ -24,13 +29,62 @@ from foretell.tables import EXTRA_COLUMNS, FileTable, _merge_vocab, cache_path, 
 
 QUESTION_COLUMNS = [
     "id", "title", "type", "opened", "resolve_by", "tags", "options", "unit",
-    "range_low", "range_high", "thresholds", "sha",
+    "range_low", "range_high", "thresholds", "sha", "period_start",
 ]  # fmt: skip
 FORECAST_COLUMNS = [
     "author", "seq", "at", "question", "question_sha", "type", "p", "probs", "quantiles",
     "note", "imported",
 ]  # fmt: skip
 OUTCOME_COLUMNS = ["question", "status", "outcome", "resolved_on", "author", "at"]
+CLAIM_COLUMNS = [
+    "kind", "claimant", "seq", "line", "at", "on", "question", "question_sha", "type", "hedge",
+    "value", "low", "high", "source", "figures", "note", "edited",
+]  # fmt: skip
+
+
+def empty_claims() -> pd.DataFrame:
+    return claims_frame([], {})
+
+
+def claims_frame(entries: list[dict[str, Any]], types: dict[str, str]) -> pd.DataFrame:
+    """One row per claim (see ``foretell.claims``): ``on`` as a date (datetime64, midnight),
+    ``at`` as a UTC timestamp; numeric claims have ``low``/``high`` (equal for a point), the
+    others keep their ``value`` (yes/no, or the list of claimed options)."""
+    from foretell.claims import claim_bounds
+
+    rows = []
+    for e in entries:
+        bounds = claim_bounds(e)
+        rows.append(
+            {
+                "kind": "claim",
+                "claimant": e["claimant"],
+                "seq": e.get("seq"),
+                "line": e.get("line"),
+                "at": e.get("at"),
+                "on": e.get("on"),
+                "question": e["question"],
+                "question_sha": e.get("question_sha"),
+                "type": types.get(e["question"]),
+                "hedge": e.get("hedge"),
+                "value": None if bounds is not None else e.get("value"),
+                "low": bounds[0] if bounds else np.nan,
+                "high": bounds[1] if bounds else np.nan,
+                "source": e.get("source"),
+                "figures": list(e.get("figures") or []),
+                "note": e.get("note"),
+                "edited": bool(e.get("edited")),
+            }
+        )
+    frame = pd.DataFrame(rows, columns=CLAIM_COLUMNS)
+    frame["at"] = pd.to_datetime(frame["at"], utc=True, errors="coerce").astype(
+        "datetime64[ns, UTC]"
+    )
+    frame["on"] = pd.to_datetime(frame["on"], errors="coerce").astype("datetime64[ns]")
+    for col in ("low", "high"):
+        frame[col] = frame[col].astype(np.float64)
+    frame["value"] = frame["value"].astype(object)
+    return frame
 
 
 @dataclass(frozen=True)
@@ -39,6 +93,7 @@ class Frames:
     forecasts: pd.DataFrame
     outcomes: pd.DataFrame
     skipped: dict[str, int] = field(default_factory=dict)
+    claims: pd.DataFrame = field(default_factory=empty_claims)
 
 
 def questions_frame(questions: dict[str, Question]) -> pd.DataFrame:
@@ -56,11 +111,12 @@ def questions_frame(questions: dict[str, Question]) -> pd.DataFrame:
             "range_high": q.range[1] if q.range else np.nan,
             "thresholds": list(q.thresholds),
             "sha": q.sha(),
+            "period_start": q.period_start,
         }
         for q in questions.values()
     ]
     frame = pd.DataFrame(rows, columns=QUESTION_COLUMNS)
-    for col in ("opened", "resolve_by"):
+    for col in ("opened", "resolve_by", "period_start"):
         frame[col] = pd.to_datetime(frame[col]).astype("datetime64[ns]")
     return frame
 
@@ -206,4 +262,13 @@ def load_frames(
             else:
                 skipped["entries naming an unknown question"] += 1
     forecasts = forecasts.sort_values(["at", "author", "seq"], kind="stable", ignore_index=True)
-    return Frames(qframe, forecasts, _outcomes_frame(closings), dict(skipped))
+    from foretell.claims import read_claims
+
+    claim_entries = []
+    for entry in read_claims(home.ledger):
+        if entry["question"] in known:
+            claim_entries.append(entry)
+        else:
+            skipped["entries naming an unknown question"] += 1
+    claims = claims_frame(claim_entries, types)
+    return Frames(qframe, forecasts, _outcomes_frame(closings), dict(skipped), claims)

@@ -21,6 +21,7 @@ class QuestionHistory:
     forecasts: list[dict[str, Any]] = field(default_factory=list)
     closings: list[dict[str, Any]] = field(default_factory=list)  # resolutions, annulments
     amendments: list[dict[str, Any]] = field(default_factory=list)
+    claims: list[dict[str, Any]] = field(default_factory=list)  # sources' claims, by ``on``
 
     @property
     def final(self) -> dict[str, Any] | None:
@@ -63,16 +64,20 @@ def read_history(ledger_dir: Path, author: str | None = None) -> dict[str, Quest
                 hist.closings.append(entry)
             elif kind == "amendment":
                 hist.amendments.append(entry)
+            elif kind == "claim":
+                hist.claims.append(entry)
     for hist in out.values():
         for items in (hist.forecasts, hist.closings, hist.amendments):
             items.sort(key=lambda e: e["at"])
+        hist.claims.sort(key=lambda e: (str(e.get("on")), e["author"], e["line"]))
     return out
 
 
 def version_labels(question: Question, hist: QuestionHistory) -> dict[str, str]:
     """Name each question version seen: 'v1', 'v2', ... in order of first use; '(current)'."""
     labels: dict[str, str] = {}
-    events = sorted(hist.forecasts + hist.closings + hist.amendments, key=lambda e: e["at"])
+    entries = hist.forecasts + hist.closings + hist.amendments + hist.claims
+    events = sorted(entries, key=lambda e: e["at"])
     for entry in events:
         sha = entry.get("question_sha", "")
         if sha not in labels:

@@ -5,8 +5,14 @@ No I/O here. Questions live in ``forecasts/<id>.toml`` (see ``catalog``); entrie
 
 A question's *terms* are the fields that decide how it resolves: title, type, criteria,
 opened, resolve_by, options, unit, range, thresholds. ``question_sha`` is the SHA-256 of the
-canonical JSON of the terms. Tags and sources are bookkeeping: editing them does not change
-the hash, so it never invalidates forecasts already made.
+canonical JSON of the terms. Tags, sources and ``period_start`` are bookkeeping: editing them
+does not change the hash, so it never invalidates forecasts already made.
+
+``period_start`` (optional) is the first day of the period the question asks about (e.g.
+2026-01-01 for a calendar-2026 figure, the first day of the month for "which month ...").
+A forecast or claim dated on or after it was made while the asked-about period was under
+way, with part of the answer in view: it is flagged as made in hindsight (see
+``foretell.hindsight``). Questions without it are never flagged.
 """
 
 from __future__ import annotations
@@ -78,6 +84,7 @@ class Question(BaseModel):
     unit: str | None = None
     range: tuple[float, float] | None = None
     thresholds: list[float] = Field(default_factory=list)
+    period_start: dt.date | None = None
 
     @field_validator("id")
     @classmethod
@@ -99,6 +106,10 @@ class Question(BaseModel):
     def _fits_its_type(self) -> Question:
         if self.resolve_by < self.opened:
             raise ValueError(f"resolve_by {self.resolve_by} is before opened {self.opened}")
+        if self.period_start is not None and self.period_start > self.resolve_by:
+            raise ValueError(
+                f"period_start {self.period_start} is after resolve_by {self.resolve_by}"
+            )
         if self.type == "multiple_choice":
             _check_options(self.options)
         elif self.options is not None:

@@ -23,13 +23,13 @@ from typing import Any
 import orjson
 
 from foretell import catalog, ids, ledger
-from foretell.errors import Problem
+from foretell.errors import Problem, display_path
 from foretell.home import Home
 from foretell.model import PROB_SUM_TOLERANCE, Question
 
 _AT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z\Z")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
-KINDS = ("forecast", "resolution", "annulment", "amendment")
+KINDS = ("forecast", "resolution", "annulment", "amendment", "claim")
 
 
 Version = tuple[str, str]  # (question id, question_sha)
@@ -43,6 +43,7 @@ class _Uses:
     first: dict[Version, tuple[str, int]] = field(default_factory=dict)  # (file, line)
     amended: set[Version] = field(default_factory=set)
     closings: list[tuple[str, str, str, str | None, Path, int]] = field(default_factory=list)
+    cited: list[tuple[str, Path, int]] = field(default_factory=list)  # claims' sources
 
     def merge(self, other: _Uses) -> None:
         for key, n in other.count.items():
@@ -52,6 +53,7 @@ class _Uses:
                 self.first[key] = where
         self.amended |= other.amended
         self.closings.extend(other.closings)
+        self.cited.extend(other.cited)
 
 
 def _is_prob(x: Any) -> bool:
@@ -105,6 +107,10 @@ def _entry_problem(entry: dict[str, Any], questions: dict[str, Question]) -> str
         return "missing question_sha"
     if kind == "forecast":
         return payload_problem(question, entry)
+    if kind == "claim":
+        from foretell.claims import claim_problem
+
+        return claim_problem(question, entry)
     if kind in ("resolution", "annulment"):
         on = entry.get("resolved_on")
         if not isinstance(on, str) or not _DATE.match(on):
@@ -203,7 +209,9 @@ def _verify_file(path: Path, questions: dict[str, Question]) -> _FileResult:
             counts[key] = count + 1
         if kind == "amendment":
             uses.amended.add(key)
-        elif kind != "forecast":
+        elif kind == "claim":
+            uses.cited.append((entry["source"], path, number))
+        elif kind in ("resolution", "annulment"):
             amends = entry.get("amends")  # a hand-edited line may lack sha or hold odd types
             amends = amends if type(amends) is str else None
             closing = (qid, entry["at"], entry.get("sha"), amends, path, number)
@@ -281,4 +289,33 @@ def verify(home: Home) -> list[Problem]:
         problems.extend(result.problems)
         uses.merge(result.uses)
     problems.extend(_cross_checks(home, questions, uses))
+    problems.extend(_cited_documents(home, questions, uses))
+    return problems
+
+
+def _cited_documents(home: Home, questions: dict[str, Question], uses: _Uses) -> list[Problem]:
+    """A local document cited by a question or a claim that exists in no documents directory
+    (see ``foretell.citations``; nothing is checked when there is no such directory)."""
+    from foretell import citations
+
+    cited = [s.document for q in questions.values() for s in q.sources]
+    absent = citations.missing(home, cited + [c[0] for c in uses.cited])
+    if not absent:
+        return []
+    where = " or ".join(display_path(d) + "/" for d in citations.document_dirs(home))
+    problems = []
+    for qid, q in sorted(questions.items()):
+        for doc in sorted({s.document for s in q.sources} & absent):
+            problems.append(
+                Problem(
+                    catalog.question_path(home.forecasts, qid),
+                    None,
+                    f"cites {doc!r}, which is not in {where}",
+                )
+            )
+    for doc, path, number in uses.cited:
+        if doc in absent:
+            problems.append(
+                Problem(path, number, f"the claim cites {doc!r}, which is not in {where}")
+            )
     return problems

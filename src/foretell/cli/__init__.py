@@ -6,7 +6,7 @@ import sys
 from foretell.cli.app import app, run
 
 # Importing a module registers its commands; --help lists them in this order.
-for _module in ("write", "read", "report", "interop"):
+for _module in ("write", "claims", "read", "report", "interop"):
     importlib.import_module(f"foretell.cli.{_module}")
 
 

@@ -147,6 +147,7 @@ def show(
             }
             for e in sorted(hist.forecasts + hist.closings + hist.amendments, key=lambda e: e["at"])
         ],
+        claims=[_claim_json(q, e, labels) for e in hist.claims],
     )
     if output is OutputFormat.json:
         print_json(data)
@@ -158,6 +159,45 @@ _DETAIL_KEYS = (
     "p", "probs", "quantiles", "outcome", "resolved_on", "evidence", "why", "note", "amends",
     "imported",
 )  # fmt: skip
+
+
+_CLAIM_KEYS = ("on", "source", "figures", "hedge", "value", "low", "high", "note", "at")
+
+
+def _claim_json(q: Question, e: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
+    from foretell.claims import describe
+    from foretell.hindsight import in_hindsight
+
+    on = e.get("on")
+    day = parse.parse_date(on) if isinstance(on, str) else None
+    return {
+        "claimant": e["author"],
+        "claim": describe(e),
+        **{k: e[k] for k in _CLAIM_KEYS if k in e},
+        "version": labels.get(e.get("question_sha", ""), "?").split()[0],
+        "hindsight": bool(day and in_hindsight(q, day)),
+        "edited": e["edited"],
+    }
+
+
+def _claims_text(claims: list[dict[str, Any]]) -> list[str]:
+    from tabulate import tabulate
+
+    lines = ["", "claims (the sources' own predictions, dated when made; not forecasts):"]
+    if not claims:
+        return [*lines, "  (none recorded)"]
+    table = [
+        [
+            c.get("on", "?"),
+            c["claimant"],
+            c["claim"],
+            c.get("hedge", "?"),
+            c.get("source", "?") + ("  [hindsight]" if c["hindsight"] else ""),
+        ]
+        for c in claims
+    ]
+    body = tabulate(table, headers=["made on", "by", "claim", "hedge", "source"])
+    return [*lines, *("  " + ln for ln in body.splitlines())]
 
 
 def _show_text(q: Question, data: dict[str, Any], labels: dict[str, str]) -> str:
@@ -191,6 +231,7 @@ def _show_text(q: Question, data: dict[str, Any], labels: dict[str, str]) -> str
         ]
         body = tabulate(table, headers=["at (UTC)", "by", "kind", "version", "detail"])
         lines += ["  " + ln for ln in body.splitlines()]
+    lines += _claims_text(data["claims"])
     return "\n".join(lines)
 
 

@@ -24,6 +24,12 @@ class Rule(StrEnum):
     first = "first"
 
 
+class ClaimsMode(StrEnum):
+    with_ = "with"
+    none = "none"
+    only = "only"
+
+
 class ReportFormat(StrEnum):
     text = "text"
     markdown = "markdown"
@@ -153,13 +159,22 @@ def report(
     fmt: ReportFormatOption = ReportFormat.text,
     plot: PlotOption = None,
     output: OutputOption = None,
+    claims: Annotated[
+        ClaimsMode,
+        typer.Option(
+            "--claims",
+            help="The sources' claims: 'with' the forecasters' report (default), 'none', or "
+            "'only' the claims section.",
+        ),
+    ] = ClaimsMode.with_,
     home: HomeOption = None,
 ) -> None:
     """Score resolved forecasts and report calibration: scores per group, Murphy and CORP
     decompositions, calibration table, Spiegelhalter, Cox and calibration-in-the-large,
     numeric quantile scores, best and worst questions, and what is still open.
 
-    Example: foretell report --rule last --group-by forecaster,tag --plot reliability.png
+    Examples: foretell report --rule last --group-by forecaster,tag --plot reliability.png;
+    foretell report --claims only
     """
     from foretell.actions import author_name
     from foretell.frames import load_frames
@@ -181,6 +196,7 @@ def report(
         rule=rule.value,
         bins=bin_setting(bins),
         group_by=group_by,
+        claims=claims.value,
     )
     built = build_report(load_frames(project), options, home=str(project.root))
     _emit(built, fmt, output, plot)

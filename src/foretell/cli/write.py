@@ -14,6 +14,7 @@ from foretell import actions, catalog, ledger, parse
 from foretell.catalog import describe_validation_error
 from foretell.cli.app import HomeOption, app, number, open_home
 from foretell.errors import ForetellError, display_path
+from foretell.hindsight import hindsight_note
 from foretell.home import init_home
 from foretell.model import QUESTION_TYPES, Question, Source
 
@@ -81,29 +82,32 @@ def ask(
     ] = None,
     claims: Annotated[
         list[str] | None,
-        typer.Option("--claim", help="The claim of the --source at the same position."),
+        typer.Option(
+            "--claim",
+            help="What the --source at the same position says, in your own words (required "
+            "for each --source).",
+        ),
+    ] = None,
+    outlets: Annotated[
+        list[str] | None,
+        typer.Option("--outlet", help="Who published the --source at the same position."),
+    ] = None,
+    source_dates: Annotated[
+        list[str] | None,
+        typer.Option("--source-date", help="When the --source at the same position was published."),
     ] = None,
     home: HomeOption = None,
 ) -> None:
     """Pose a new question: writes forecasts/ID.toml (refuses an id that exists).
 
     Example: foretell ask smic-supply --title "Will SMIC ...?" --criteria "YES if ..."
-    --resolve-by 2027-03-31
+    --resolve-by 2027-03-31 --source 004_2399dcdda7adbfd5.txt --outlet startupnews.fyi
+    --source-date 2026-05-01 --claim "Huawei aims to ship about 750,000 950PR chips in 2026"
     """
     project = open_home(home)
     if kind not in QUESTION_TYPES:
         raise ForetellError(f"--type must be one of {', '.join(QUESTION_TYPES)}, not {kind!r}")
-    claims = claims or []
-    sources = sources or []
-    if len(claims) > len(sources):
-        raise ForetellError("each --claim needs a --source before it")
-    try:
-        cited = [
-            Source(document=doc, claim=claims[i] if i < len(claims) else "cited when asked")
-            for i, doc in enumerate(sources)
-        ]
-    except ValidationError as err:
-        raise ForetellError(f"--source: {describe_validation_error(err)}") from None
+    cited = _citations(sources or [], claims or [], outlets or [], source_dates or [])
     data = {
         "id": question_id,
         "title": title,
@@ -126,6 +130,38 @@ def ask(
         raise ForetellError(describe_validation_error(err)) from None
     path = actions.ask(project, question)
     typer.echo(f"wrote {display_path(path)}")
+
+
+def _citations(
+    sources: list[str], claims: list[str], outlets: list[str], dates: list[str]
+) -> list[Source]:
+    """One Source per --source, with the --claim, --outlet and --source-date at its position.
+
+    Every --source needs its --claim; --outlet and --source-date may be left off the last ones.
+    """
+    for option, given in (("--claim", claims), ("--outlet", outlets), ("--source-date", dates)):
+        if len(given) > len(sources):
+            raise ForetellError(f"each {option} needs a --source before it")
+    if len(claims) < len(sources):
+        missing = sources[len(claims)]
+        raise ForetellError(
+            f"--source {missing} needs a --claim saying what it claims, in your own words"
+        )
+    cited = []
+    for i, doc in enumerate(sources):
+        day = _date_or_none(dates[i], "--source-date") if i < len(dates) else None
+        try:
+            cited.append(
+                Source(
+                    document=doc,
+                    outlet=outlets[i] if i < len(outlets) else None,
+                    date=day,
+                    claim=claims[i],
+                )
+            )
+        except ValidationError as err:
+            raise ForetellError(f"--source: {describe_validation_error(err)}") from None
+    return cited
 
 
 # Negative numbers ("-7.5") are values, not options.
@@ -165,6 +201,9 @@ def log(
     author = actions.resolve_author(by)
     entry = actions.log_forecast(project, question.id, payload, author, note)
     typer.echo(f"logged {_describe(entry)} ({_where(project.ledger, author, entry)})")
+    late = hindsight_note(question, parse.parse_timestamp(entry["at"]).date())
+    if late:
+        typer.echo(late)
 
 
 def _describe(entry: dict[str, object]) -> str:

@@ -21,6 +21,8 @@ import pandas as pd
 from foretell.errors import ForetellError
 from foretell.report import blocks, grouping, pairs, quantile_pairs
 from foretell.report.bins import Bins, bin_setting, bins_json
+from foretell.report.claims import CLAIMS_MODES, claims_data, hindsight_forecasts
+from foretell.report.claims import CONVENTION as CLAIMS_CONVENTION
 from foretell.report.conventions import conventions
 from foretell.report.scope import (
     ANNULLED,
@@ -42,6 +44,10 @@ SCHEMA_VERSION = 1
 GROUP_BY = tuple(grouping.GROUP_KEYS)
 NO_TAG = grouping.NO_TAG
 MAX_DIAGNOSED_GROUPS = 100
+CLAIMS_ONLY_KEYS = (
+    "schema_version", "generated_at", "home", "options", "conventions", "notes", "hindsight",
+    "claims",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,7 @@ class ReportOptions:
     bins: Bins = 10  # N, "quantile", or a sequence of edges from 0 to 1 (``report.bins``)
     group_by: str | tuple[str, ...] | None = "forecaster"  # one key, "a,b", or a tuple
     top: int = 5  # how many best and worst questions to list
+    claims: str = "with"  # "with" the claims section, "none", or "only" the claims section
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,10 @@ def check_options(options: ReportOptions) -> ReportOptions:
     """Refuse bad options; return them with ``bins`` normalised (see ``report.bins``)."""
     if options.rule not in RULES:
         raise ForetellError(f"unknown rule {options.rule!r}; choose one of {', '.join(RULES)}")
+    if options.claims not in CLAIMS_MODES:
+        raise ForetellError(
+            f"unknown --claims {options.claims!r}; choose one of {', '.join(CLAIMS_MODES)}"
+        )
     return dataclasses.replace(
         options, bins=bin_setting(options.bins), group_by=grouping.parse_keys(options.group_by)
     )
@@ -105,6 +116,7 @@ def build_report(
             "rule": rule,
             "bins": bins_json(options.bins),
             "group_by": ",".join(group_keys(options)) or None,
+            "claims": options.claims,
             **options.filters.as_json(),
         },
         "conventions": conventions(rule, options.bins),
@@ -122,6 +134,13 @@ def build_report(
         for r in q[q["status"] == ANNULLED].itertuples()
     ]
     data["notes"] = _notes(data, scope, options.filters) + reading_notes(frames.skipped)
+    data["hindsight"] = {"forecasts": hindsight_forecasts(scope)}
+    if options.claims != "none":
+        data["claims"] = claims_data(frames.claims, scope, all_binary, choice.pairs, today)
+        data["conventions"]["claims"] = CLAIMS_CONVENTION
+        data["hindsight"]["claims"] = data["claims"]["n_hindsight"]
+    if options.claims == "only":
+        data = {k: data[k] for k in CLAIMS_ONLY_KEYS}
     return Report(
         data=data, binary=all_binary, choice=choice.pairs, numeric=numeric.pairs, questions=q
     )

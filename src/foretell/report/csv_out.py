@@ -6,6 +6,12 @@ brier_multi (multiple choice, 0..2), log_score, wis, crps, covered_50, covered_9
 the share of the pair's weight whose interval held the outcome), threshold_events and
 threshold_brier (numeric: how many derived X >= t events, and their mean Brier). Cells that
 do not apply are empty; an infinite log score is written as ``inf``.
+
+Claims (unless ``--claims none``) follow as rows of their own, ``kind`` = ``claim`` (pairs have
+``kind`` = ``pair``), with the claimant as ``forecaster``, the hedge word's probability as
+``probability`` and its Brier as ``brier``, and the columns after ``kind``: claim,
+claimed_on, hedge, source, came_true, brier_at_low, brier_at_high, abs_error, rel_error,
+in_range, threshold_hits, hindsight. ``--claims only`` writes the claim rows alone.
 """
 
 from __future__ import annotations
@@ -34,6 +40,19 @@ COLUMNS = [
     "covered_90",
     "threshold_events",
     "threshold_brier",
+    "kind",
+    "claim",
+    "claimed_on",
+    "hedge",
+    "source",
+    "came_true",
+    "brier_at_low",
+    "brier_at_high",
+    "abs_error",
+    "rel_error",
+    "in_range",
+    "threshold_hits",
+    "hindsight",
 ]
 
 
@@ -116,6 +135,19 @@ def pair_table(report: Report) -> pd.DataFrame:
 
 
 def render_csv(report: Report) -> str:
+    from foretell.report.claims import claim_rows
+
+    mode = report.data["options"].get("claims", "with")
+    parts = [] if mode == "only" else [pair_table(report).assign(kind="pair")]
+    if mode != "none":
+        parts.append(pd.DataFrame(claim_rows(report.data), columns=COLUMNS))
+    table = (
+        pd.concat([p for p in parts if len(p)], ignore_index=True)
+        if any(len(p) for p in parts)
+        else pd.DataFrame(columns=COLUMNS)
+    )
     buffer = io.StringIO()
-    pair_table(report).to_csv(buffer, index=False, lineterminator="\n", float_format="%.10g")
+    table.reindex(columns=COLUMNS).to_csv(
+        buffer, index=False, lineterminator="\n", float_format="%.10g"
+    )
     return buffer.getvalue()

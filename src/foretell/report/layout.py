@@ -77,7 +77,13 @@ def log_text(block: dict[str, Any]) -> str:
 
 
 def layout(data: dict[str, Any]) -> list[Section]:
-    """The report as sections, in reading order."""
+    """The report as sections, in reading order (``--claims only``: the header and the
+    claims sections)."""
+    from foretell.report.claims import claims_sections
+
+    if data["options"].get("claims") == "only":
+        sections = [_header(data), *claims_sections(data)]
+        return [s for s in sections if s.blocks]
     sections = [_header(data), _counts(data)]
     groups = data["groups"]
     sections.append(_scores(data, groups))
@@ -87,6 +93,7 @@ def layout(data: dict[str, Any]) -> list[Section]:
     sections.extend(_numeric(data, groups))
     sections.extend(_extremes(data))
     sections.extend(_open_and_annulled(data))
+    sections.extend(claims_sections(data))
     sections.append(Section("Conventions", [f"{k}: {v}" for k, v in data["conventions"].items()]))
     return [s for s in sections if s.blocks]
 
@@ -138,6 +145,9 @@ def _counts(data: dict[str, Any]) -> Section:
         "options_differ_from_question": "skipped: options differ from question",
     }
     rows += [["", label, str(skipped[k])] for k, label in reasons.items() if skipped[k]]
+    hindsight = data.get("hindsight", {}).get("forecasts")
+    if hindsight:
+        rows.append(["", "made in hindsight (after the asked period began)", str(hindsight)])
     rows += [
         ["pairs", "binary (forecaster, question)", str(ps["binary"])],
         ["", "derived (numeric threshold events)", str(ps["derived"])],

@@ -1,0 +1,464 @@
+"""The report's Claims section: the sources' own predictions, scored apart from people's.
+
+Data (``claims_data``) and layout (``claims_sections``) for claims, kept out of the
+forecasters' scores: a claim is a party's stated outcome or value, never a forecaster's
+probability. Which claims: those on the questions in the report's scope. A claim is scored
+once its question is resolved and if it was made (``on``) on or before the close day; its
+Brier score uses the probability of its hedge word on Kent's scale (``scoring.verbal``), with
+the same score at the word's range ends beside it (see ``scoring.claims`` for the rules).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from foretell.report.blocks import num
+from foretell.report.layout import Section, Table, f3, f4, pct, short
+from foretell.report.scope import ANNULLED, RESOLVED, Scope, day_numbers, iso_day
+from foretell.scoring import claims as rules
+from foretell.scoring import verbal
+
+CLAIMS_MODES = ("with", "none", "only")
+CONVENTION = (
+    "Claims are the sources' own predictions (a company's guidance, an outlet's or an "
+    "analyst's statement), dated when the source made them; they are not forecasts and are "
+    "left out of every forecaster score. A binary or multiple-choice claim came true when the "
+    "outcome is the claimed one; its Brier score (0..1) uses the probability of its hedge word "
+    f"on {verbal.SCALE_NAME}, and is also given at the ends of that word's range. A numeric "
+    "claim (a point, or a range scored at its midpoint) gets its absolute and relative error, "
+    "whether the outcome fell in its range, and a hit or miss at each threshold it is on one "
+    "side of."
+)
+
+
+def _day(value: Any) -> int:
+    return int(day_numbers(pd.Series([value]))[0])
+
+
+def _value_json(row: Any) -> Any:
+    if not np.isnan(row.low):
+        return {"low": float(row.low), "high": float(row.high)}
+    return row.value
+
+
+def _text(row: Any) -> str:
+    if not np.isnan(row.low):
+        low, high = float(row.low), float(row.high)
+        return f"{low:,.10g}" if low == high else f"{low:,.10g} to {high:,.10g}"
+    value = row.value
+    if isinstance(value, list):
+        return value[0] if len(value) == 1 else "one of " + ", ".join(value)
+    return str(value)
+
+
+def _score_claim(row: Any, q: pd.Series) -> dict[str, Any]:
+    word = verbal.lookup(row.hedge) if row.hedge in {w.word for w in verbal.WORDS} else None
+    on_day = _day(row.on)
+    period = q["period_start"]
+    item: dict[str, Any] = {
+        "claimant": str(row.claimant),
+        "question": str(row.question),
+        "title": str(q["title"]),
+        "type": str(q["type"]),
+        "on": iso_day(on_day),
+        "source": row.source,
+        "figures": list(row.figures),
+        "hedge": row.hedge,
+        "p": word.p if word else None,
+        "p_low": word.low if word else None,
+        "p_high": word.high if word else None,
+        "claim": _value_json(row),
+        "claim_text": _text(row),
+        "note": row.note,
+        "hindsight": bool(pd.notna(period) and on_day >= _day(period)),
+        "state": "open",
+        "outcome": None,
+        "scored": False,
+    }
+    status = int(q["status"])
+    if status == ANNULLED:
+        item["state"] = "annulled"
+        return item
+    if status != RESOLVED:
+        return item
+    outcome = q["outcome"]
+    item["state"] = "resolved"
+    item["outcome"] = outcome if isinstance(outcome, str) else num(outcome)
+    if on_day > int(q["close_day"]):
+        item["state"] = "made after the close day"
+        return item
+    item["scored"] = True
+    if item["type"] == "numeric":
+        low, high, y = float(row.low), float(row.high), float(outcome)
+        point = (low + high) / 2.0
+        item["abs_error"] = float(rules.absolute_error([point], [y])[0])
+        item["rel_error"] = num(rules.relative_error([point], [y])[0])
+        item["in_range"] = bool(rules.in_range([low], [high], [y])[0]) if low < high else None
+        item["thresholds"] = [
+            {"threshold": c.threshold, "claim_side": c.claim_side,
+             "outcome_side": c.outcome_side, "hit": c.hit}
+            for c in rules.threshold_calls(low, high, list(q["thresholds"] or []), y)
+        ]  # fmt: skip
+        return item
+    claimed = row.value if isinstance(row.value, list) else [row.value]
+    true = rules.came_true_choice([str(c) for c in claimed], str(outcome))
+    item["came_true"] = true
+    if word is not None:
+        b = verbal.claim_brier([word.p, word.low, word.high], [float(true)] * 3)
+        item["brier"], item["brier_at_low"], item["brier_at_high"] = map(float, b)
+    return item
+
+
+def _record(name: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    scored = [i for i in items if i["scored"]]
+    events = [i for i in scored if "came_true" in i]
+    briers = [i for i in events if "brier" in i]
+    numeric = [i for i in scored if i["type"] == "numeric"]
+    calls = [t for i in numeric for t in i["thresholds"] if t["hit"] is not None]
+    ranges = [i for i in numeric if i["in_range"] is not None]
+
+    def mean(key: str) -> float | None:
+        return float(np.mean([i[key] for i in briers])) if briers else None
+
+    return {
+        "claimant": name,
+        "n_claims": len(items),
+        "n_questions": len({i["question"] for i in items}),
+        "n_resolved": len(scored),
+        "n_open": sum(i["state"] == "open" for i in items),
+        "n_hindsight": sum(i["hindsight"] for i in items),
+        "n_event_claims": len(events),
+        "n_hits": sum(bool(i["came_true"]) for i in events),
+        "brier": mean("brier"),
+        "brier_at_low": mean("brier_at_low"),
+        "brier_at_high": mean("brier_at_high"),
+        "n_numeric": len(numeric),
+        "median_relative_error": num(
+            rules.median_or_nan([i["rel_error"] or np.nan for i in numeric])
+        )
+        if numeric
+        else None,
+        "n_threshold_calls": len(calls),
+        "n_threshold_hits": sum(bool(t["hit"]) for t in calls),
+        "n_range_claims": len(ranges),
+        "n_in_range": sum(bool(i["in_range"]) for i in ranges),
+    }
+
+
+def _compare(items: list[dict[str, Any]], q: pd.Series) -> tuple[str, str]:
+    """(verdict, sentence) for the claims on one question: agree, compatible or disagree."""
+    kind = str(q["type"])
+    if len(items) < 2:
+        return "single", "one claim"
+    if kind == "numeric":
+        lows = [i["claim"]["low"] if isinstance(i["claim"], dict) else i["claim"] for i in items]
+        highs = [i["claim"]["high"] if isinstance(i["claim"], dict) else i["claim"] for i in items]
+        if len(set(zip(lows, highs, strict=True))) == 1:
+            return "agree", "the claims agree"
+        if max(lows) <= min(highs):
+            return "compatible", "the claims overlap"
+        return "disagree", "the sources disagree"
+    sets = [set(i["claim"]) if isinstance(i["claim"], list) else {i["claim"]} for i in items]
+    if all(s == sets[0] for s in sets):
+        return "agree", "the claims agree"
+    if set.intersection(*sets):
+        return "compatible", "the claims overlap"
+    return "disagree", "the sources disagree"
+
+
+def _people(scope: Scope, binary: pd.DataFrame, choice: pd.DataFrame) -> dict[str, dict]:
+    f = scope.forecasts
+    out: dict[str, dict[str, Any]] = defaultdict(lambda: {"n_forecasts": 0, "n_forecasters": 0})
+    if len(f):
+        grouped = f.groupby("question", observed=True)["author"]
+        for qid, n in grouped.size().items():
+            out[str(qid)]["n_forecasts"] = int(n)
+        for qid, n in grouped.nunique().items():
+            out[str(qid)]["n_forecasters"] = int(n)
+    if len(binary):
+        plain = binary[~binary["derived"].to_numpy(dtype=bool)]
+        for qid, s in plain.groupby("question", observed=True)["brier"].mean().items():
+            out[str(qid)]["brier"] = float(s)
+    if len(choice):
+        for qid, s in choice.groupby("question", observed=True)["brier_multi"].mean().items():
+            out[str(qid)]["brier_multi"] = float(s)
+    return out
+
+
+def claims_data(
+    frames_claims: pd.DataFrame,
+    scope: Scope,
+    binary: pd.DataFrame,
+    choice: pd.DataFrame,
+    today: dt.date,
+) -> dict[str, Any]:
+    """The JSON-ready ``claims`` block of the report (schema in the README)."""
+    q = scope.questions
+    index = {str(qid): i for i, qid in enumerate(q["id"])}
+    rows = (
+        frames_claims[frames_claims["question"].isin(index)]
+        if len(frames_claims)
+        else frames_claims
+    )
+    items = [_score_claim(r, q.iloc[index[str(r.question)]]) for r in rows.itertuples()]
+    items.sort(key=lambda i: (i["claimant"], i["question"], i["on"]))
+    by_claimant: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_question: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for item in items:
+        by_claimant[item["claimant"]].append(item)
+        by_question[item["question"]].append(item)
+    people = _people(scope, binary, choice)
+    questions = []
+    for qid in sorted(by_question, key=lambda k: (str(q.iloc[index[k]]["resolve_by"]), k)):
+        row = q.iloc[index[qid]]
+        verdict, sentence = _compare(by_question[qid], row)
+        resolve_by = iso_day(_day(row["resolve_by"]))
+        status = int(row["status"])
+        questions.append(
+            {
+                "question": qid,
+                "title": str(row["title"]),
+                "type": str(row["type"]),
+                "state": "resolved"
+                if status == RESOLVED
+                else "annulled"
+                if status == ANNULLED
+                else "open",
+                "resolve_by": resolve_by,
+                "days_left": (dt.date.fromisoformat(resolve_by) - today).days,
+                "n_claims": len(by_question[qid]),
+                "claimants": sorted({i["claimant"] for i in by_question[qid]}),
+                "verdict": verdict,
+                "summary": sentence,
+                "people": dict(people.get(qid, {"n_forecasts": 0, "n_forecasters": 0})),
+            }
+        )
+    due = [
+        {
+            k: qq[k]
+            for k in ("question", "title", "resolve_by", "days_left", "n_claims", "claimants")
+        }
+        for qq in sorted(questions, key=lambda x: (x["resolve_by"], x["question"]))
+        if qq["state"] == "open"
+    ]
+    return {
+        "scale": {
+            "name": verbal.SCALE_NAME,
+            "reference": verbal.SCALE_REFERENCE,
+            "words": verbal.scale_table(),
+        },
+        "n_claims": len(items),
+        "n_claimants": len(by_claimant),
+        "n_resolved": sum(i["scored"] for i in items),
+        "n_hindsight": sum(i["hindsight"] for i in items),
+        "claimants": [_record(name, by_claimant[name]) for name in sorted(by_claimant)],
+        "claims": items,
+        "questions": questions,
+        "disagreements": [x["question"] for x in questions if x["verdict"] == "disagree"],
+        "due": due,
+    }
+
+
+def hindsight_forecasts(scope: Scope) -> int:
+    """Selected forecasts dated on or after their question's ``period_start``."""
+    f, q = scope.forecasts, scope.questions
+    if not len(f) or "period_start" not in q:
+        return 0
+    known = f["qpos"].to_numpy() >= 0
+    start = q["period_start"]
+    has = start.notna().to_numpy()
+    start_day = np.where(has, day_numbers(start.fillna(pd.Timestamp(0))), np.iinfo(np.int64).max)
+    pos = f["qpos"].to_numpy()[known]
+    return int((f["day"].to_numpy()[known] >= start_day[pos]).sum())
+
+
+# ------------------------------------------------------------------------ layout
+
+
+def _result(i: dict[str, Any]) -> str:
+    if not i["scored"]:
+        return i["state"]
+    if "came_true" in i:
+        return ("came true" if i["came_true"] else "did not") + (
+            f", Brier {f4(i['brier'])}" if "brier" in i else ""
+        )
+    text = f"rel. error {pct(i['rel_error'])}"
+    return text + (
+        ", in range" if i["in_range"] else ", outside range" if i["in_range"] is False else ""
+    )
+
+
+def _hedge(i: dict[str, Any]) -> str:
+    return f"{i['hedge']} ({i['p']:.2f})" if i["p"] is not None else str(i["hedge"])
+
+
+def claims_sections(data: dict[str, Any]) -> list[Section]:
+    c = data.get("claims")
+    if c is None:
+        return []
+    if not c["n_claims"]:
+        return [Section("Claims", ["No claims on record for the questions in scope."])]
+    intro = (
+        f"{c['n_claims']} claim(s) by {c['n_claimants']} claimant(s); {c['n_resolved']} scored, "
+        f"{c['n_hindsight']} made in hindsight (on or after the start of the period their "
+        "question asks about)."
+    )
+    note = (
+        "Claims are not forecasts: they are scored here and left out of every forecaster "
+        "score above (the rules are under Conventions, claims)."
+    )
+    out = [Section("Claims on record", [intro, note])]
+    for name in [r["claimant"] for r in c["claimants"]]:
+        mine = [i for i in c["claims"] if i["claimant"] == name]
+        rows = [
+            [
+                i["question"],
+                i["on"],
+                short(i["claim_text"], 24),
+                _hedge(i),
+                "yes" if i["hindsight"] else "",
+                _result(i),
+            ]
+            for i in mine
+        ]
+        out[0].blocks.append(f"{name}:")
+        out[0].blocks.append(
+            Table(["question", "made on", "claim", "hedge (p)", "hindsight", "result"], rows)
+        )
+    compare = Section("Claims question by question")
+    for qq in c["questions"]:
+        mine = [i for i in c["claims"] if i["question"] == qq["question"]]
+        said = "; ".join(
+            f"{i['claimant']} says {i['claim_text']} ({i['hedge']}, {i['on']}, {i['source']})"
+            for i in mine
+        )
+        people = qq["people"]
+        ppl = f"people: {people['n_forecasts']} forecast(s) by {people['n_forecasters']}"
+        if "brier" in people:
+            ppl += f", mean Brier {f4(people['brier'])}"
+        if "brier_multi" in people:
+            ppl += f", mean Brier (0..2) {f4(people['brier_multi'])}"
+        head = f"{qq['question']} ({qq['state']}, resolve by {qq['resolve_by']})"
+        verdict = qq["summary"] if qq["verdict"] != "single" else "one claim"
+        compare.blocks.append(f"{head}: {verdict}. {said}. {ppl}.")
+    out.append(compare)
+    records = Section("Claimants' records")
+    rows = []
+    for r in c["claimants"]:
+        brier = f4(r["brier"])
+        span = (
+            f"{f4(r['brier_at_low'])}-{f4(r['brier_at_high'])}" if r["brier"] is not None else "n/a"
+        )
+        rows.append(
+            [
+                r["claimant"],
+                str(r["n_claims"]),
+                str(r["n_resolved"]),
+                f"{r['n_hits']}/{r['n_event_claims']}" if r["n_event_claims"] else "",
+                brier,
+                span,
+                f"{r['n_threshold_hits']}/{r['n_threshold_calls']}"
+                if r["n_threshold_calls"]
+                else "",
+                f"{r['n_in_range']}/{r['n_range_claims']}" if r["n_range_claims"] else "",
+                pct(r["median_relative_error"]),
+                str(r["n_hindsight"]),
+            ]
+        )
+    records.blocks.append(
+        "Brier (0..1) at the hedge word's point probability, then at its range's low and high "
+        "ends; hits count claims that came true; thresholds count hits where the claim is on "
+        "one side."
+    )
+    records.blocks.append(
+        Table(
+            [
+                "claimant",
+                "claims",
+                "resolved",
+                "came true",
+                "Brier",
+                "Brier at range ends",
+                "threshold hits",
+                "in range",
+                "median rel. error",
+                "hindsight",
+            ],
+            rows,
+        )
+    )
+    out.append(records)
+    if c["due"]:
+        due = Section("Claims due next")
+        due.blocks.append(
+            Table(
+                ["question", "resolve by", "when", "claims", "claimants"],
+                [
+                    [
+                        d["question"],
+                        d["resolve_by"],
+                        f"overdue {-d['days_left']}d"
+                        if d["days_left"] < 0
+                        else f"in {d['days_left']}d",
+                        str(d["n_claims"]),
+                        ", ".join(d["claimants"]),
+                    ]
+                    for d in c["due"]
+                ],
+            )
+        )
+        out.append(due)
+    if data["options"].get("claims") == "only":
+        out.append(Section("Conventions", [f"claims: {CONVENTION}"]))
+    scale = Section(
+        f"Verbal scale: {verbal.SCALE_NAME}",
+        [
+            Table(
+                ["word", "p", "range"],
+                [
+                    [w["word"], f3(w["p"]), f"{w['low']:.2f}-{w['high']:.2f}"]
+                    for w in c["scale"]["words"]
+                ],
+            )
+        ],
+    )
+    out.append(scale)
+    return out
+
+
+def claim_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """One CSV row per claim (see ``report.csv_out``)."""
+    c = data.get("claims") or {"claims": []}
+    rows = []
+    for i in c["claims"]:
+        rows.append(
+            {
+                "kind": "claim",
+                "forecaster": i["claimant"],
+                "question": i["question"],
+                "type": i["type"],
+                "outcome": "" if i["outcome"] is None else i["outcome"],
+                "probability": i["p"] if i["type"] != "numeric" else None,
+                "brier": i.get("brier"),
+                "claim": i["claim_text"],
+                "claimed_on": i["on"],
+                "hedge": i["hedge"],
+                "source": i["source"],
+                "came_true": i.get("came_true"),
+                "brier_at_low": i.get("brier_at_low"),
+                "brier_at_high": i.get("brier_at_high"),
+                "abs_error": i.get("abs_error"),
+                "rel_error": i.get("rel_error"),
+                "in_range": i.get("in_range"),
+                "threshold_hits": sum(bool(t["hit"]) for t in i.get("thresholds", []))
+                if i["type"] == "numeric" and i["scored"]
+                else None,
+                "hindsight": i["hindsight"],
+            }
+        )
+    return rows

@@ -39,6 +39,13 @@ def run_cli(*argv: str) -> Result:
     return Result(code, out.getvalue(), err.getvalue())
 
 
+@pytest.fixture(autouse=True)
+def _plain_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Output as for a pipe: no COLUMNS from the test runner's terminal, no FORETELL_BLIND."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("FORETELL_BLIND", raising=False)
+
+
 @pytest.fixture
 def invoke() -> Callable[..., Result]:
     """``invoke("log", "q1", "0.7")`` -> Result(code, out, err)."""

@@ -198,7 +198,7 @@ def report(
         group_by=group_by,
         claims=claims.value,
     )
-    built = build_report(load_frames(project), options, home=str(project.root))
+    built = build_report(load_frames(project), options, home=project.root.name)
     _emit(built, fmt, output, plot)
 
 
@@ -234,5 +234,5 @@ def demo(
     home = build_demo(directory)
     typer.echo(f"simulated project written to {home.root}", err=True)
     typer.echo(f"(see it again with: foretell report --home {home.root})", err=True)
-    built = build_report(load_frames(home), home=str(home.root))
+    built = build_report(load_frames(home), home=home.root.name)
     _emit(built, fmt, None, plot)

@@ -3,7 +3,11 @@ renderers (each only decides the syntax). Numbers are formatted here, and the re
 the cells as given: scores (Brier, log, decomposition terms, WIS, CRPS, pinball) to 4
 decimals, probabilities, frequencies, skills and test statistics to 3, p-values to 3
 significant digits, missing values as ``n/a``, an infinite mean as ``inf``. Question titles
-in tables are cut to ``MAX_TITLE`` characters (the JSON keeps them whole).
+are kept whole: the text renderer wraps them inside their column.
+
+Reading order: what matters first (a summary in words, the scores), then the details, then
+the conventions (short unless asked for in full). When grouping yields a single group that
+holds exactly the pairs of ``all`` (one forecaster, one tag), only that group is shown.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from foretell.report.bins import bins_text
+from foretell.terminal import Column
 
 MAX_LISTED = 25
 MAX_NAMED = 5
@@ -25,8 +30,20 @@ _NUMBER = re.compile(r"^[-+]?(\d[\d,]*(\.\d*)?|\.\d+)([eE][-+]?\d+)?%?(\s.*)?$")
 
 @dataclass(frozen=True)
 class Table:
+    """Cells as formatted. ``priority`` per column: 0 is always shown, larger numbers are
+    dropped first on a narrow screen (default: the first column 0, the others by position)."""
+
     headers: list[str]
     rows: list[list[str]]
+    priority: list[int] | None = None
+
+    def columns(self) -> list[Column]:
+        """The columns for ``terminal.table``: text columns wrap, numbers keep their width."""
+        ranks = self.priority or list(range(len(self.headers)))
+        return [
+            Column(h, align=a, priority=ranks[i], wrap=a == "left")
+            for i, (h, a) in enumerate(zip(self.headers, self.aligns(), strict=True))
+        ]
 
     def aligns(self) -> list[str]:
         """``right`` for columns whose cells are all numbers (or n/a, inf), else ``left``."""
@@ -76,17 +93,17 @@ def log_text(block: dict[str, Any]) -> str:
     return f4(block.get("log_score"))
 
 
-def layout(data: dict[str, Any]) -> list[Section]:
-    """The report as sections, in reading order (``--claims only``: the header and the
-    claims sections)."""
+def layout(data: dict[str, Any], full_conventions: bool = False) -> list[Section]:
+    """The report as sections, in reading order; ``full_conventions``: every convention
+    (``--claims only``: the header and the claims sections)."""
     from foretell.report.claims import claims_sections
 
     if data["options"].get("claims") == "only":
         sections = [_header(data), *claims_sections(data)]
         return [s for s in sections if s.blocks]
-    sections = [_header(data), _counts(data)]
-    groups = data["groups"]
-    sections.append(_scores(data, groups))
+    groups = distinct_groups(data["groups"])
+    sections = [_header(data), summary(data, groups), _scores(data, groups)]
+    sections.append(_counts(data))
     sections.extend(_diagnostics(data, groups))
     sections.extend(_calibration_tables(data, groups))
     sections.extend(_choice(groups))
@@ -94,8 +111,127 @@ def layout(data: dict[str, Any]) -> list[Section]:
     sections.extend(_extremes(data))
     sections.extend(_open_and_annulled(data))
     sections.extend(claims_sections(data))
-    sections.append(Section("Conventions", [f"{k}: {v}" for k, v in data["conventions"].items()]))
+    sections.append(conventions_section(data, full_conventions))
     return [s for s in sections if s.blocks]
+
+
+def distinct_groups(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``groups`` without ``all`` when a single other group holds exactly the same pairs."""
+    if len(groups) != 2:
+        return groups
+    first, only = groups
+
+    def sizes(g: dict[str, Any]) -> tuple[int, int, int]:
+        return (
+            g["binary"]["n_pairs"],
+            g["multiple_choice"]["n_pairs"],
+            g["numeric"]["n_pairs"],
+        )
+
+    return [only] if sizes(first) == sizes(only) else groups
+
+
+Z95 = 1.959963984540054
+
+
+def interval(x: float, se: float) -> tuple[float, float]:
+    """The normal 95% interval x +- 1.96 se."""
+    return x - Z95 * se, x + Z95 * se
+
+
+def _range(lo: float, hi: float) -> str:
+    return f"{lo:.2f}-{hi:.2f}" if lo >= 0 else f"{lo:.2f} to {hi:.2f}"
+
+
+def cox_verdict(cox: dict[str, Any]) -> str | None:
+    """The Cox slope in words: overconfident when its 95% interval lies below 1,
+    underconfident when above 1, else no clear sign of either."""
+    slope, se = cox.get("slope"), cox.get("se_slope")
+    if slope is None or se is None or "unavailable" in cox:
+        return None
+    lo, hi = interval(slope, se)
+    if hi < 1:
+        word = "overconfident"
+    elif lo > 1:
+        word = "underconfident"
+    else:
+        word = "no clear over- or underconfidence"
+    return f"{word}: slope {slope:.2f}, 95% CI {_range(lo, hi)}"
+
+
+def bias_verdict(itl: dict[str, Any]) -> str | None:
+    """Calibration-in-the-large in words, when the fixed-slope intercept's 95% interval
+    excludes 0 (a positive intercept: outcomes more often yes than forecast)."""
+    a, se = itl.get("intercept"), itl.get("se_intercept")
+    if a is None or se is None or "unavailable" in itl:
+        return None
+    lo, hi = interval(a, se)
+    if lo <= 0 <= hi:
+        return None
+    side = "too low" if a > 0 else "too high"
+    return (
+        f"forecasts {side} on average: mean {itl['mean_forecast']:.3f}, "
+        f"observed {itl['observed_rate']:.3f}"
+    )
+
+
+def summary(data: dict[str, Any], groups: list[dict[str, Any]]) -> Section:
+    """What matters first: each group's score and calibration verdict, in words."""
+    section = Section("Summary")
+    named = [g for g in groups if g["name"] != "all" or len(groups) == 1]
+    for g in named:
+        b = g["binary"]
+        parts = []
+        if b["n_pairs"]:
+            text = f"Brier {f4(b['brier'])} on {b['n_questions']} binary question"
+            text += "s" if b["n_questions"] != 1 else ""
+            if b.get("skill_vs_half") is not None:
+                text += f" (skill vs 50%: {f3(b['skill_vs_half'])})"
+            parts.append(text)
+            parts += [
+                v for v in (cox_verdict(b["cox"]), bias_verdict(b["calibration_in_the_large"])) if v
+            ]
+        m = g["multiple_choice"]
+        if m["n_pairs"]:
+            parts.append(f"multiple-choice Brier (0..2) {f4(m['brier_multi'])}")
+        n = g["numeric"]
+        if n["n_pairs"] and n.get("coverage_90") is not None:
+            parts.append(f"90% intervals held the outcome {pct(n['coverage_90'])} of the time")
+        if parts:
+            section.blocks.append(f"{g['name']}: " + "; ".join(parts) + ".")
+    ranked = sorted(
+        (g for g in named if g["binary"]["n_pairs"] and g["binary"]["brier"] is not None),
+        key=lambda g: g["binary"]["brier"],
+    )
+    if len(ranked) > 1:
+        order = ", ".join(f"{g['name']} {f4(g['binary']['brier'])}" for g in ranked)
+        section.blocks.append(f"Lowest binary Brier first: {order}.")
+    if not section.blocks:
+        section.blocks.append("Nothing resolved to score yet.")
+    return section
+
+
+SHORT_CONVENTIONS = (
+    "Lower scores are better. Brier: binary on the 0..1 scale, multiple choice on the 0..2 "
+    "scale. Rule: {rule}. Annulled questions are excluded from every score. The full "
+    "conventions: foretell report --conventions (and in --format json)."
+)
+
+
+def convention_label(key: str) -> str:
+    """A conventions key as words: 'multiple_choice_calibration' -> 'Multiple-choice
+    calibration'."""
+    words = key.replace("multiple_choice", "multiple-choice").replace("_", " ")
+    return words[:1].upper() + words[1:]
+
+
+def conventions_section(data: dict[str, Any], full: bool) -> Section:
+    if not full:
+        return Section("Conventions", [SHORT_CONVENTIONS.format(rule=data["options"]["rule"])])
+    return Section(
+        "Conventions",
+        [f"{convention_label(k)}: {v}" for k, v in data["conventions"].items()],
+    )
 
 
 def _header(data: dict[str, Any]) -> Section:
@@ -114,12 +250,10 @@ def _header(data: dict[str, Any]) -> Section:
     ]
     lines = [
         f"Rule: {opts['rule']}. Bins: {bins_text(opts['bins'])}. "
-        f"Grouped by: {opts['group_by'] or 'none'}. Filters: {'; '.join(filters) or 'none'}.",
-        "Brier scores: binary on the 0..1 scale; multiple choice on the 0..2 scale "
-        "(see Conventions at the end).",
+        f"Grouped by: {opts['group_by'] or 'none'}. Filters: {'; '.join(filters) or 'none'}."
     ]
     if data.get("home"):
-        lines.insert(0, f"Home: {data['home']} (generated {data['generated_at']}).")
+        lines.insert(0, f"Project: {data['home']} (generated {data['generated_at']}).")
     lines.extend(data["notes"])
     return Section("foretell calibration report", lines)
 
@@ -199,6 +333,7 @@ def _scores(data: dict[str, Any], groups: list[dict[str, Any]]) -> Section:
                     "base rate",
                 ],
                 rows,
+                priority=[0, 5, 6, 0, 2, 1, 3, 4],
             )
         )
     elif groups:
@@ -466,7 +601,7 @@ def _extremes(data: dict[str, Any]) -> list[Section]:
                     [
                         [
                             r["question"],
-                            short(r["title"]),
+                            r["title"],
                             f4(r["score"]),
                             str(r["n_forecasters"]),
                             str(r["outcome"]),
@@ -507,7 +642,7 @@ def _open_and_annulled(data: dict[str, Any]) -> list[Section]:
                 [
                     Table(
                         ["question", "title", "annulled on"],
-                        [[r["id"], short(r["title"]), str(r["annulled_on"])] for r in annulled],
+                        [[r["id"], r["title"], str(r["annulled_on"])] for r in annulled],
                     )
                 ],
             )

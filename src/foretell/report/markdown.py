@@ -9,9 +9,9 @@ from tabulate import tabulate
 from foretell.report.layout import Table, layout
 
 
-def render_markdown(data: dict[str, Any]) -> str:
+def render_markdown(data: dict[str, Any], full_conventions: bool = False) -> str:
     out: list[str] = []
-    for i, section in enumerate(layout(data)):
+    for i, section in enumerate(layout(data, full_conventions)):
         out += [("# " if i == 0 else "## ") + section.title, ""]
         for block in section.blocks:
             if isinstance(block, Table):

@@ -1,56 +1,58 @@
-"""Plain-text report: underlined headings, wrapped paragraphs, tabulate's ``simple`` tables.
-
-Cells are printed as the layout formatted them (no re-parsing of numbers), numeric columns
-right-aligned. A table wider than ``MAX_TABLE_WIDTH`` gets its multi-word headers split over
-two lines.
+"""Plain-text report fitted to a width: underlined headings, prose wrapped to the width, tables
+from ``terminal.table`` (low-priority columns dropped and text cells wrapped when the width is
+short; numbers keep their width and right alignment). Colour, when asked for, marks skill
+scores (green above 0, red below) and calibration verdicts.
 """
 
 from __future__ import annotations
 
-import textwrap
 from typing import Any
 
-from tabulate import tabulate
-
+from foretell import terminal
 from foretell.report.layout import Table, layout
 
-WIDTH = 100
-MAX_TABLE_WIDTH = 120
+VERDICT_STYLES = {
+    "overconfident": "red",
+    "underconfident": "yellow",
+    "no clear over- or underconfidence": "green",
+}
 
 
-def render_text(data: dict[str, Any]) -> str:
+def render_text(
+    data: dict[str, Any],
+    width: int | None = None,
+    colour: bool = False,
+    full_conventions: bool = False,
+) -> str:
+    limit = terminal.width() if width is None else width
     out: list[str] = []
-    for section in layout(data):
-        out += [section.title, "=" * len(section.title), ""]
+    for section in layout(data, full_conventions):
+        title = terminal.wrap(section.title, limit)
+        longest = max(len(line) for line in title.splitlines())
+        out += [terminal.paint(title, "bold", colour), "=" * longest, ""]
         for block in section.blocks:
             if isinstance(block, Table):
-                out += [table_text(block), ""]
+                out += [table_text(block, limit, colour), ""]
             else:
-                out += [textwrap.fill(block, WIDTH), ""]
+                out += [_prose(terminal.wrap(block, limit), colour), ""]
     return "\n".join(out).rstrip() + "\n"
 
 
-def table_text(table: Table) -> str:
-    text = _tabulate(table, table.headers)
-    if max(map(len, text.splitlines()), default=0) > MAX_TABLE_WIDTH:
-        text = _tabulate(table, [_two_lines(h) for h in table.headers])
+def table_text(table: Table, width: int | None = None, colour: bool = False) -> str:
+    limit = terminal.width() if width is None else width
+    skill = {i for i, h in enumerate(table.headers) if h.startswith("skill")}
+
+    def style(_row: int, col: int, cell: str) -> str | None:
+        if col in skill and cell not in ("n/a", ""):
+            return "red" if cell.startswith("-") else "green"
+        return None
+
+    return terminal.render_table(table.columns(), table.rows, limit, style, colour)
+
+
+def _prose(text: str, colour: bool) -> str:
+    if not colour:
+        return text
+    for phrase, style in VERDICT_STYLES.items():
+        text = text.replace(f"{phrase}:", terminal.paint(phrase, style, True) + ":")
     return text
-
-
-def _tabulate(table: Table, headers: list[str]) -> str:
-    return tabulate(
-        table.rows,
-        headers=headers,
-        tablefmt="simple",
-        disable_numparse=True,
-        colalign=table.aligns(),
-    )
-
-
-def _two_lines(header: str) -> str:
-    """Split a header at the space nearest its middle ('Cox slope' -> 'Cox\\nslope')."""
-    spaces = [i for i, ch in enumerate(header) if ch == " "]
-    if not spaces or len(header) <= 8:
-        return header
-    cut = min(spaces, key=lambda i: abs(2 * i - len(header)))
-    return header[:cut] + "\n" + header[cut + 1 :]

@@ -50,9 +50,10 @@ def code_blocks(text: str, language: str) -> list[str]:
 
 def commands() -> dict[str, object]:
     group = typer.main.get_command(app)
-    listed = getattr(group, "commands", {})
+    with typer.Context(group) as ctx:  # commands load lazily: list_commands loads them all
+        listed = {name: group.get_command(ctx, name) for name in group.list_commands(ctx)}
     assert listed, "the typer app registers no commands"
-    return dict(listed)
+    return listed
 
 
 def invoke(argv: list[str]) -> tuple[int, str, str]:

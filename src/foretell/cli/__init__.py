@@ -1,17 +1,16 @@
-"""The ``foretell`` command line: a thin layer over the library (see ``foretell.actions``)."""
+"""The ``foretell`` command line: a thin layer over the library (see ``foretell.actions``).
 
-import importlib
+Commands are registered lazily: importing this package defines the app, and a command's
+module is imported only when that command runs (``foretell.cli.app.LazyGroup``).
+"""
+
 import sys
 
-from foretell.cli.app import app, run
-
-# Importing a module registers its commands; --help lists them in this order.
-for _module in ("write", "claims", "read", "report", "interop"):
-    importlib.import_module(f"foretell.cli.{_module}")
+from foretell.cli.app import app, load_all_commands, run
 
 
 def main() -> None:
     sys.exit(run())
 
 
-__all__ = ["app", "main"]
+__all__ = ["app", "load_all_commands", "main"]

@@ -1,17 +1,93 @@
 """The typer app, its shared options, and the one place errors become messages and exit codes."""
 
+import importlib
 import json
+import pkgutil
 import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+import typer.core
+import typer.main
 
 from foretell.errors import ForetellError
 from foretell.home import Home, find_home
 
+# Where each command is defined: a command imports only its own module, so `foretell log`
+# never loads the read, report or import machinery. --help lists the commands in this order
+# (modules in MODULES order, each module's commands in definition order). A command missing
+# here still works: an unknown name loads every module of the package first.
+MODULES: tuple[str, ...] = ("write", "claims", "read", "report", "interop")
+COMMAND_MODULES: dict[str, str] = {
+    **dict.fromkeys(("init", "ask", "log", "resolve", "annul", "amend", "repair"), "write"),
+    "claim": "claims",
+    **dict.fromkeys(("list", "show", "due", "verify"), "read"),
+    **dict.fromkeys(("report", "demo"), "report"),
+    **dict.fromkeys(("import", "export"), "interop"),
+}
+
+
+def command_modules() -> list[str]:
+    """Every module of ``foretell.cli`` that defines commands: MODULES first, then the rest."""
+    here = [m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)])]
+    rest = sorted(m for m in here if m not in MODULES and m not in ("app", "__main__"))
+    return [*MODULES, *rest]
+
+
+def _command_name(info: typer.models.CommandInfo) -> str:
+    return info.name or typer.main.get_command_name(info.callback.__name__)  # type: ignore[union-attr]
+
+
+class LazyGroup(typer.core.TyperGroup):
+    """The top-level group: a command's module is imported when the command is looked up."""
+
+    def _convert_registered(self) -> None:
+        for info in app.registered_commands:
+            name = _command_name(info)
+            if name not in self.commands:
+                self.add_command(
+                    typer.main.get_command_from_info(
+                        info,
+                        pretty_exceptions_short=app.pretty_exceptions_short,
+                        rich_markup_mode=app.rich_markup_mode,
+                    ),
+                    name,
+                )
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands:
+            module = COMMAND_MODULES.get(cmd_name)
+            if module is not None:
+                importlib.import_module(f"{_package()}.{module}")
+                self._convert_registered()
+            if cmd_name not in self.commands:
+                load_all_commands()
+                self._convert_registered()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        load_all_commands()
+        self._convert_registered()
+        order = {m: i for i, m in enumerate(command_modules())}
+        defined = [(order.get(c.callback.__module__.rpartition(".")[2], len(order)), i, c)
+                   for i, c in enumerate(app.registered_commands)]  # fmt: skip
+        return [_command_name(c) for _, _, c in sorted(defined, key=lambda t: t[:2])]
+
+
+def _package() -> str:
+    return __name__.rpartition(".")[0]
+
+
+def load_all_commands() -> None:
+    """Import every command module (for --help, completion and an unknown name)."""
+    for module in command_modules():
+        importlib.import_module(f"{_package()}.{module}")
+
+
 app = typer.Typer(
+    cls=LazyGroup,
     name="foretell",
     help=(
         "A prediction ledger: pose questions, log forecasts, resolve outcomes, report "

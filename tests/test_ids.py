@@ -153,7 +153,7 @@ def test_a_linked_ledger_file_is_not_read_by_readers(
     assert ledger.ledger_files(home.ledger) == []
 
 
-@pytest.mark.parametrize("cache", [".cache", ".index"])
+@pytest.mark.parametrize("cache", [".columnar", ".index"])
 def test_caches_are_never_written_through_a_linked_directory(
     home: Home, invoke: Invoke, tmp_path: Path, cache: str
 ) -> None:

@@ -14,7 +14,7 @@ from sklearn.metrics import brier_score_loss, log_loss
 
 from foretell.errors import ForetellError
 from foretell.frames import load_frames
-from foretell.report.build import ReportOptions, build_report
+from foretell.report.build import NOT_VERIFIED, ReportOptions, build_report
 from foretell.report.scope import Filters
 from foretell.scoring import calibration as cal
 from foretell.scoring import decompose, quantiles
@@ -207,7 +207,8 @@ def test_nothing_resolved_reports_what_is_open(tmp_path: Path) -> None:
 def test_empty_ledger_reports_nothing_to_score(tmp_path: Path) -> None:
     frames = load_frames(make_home(tmp_path / "h", [], []))
     data = build_report(frames).data
-    assert data["notes"] == ["No questions match: nothing to report."]
+    assert data["notes"] == ["No questions match: nothing to report.", NOT_VERIFIED]
+    assert data["ledger"] == {"verified": False, "problems": None}
     assert data["groups"][0]["binary"]["unavailable"] == "no resolved binary forecasts"
 
 
@@ -370,7 +371,10 @@ def test_every_count_left_by_the_ledger_reader_reaches_the_notes(frames) -> None
     assert "1 unreadable lines" in joined and "3 entries naming an unknown question" in joined
     kept = next(n for n in notes if tampered in n)
     assert "Left out" not in kept  # those entries are still read and scored
-    assert build_report(frames).data["notes"] == []
+    assert build_report(frames).data["notes"] == [NOT_VERIFIED]
+    assert build_report(frames, verification=[]).data["notes"] == [
+        "The ledger was verified for this report: no problems."
+    ]
 
 
 def test_a_question_without_forecasts_in_the_window_is_not_called_unmatched(frames) -> None:
@@ -378,7 +382,8 @@ def test_a_question_without_forecasts_in_the_window_is_not_called_unmatched(fram
     notes = build_report(frames, ReportOptions(filters=window)).data["notes"]
     assert notes == [
         "No forecasts of the 1 selected question(s) fall in the selection "
-        "(made on or after 2025-06-01): nothing to report."
+        "(made on or after 2025-06-01): nothing to report.",
+        NOT_VERIFIED,
     ]
     nobody = Filters(by=("bob",), tags=("models",))
     notes = build_report(frames, ReportOptions(filters=nobody)).data["notes"]
@@ -386,5 +391,6 @@ def test_a_question_without_forecasts_in_the_window_is_not_called_unmatched(fram
     assert "(by bob)" in notes[0]
     late = Filters(since=dt.date(2026, 1, 1))
     assert build_report(frames, ReportOptions(filters=late)).data["notes"] == [
-        "No forecasts fall in the selection (made on or after 2026-01-01): nothing to report."
+        "No forecasts fall in the selection (made on or after 2026-01-01): nothing to report.",
+        NOT_VERIFIED,
     ]

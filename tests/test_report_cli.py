@@ -125,15 +125,19 @@ def test_a_question_with_no_forecasts_in_the_window_is_named_as_such(home: Path)
     assert "No forecasts of the 1 selected question(s) fall in the selection" in out
 
 
-def test_an_entry_whose_sha_no_longer_matches_is_named_in_the_report(home: Path) -> None:
+def test_report_verify_names_an_entry_whose_sha_no_longer_matches(home: Path) -> None:
     path = home / "ledger" / "bob.jsonl"
     lines = path.read_text().splitlines(keepends=True)
     assert '"p":0.3,' in lines[1]
     lines[1] = lines[1].replace('"p":0.3,', '"p":0.35,')  # edited after the fact
     path.write_text("".join(lines))
-    note = "1 entries whose sha does not match their content (run foretell verify)"
+    note = "foretell verify found 1 problem(s) in the ledger: 1 x sha does not match"
     for fmt in ("text", "markdown", "html"):
-        out = invoke("report", "--home", str(home), "--format", fmt).stdout
+        out = invoke("report", "--home", str(home), "--format", fmt, "--verify").stdout
         assert note in " ".join(out.split()), fmt  # text wraps its paragraphs
-    data = json.loads(invoke("report", "--home", str(home), "--format", "json").stdout)
+    data = json.loads(invoke("report", "--home", str(home), "--format", "json", "--verify").stdout)
     assert any(note in n for n in data["notes"])
+    assert data["ledger"] == {"verified": True, "problems": 1}
+    data = json.loads(invoke("report", "--home", str(home), "--format", "json").stdout)
+    assert data["ledger"] == {"verified": False, "problems": None}
+    assert "not verified" in data["notes"][-1]

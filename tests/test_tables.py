@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -36,19 +37,29 @@ def assert_same_frames(home: Home) -> None:
 
 
 def test_cached_frames_equal_a_fresh_read(filled: Home) -> None:
-    load_frames(filled)  # writes the cache
-    assert (filled.ledger / tables.CACHE_DIR / "alice.npz").exists()
+    load_frames(filled)  # writes the copy
+    assert (tables.copy_dir(filled.ledger / "alice.jsonl") / tables.MANIFEST).exists()
+    assert list(tables.copy_dir(filled.ledger / "alice.jsonl").glob("part-*.parquet"))
     assert_same_frames(filled)
 
 
-def test_an_append_after_caching_reads_only_the_new_lines_and_matches(
+def _parsed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    parsed: list[int] = []
+    real = tables.parse_bytes
+    monkeypatch.setattr(
+        tables,
+        "parse_bytes",
+        lambda data, author="": parsed.append(len(data)) or real(data, author),
+    )
+    return parsed
+
+
+def test_an_append_after_caching_converts_only_the_new_lines_and_matches(
     filled: Home, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     load_frames(filled)
     actions.log_forecast(filled, "mc", {"probs": {"a": 0.1, "b": 0.1, "c": 0.8}}, "alice")
-    parsed: list[int] = []
-    real = tables.parse_bytes
-    monkeypatch.setattr(tables, "parse_bytes", lambda data: parsed.append(len(data)) or real(data))
+    parsed = _parsed(monkeypatch)
     frames = load_frames(filled)
     assert len(parsed) == 1  # only alice's file changed
     assert parsed[0] == len((filled.ledger / "alice.jsonl").read_bytes().splitlines()[-1]) + 1
@@ -57,26 +68,122 @@ def test_an_append_after_caching_reads_only_the_new_lines_and_matches(
     assert_same_frames(filled)
 
 
-def test_a_rewritten_file_of_the_same_size_is_not_served_from_the_cache(filled: Home) -> None:
+def test_an_unchanged_ledger_is_read_from_the_copy_without_parsing(
+    filled: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_frames(filled)
+    parsed = _parsed(monkeypatch)
+    load_frames(filled)
+    assert parsed == []
+
+
+def test_many_appends_keep_few_parts_and_the_same_frames(filled: Home) -> None:
+    load_frames(filled)
+    for _ in range(20):
+        actions.log_forecast(filled, "mc", {"probs": {"a": 0.5, "b": 0.5, "c": 0}}, "alice")
+        load_frames(filled)
+    parts = tables.load_manifest(filled.ledger / "alice.jsonl").parts
+    assert len(parts) <= 6
+    assert [p["start"] for p in parts[1:]] == [p["end"] for p in parts[:-1]]
+    assert_same_frames(filled)
+
+
+def _rewrite(path, data: bytes, keep_mtime: bool) -> None:
+    stat = path.stat()
+    path.write_bytes(data)
+    if keep_mtime:
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "grown by a rewritten line",
+        "same size, content changed",
+        "same size and mtime, content changed",
+        "mtime only",
+        "truncated",
+        "earlier line edited",
+    ],
+)
+def test_every_kind_of_edit_rebuilds_the_copy_and_it_matches_the_file(
+    filled: Home, edit: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     load_frames(filled)
     path = filled.ledger / "alice.jsonl"
     data = path.read_bytes()
-    edited = data.replace(b'"p":0.5,', b'"p":0.6,', 1)
-    assert edited != data and len(edited) == len(data)
-    path.write_bytes(edited)
-    frames = load_frames(filled)
-    assert 0.6 in set(frames.forecasts["p"]) and 0.5 not in set(frames.forecasts["p"])
+    if edit == "grown by a rewritten line":
+        _rewrite(path, data.replace(b'"p":0.5,', b'"p":0.55,', 1), False)
+    elif edit == "same size, content changed":
+        _rewrite(path, data.replace(b'"p":0.5,', b'"p":0.6,', 1), False)
+    elif edit == "same size and mtime, content changed":
+        lines = data.splitlines(keepends=True)  # the last line changes: its sha differs
+        last = lines[-1].replace(b'"sha":"', b'"sha":"0', 1)[:-1]
+        _rewrite(path, b"".join(lines[:-1]) + last[: len(lines[-1]) - 1] + b"\n", True)
+    elif edit == "mtime only":
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    elif edit == "truncated":
+        _rewrite(path, b"".join(data.splitlines(keepends=True)[:-5]), False)
+    else:
+        actions.log_forecast(filled, "mc", {"probs": {"a": 0.5, "b": 0.5, "c": 0}}, "alice")
+        load_frames(filled)  # the copy now has two parts; edit the first
+        lines = path.read_bytes().splitlines(keepends=True)
+        lines[3] = lines[3].replace(b'"p":0.075,', b'"p":0.085,', 1)
+        assert b'"p":0.085,' in lines[3]
+        path.write_bytes(b"".join(lines))
+    parsed = _parsed(monkeypatch)
+    cached = load_frames(filled)
+    assert parsed == [len(path.read_bytes().rstrip(b"x"))]  # the whole file was read again
+    monkeypatch.undo()
+    fresh = load_frames(filled, use_cache=False)
+    pd.testing.assert_frame_equal(cached.forecasts, fresh.forecasts)
+    assert cached.skipped == fresh.skipped
 
 
-def test_a_corrupt_or_foreign_cache_file_is_ignored(filled: Home) -> None:
+def test_files_added_and_removed_are_seen(filled: Home) -> None:
     load_frames(filled)
-    cache = filled.ledger / tables.CACHE_DIR / "alice.npz"
-    cache.write_bytes(b"not an npz file")
+    actions.log_forecast(filled, "mc", {"probs": {"a": 0.5, "b": 0.5, "c": 0}}, "carol")
+    assert "carol" in set(load_frames(filled).forecasts["author"])
+    (filled.ledger / "carol.jsonl").unlink()
+    assert "carol" not in set(load_frames(filled).forecasts["author"])
     assert_same_frames(filled)
-    # an archive holding a pickled object is refused (allow_pickle=False), not executed
-    np.savez(cache, header=np.array([object()], dtype=object))
-    assert tables._load(filled.ledger / "alice.jsonl") is None
+
+
+def test_a_part_file_gone_from_the_copy_rebuilds_it(filled: Home) -> None:
+    load_frames(filled)
+    for part in tables.copy_dir(filled.ledger / "alice.jsonl").glob("part-*"):
+        part.unlink()
     assert_same_frames(filled)
+
+
+def test_a_corrupt_or_foreign_copy_is_ignored(filled: Home) -> None:
+    load_frames(filled)
+    manifest = tables.cache_path(filled.ledger / "alice.jsonl")
+    manifest.write_bytes(b"not a manifest")
+    assert_same_frames(filled)
+    load_frames(filled)
+    for part in tables.copy_dir(filled.ledger / "alice.jsonl").glob("part-*"):
+        part.write_bytes(b"PAR1 not parquet")
+    assert_same_frames(filled)  # a damaged part is never used: the copy is rebuilt
+
+
+def test_timestamps_decode_like_pandas() -> None:
+    values = [
+        "2026-01-31T23:59:59.999999Z", "2024-02-29T00:00:00.000001Z", "2023-02-29T00:00:00.000000Z",
+        "2026-13-01T00:00:00.000000Z", "2026-01-01T24:00:00.000000Z", "2026-01-01T00:00:00Z",
+        "2026-01-01T01:00:00+01:00", "1500-01-01T00:00:00.000000Z", "not a date", None, 5,
+        "2026-01-01 00:00:00.000000Z", "0001-01-01T00:00:00.000000Z",
+    ]  # fmt: skip
+    got = tables.parse_stamps(values)
+    text = pd.Series(values, dtype=object)
+    want = pd.to_datetime(
+        text.where(text.map(lambda v: isinstance(v, str))),
+        utc=True,
+        format="ISO8601",
+        errors="coerce",
+    )
+    expected = want.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    assert got.tolist() == expected.tolist()
 
 
 def test_a_torn_last_line_is_counted_with_and_without_the_cache(filled: Home) -> None:
@@ -106,7 +213,7 @@ def _payload(i: int) -> dict:
 
 
 def test_unwritable_cache_directory_does_not_stop_reading(filled: Home) -> None:
-    (filled.ledger / tables.CACHE_DIR).write_text("a file where the cache directory would go")
+    (filled.ledger / tables.COLUMNAR_DIR).write_text("a file where the copy would go")
     frames = load_frames(filled)
     assert len(frames.forecasts) == 42
     assert_same_frames(filled)
@@ -120,12 +227,12 @@ def test_ledger_entries_are_untouched_by_reading(filled: Home) -> None:
     assert before == after
 
 
-def test_an_edited_entry_is_loaded_and_counted_for_a_warning(filled: Home) -> None:
+def test_an_edited_entry_is_loaded_without_a_hash_check(filled: Home) -> None:
     path = filled.ledger / "alice.jsonl"
     path.write_bytes(path.read_bytes().replace(b'"p":0.5,', b'"p":0.6,', 1))
     for use_cache in (False, True, True):
         frames = load_frames(filled, use_cache=use_cache)
-        assert frames.skipped == {tables.EDITED: 1}
+        assert frames.skipped == {}  # verify is the check (report --verify runs it)
         assert 0.6 in set(frames.forecasts["p"])
 
 

@@ -20,12 +20,22 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 import pandas as pd
+import pyarrow as pa
 
-from foretell import catalog, ledger
+from foretell import ledger
+from foretell.catalog_cache import question_row, question_rows
 from foretell.home import Home
 from foretell.model import Question
-from foretell.tables import EXTRA_COLUMNS, FileTable, _merge_vocab, cache_path, read_table
+from foretell.tables import (
+    EXTRA_COLUMNS,
+    SCHEMA,
+    FileTable,
+    cache_path,
+    prepare_copy,
+    read_table,
+)
 
 QUESTION_COLUMNS = [
     "id", "title", "type", "opened", "resolve_by", "tags", "options", "unit",
@@ -97,25 +107,14 @@ class Frames:
 
 
 def questions_frame(questions: dict[str, Question]) -> pd.DataFrame:
-    rows = [
-        {
-            "id": q.id,
-            "title": q.title,
-            "type": q.type,
-            "opened": q.opened,
-            "resolve_by": q.resolve_by,
-            "tags": list(q.tags),
-            "options": list(q.options) if q.options else None,
-            "unit": q.unit,
-            "range_low": q.range[0] if q.range else np.nan,
-            "range_high": q.range[1] if q.range else np.nan,
-            "thresholds": list(q.thresholds),
-            "sha": q.sha(),
-            "period_start": q.period_start,
-        }
-        for q in questions.values()
-    ]
+    return rows_frame([question_row(q) for q in questions.values()])
+
+
+def rows_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The questions frame from ``catalog_cache.question_row`` rows."""
     frame = pd.DataFrame(rows, columns=QUESTION_COLUMNS)
+    for col in ("range_low", "range_high"):
+        frame[col] = frame[col].astype(np.float64)
     for col in ("opened", "resolve_by", "period_start"):
         frame[col] = pd.to_datetime(frame[col]).astype("datetime64[ns]")
     return frame
@@ -145,73 +144,83 @@ def _outcomes_frame(closings: list[dict[str, Any]]) -> pd.DataFrame:
     return frame
 
 
+def _objects(column: pa.ChunkedArray, keep: np.ndarray, convert: bool = False) -> pd.Series:
+    """Parse the JSON texts of an extras column into Python values (None where absent)."""
+    n = int(keep.sum())
+    out = np.full(n, None, dtype=object)
+    kept = column.filter(pa.array(keep)) if n != len(keep) else column
+    valid = np.flatnonzero(kept.is_valid().to_numpy(zero_copy_only=False))
+    if valid.size:
+        loads = orjson.loads
+        texts = kept.take(pa.array(valid)).to_pylist()
+        values = [loads(t) for t in texts]
+        if convert:  # quantile levels as floats
+            values = [
+                {float(k): v for k, v in d.items()} if isinstance(d, dict) else d for d in values
+            ]
+        out[valid] = values
+    return pd.Series(out, dtype=object)
+
+
 def _forecasts_frame(
     tables: list[tuple[str, FileTable]], known: set[str], types: dict[str, str]
 ) -> tuple[pd.DataFrame, Counter[str]]:
     """Concatenate file tables into one frame, keeping forecasts on known questions."""
     skipped: Counter[str] = Counter()
-    questions: list[str] = []
-    shas: list[str] = []
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("seq", "at", "p", "q", "s", "a")}
-    extras: dict[str, dict[int, Any]] = {col: {} for col in EXTRA_COLUMNS}
-    offset = 0
-    for author_code, (_, table) in enumerate(tables):
-        questions, qmap = _merge_vocab(questions, table.questions)
-        shas, smap = _merge_vocab(shas, table.shas)
-        parts["seq"].append(table.seq)
-        parts["at"].append(table.at)
-        parts["p"].append(table.p)
-        parts["q"].append(qmap[table.question] if len(table) else table.question)
-        parts["s"].append(smap[table.question_sha] if len(table) else table.question_sha)
-        parts["a"].append(np.full(len(table), author_code, dtype=np.int32))
-        for col, rows in table.extras.items():
-            extras[col].update({r + offset: v for r, v in rows.items()})
-        offset += len(table)
-    n = offset
-    cat = {k: np.concatenate(v) if v else np.zeros(0) for k, v in parts.items()}
-    q_codes = cat["q"].astype(np.int32)
+    arrow = pa.concat_tables([t.forecasts for _, t in tables]) if tables else SCHEMA.empty_table()
+    n = arrow.num_rows
+    authors = np.concatenate(
+        [np.full(len(t), i, dtype=np.int32) for i, (_, t) in enumerate(tables)] or [np.zeros(0)]
+    ).astype(np.int32)
+    q_codes, questions = _codes(arrow.column("question"))
     keep = np.isin(q_codes, [i for i, q in enumerate(questions) if q in known])
     if n - int(keep.sum()):
         skipped["entries naming an unknown question"] += n - int(keep.sum())
-
-    def objects(col: str) -> pd.Series:
-        out = np.full(n, None, dtype=object)
-        for row, value in extras[col].items():
-            out[row] = value
-        return pd.Series(out[keep], dtype=object)
-
-    quantiles = objects("quantiles")
-    for i, q in enumerate(quantiles):
-        if q is not None:
-            quantiles[i] = {float(k): v for k, v in q.items()}
+    s_codes, shas = _codes(arrow.column("question_sha"))
+    at = arrow.column("at").cast(pa.int64()).to_numpy()[keep]
+    seq = arrow.column("seq").to_numpy()[keep]
+    authors = authors[keep]
+    order = np.lexsort((seq, authors, at))
     question_cat = pd.Categorical.from_codes(
-        q_codes[keep], categories=pd.Index(questions, dtype=object)
-    )
-    question_cat = question_cat.remove_unused_categories()
+        q_codes[keep][order], categories=pd.Index(questions, dtype=object)
+    ).remove_unused_categories()
     frame = pd.DataFrame(
         {
             "author": pd.Categorical.from_codes(
-                cat["a"].astype(np.int32)[keep], categories=[a for a, _ in tables]
+                authors[order], categories=pd.Index([a for a, _ in tables], dtype=object)
             ),
-            "seq": cat["seq"].astype(np.int64)[keep],
-            "at": pd.to_datetime(cat["at"].astype(np.int64)[keep], utc=True),
+            "seq": seq[order],
+            "at": pd.to_datetime(at[order], utc=True),
             "question": question_cat,
             "question_sha": pd.Categorical.from_codes(
-                cat["s"].astype(np.int32)[keep], categories=pd.Index(shas, dtype=object)
+                s_codes[keep][order], categories=pd.Index(shas, dtype=object)
             ).remove_unused_categories(),
             "type": pd.Categorical(
-                np.asarray(question_cat.categories.map(types))[question_cat.codes]
+                np.asarray(question_cat.categories.map(types), dtype=object)[question_cat.codes]
             ),
-            "p": cat["p"].astype(np.float64)[keep],
-            "probs": objects("probs"),
-            "quantiles": quantiles,
-            "note": objects("note"),
-            "imported": objects("imported"),
+            "p": arrow.column("p").to_numpy()[keep][order],
+            **{
+                col: _objects(arrow.column(col), keep, col == "quantiles")
+                .take(order)
+                .reset_index(drop=True)
+                for col in EXTRA_COLUMNS
+            },
         },
         columns=FORECAST_COLUMNS,
     )
     frame["at"] = frame["at"].astype("datetime64[ns, UTC]")
     return frame, skipped
+
+
+def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
+    """Dictionary codes (int32) and the dictionary of a dictionary-encoded column."""
+    if column.num_chunks == 0 or len(column) == 0:
+        return np.zeros(0, dtype=np.int32), []
+    combined = column.unify_dictionaries().combine_chunks()
+    return (
+        combined.indices.to_numpy(zero_copy_only=False).astype(np.int32),
+        combined.dictionary.to_pylist(),
+    )
 
 
 PARALLEL_BYTES = 32 * 1024 * 1024
@@ -225,8 +234,11 @@ def _read_tables(paths: list[Path], use_cache: bool) -> list[tuple[str, FileTabl
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(workers) as pool:
-            read = pool.map(read_table, paths, [use_cache] * len(paths))
-            return [(p.stem, t) for p, t in zip(paths, read, strict=True)]
+            if use_cache:  # the workers bring the copies up to date; they are read here
+                list(pool.map(prepare_copy, paths))
+            else:
+                read = pool.map(read_table, paths, [use_cache] * len(paths))
+                return [(p.stem, t) for p, t in zip(paths, read, strict=True)]
     return [(p.stem, read_table(p, use_cache)) for p in paths]
 
 
@@ -244,12 +256,15 @@ def load_frames(
 ) -> Frames:
     """The whole ledger as three frames (see the column lists above).
 
-    Each file is read through ``foretell.tables`` (cached in ``ledger/.cache/`` when the file
-    is unchanged or has only grown).
+    Each file is read through its columnar copy (``foretell.tables``, in ``ledger/.columnar/``:
+    used when the file is unchanged, extended when it has only grown, else rebuilt), and the
+    catalog through ``foretell.catalog_cache``; ``use_cache=False`` reads every file afresh.
     """
-    questions = catalog.load_catalog(home.forecasts) if questions is None else questions
-    qframe = questions_frame(questions)
-    known = set(questions)
+    if questions is None:
+        qframe = rows_frame(question_rows(home.forecasts, home.ledger, use_cache))
+    else:
+        qframe = questions_frame(questions)
+    known = set(qframe["id"])
     tables = _read_tables(ledger.ledger_files(home.ledger), use_cache)
     types = dict(zip(qframe["id"], qframe["type"], strict=True))
     forecasts, skipped = _forecasts_frame(tables, known, types)
@@ -261,7 +276,6 @@ def load_frames(
                 closings.append({**record, "author": author})
             else:
                 skipped["entries naming an unknown question"] += 1
-    forecasts = forecasts.sort_values(["at", "author", "seq"], kind="stable", ignore_index=True)
     from foretell.claims import read_claims
 
     claim_entries = []

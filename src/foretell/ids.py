@@ -8,7 +8,7 @@ One rule per name, used by every entry point (the CLI, the Python API, the impor
 - a ledger (author) name is ``[a-z0-9][a-z0-9._-]{0,63}``: ``ledger/<name>.jsonl``, likewise.
 
 Links: foretell follows no symbolic link inside a project. ``forecasts/``, ``ledger/``, every
-question and ledger file, and the derived caches (``ledger/.cache/``, ``ledger/.index/``) must
+question and ledger file, and the derived caches (``ledger/.columnar/``, ``ledger/.index/``) must
 be the real thing; a link is refused with a message naming it (a ledger or question file), or
 ignored and never written through (a cache, which is rebuilt from the files). Files are opened
 with ``O_NOFOLLOW`` so a link swapped in after the check is refused too.

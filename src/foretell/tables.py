@@ -1,20 +1,28 @@
-"""One ledger file read column-wise into typed arrays, with a derived on-disk cache.
+"""One ledger file read column-wise into an Arrow table, with a derived, checked Parquet copy.
 
-Reading: lines are parsed in chunks with orjson into records and turned into columns by
-pandas (``DataFrame.from_records``), so there is no per-entry Python work beyond the parse.
-Entries of the wrong shape are counted, not loaded (``verify`` says what is wrong with them).
+Reading: lines are parsed in chunks with orjson; columns are pulled out of the records with
+list comprehensions and turned into Arrow arrays in C (timestamps written as the ledger writes
+them, ``YYYY-MM-DDTHH:MM:SS.ffffffZ``, are decoded with integer arithmetic; anything else goes
+through pandas' ISO 8601 parser). No hashes are checked here: ``verify`` is the check of the
+chains and of each entry's sha. Entries of the wrong shape are counted, not loaded.
 
-Cache: ``ledger/.cache/<author>.npz`` holds a file's table as plain arrays plus a JSON
-header (no pickles: loading executes nothing). It is used only when it matches the file:
-same size and last sha; when the file has grown and the sha of the line at the old end still
-matches, only the new bytes are parsed and appended. Anything else: the file is read again.
+The copy (see ``foretell.columnar``): ``ledger/.columnar/<author>/`` holds the forecasts of
+``<author>.jsonl`` as Parquet parts, each covering a byte range of the file, and a
+``manifest.json`` naming them with the file's size, modification time and, for the end of each
+part, the sha of the line that ends there. It is used only when it matches the file: the same
+size, modification time and last sha; when the file has grown and the line at each part's end
+still has that part's sha (appends only add lines), only the new bytes are converted, into a
+new part (small parts are merged, so a file keeps a few parts). Anything else: the copy is
+rebuilt from the file. Like the status index, these checks cannot see a line edited inside the
+file when an append follows before the next read (the modification time then moves anyway):
+``verify`` checks every entry, and ``report --verify`` reads the files afresh.
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
 import os
+import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,85 +31,62 @@ from typing import Any
 import numpy as np
 import orjson
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from foretell import ids, ledger
+from foretell import ids
 from foretell.errors import ForetellError
 
-CACHE_DIR = ".cache"
-CACHE_VERSION = 2
-CHUNK_LINES = 50_000
-RAW_COLUMNS = [
-    "seq", "at", "kind", "question", "question_sha", "p", "probs", "quantiles", "note",
-    "imported", "outcome", "resolved_on",
-]  # fmt: skip
+COLUMNAR_DIR = ".columnar"
+MANIFEST = "manifest.json"
+COPY_VERSION = 1
+CHUNK_LINES = 100_000
+MERGE_FACTOR = 2  # a part is merged into the one before it once that one is <= 2x its size
 EXTRA_COLUMNS = ("probs", "quantiles", "note", "imported")
+CLOSING_KEYS = ("at", "kind", "question", "outcome", "resolved_on")
 MALFORMED = "malformed entries (see foretell verify)"
 EDITED = "entries whose sha does not match their content (run foretell verify)"
 UNREADABLE = "unreadable lines"
 TORN = "incomplete last lines"
 
+DICT = pa.dictionary(pa.int32(), pa.string())
+SCHEMA = pa.schema(
+    [
+        ("author", DICT),
+        ("seq", pa.int64()),
+        ("at", pa.timestamp("ns", tz="UTC")),
+        ("question", DICT),
+        ("question_sha", DICT),
+        ("p", pa.float64()),
+        *((col, pa.string()) for col in EXTRA_COLUMNS),  # JSON text, null when absent
+    ]
+)
+"""The forecasts of a file: one row per forecast entry of the right shape, in file order.
+``p`` is NaN for non-binary forecasts; ``probs``/``quantiles``/``note``/``imported`` hold the
+entry's value as JSON text (null when the entry has none)."""
+
 
 @dataclass
 class FileTable:
-    """The forecasts of one file as arrays; closings (resolutions, annulments) as records.
+    """The forecasts of one file as an Arrow table (``SCHEMA``); closings as records."""
 
-    ``question`` and ``question_sha`` are codes into ``questions`` / ``shas``; ``extras``
-    maps a column of ``EXTRA_COLUMNS`` to {row: value} for the rows that have one.
-    """
-
-    seq: np.ndarray
-    at: np.ndarray  # int64 nanoseconds since the epoch, UTC
-    p: np.ndarray
-    question: np.ndarray
-    question_sha: np.ndarray
-    questions: list[str]
-    shas: list[str]
-    extras: dict[str, dict[int, Any]] = field(default_factory=dict)
+    forecasts: pa.Table
     closings: list[dict[str, Any]] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
 
     def __len__(self) -> int:
-        return len(self.seq)
+        return self.forecasts.num_rows
 
     @classmethod
     def empty(cls) -> FileTable:
-        ints = np.zeros(0, dtype=np.int64)
-        return cls(
-            ints, ints.copy(), np.zeros(0), ints.astype(np.int32), ints.astype(np.int32), [], []
-        )
+        return cls(SCHEMA.empty_table())
 
     def extend(self, other: FileTable) -> FileTable:
-        """This table followed by ``other`` (codes re-based onto merged vocabularies)."""
-        questions, qmap = _merge_vocab(self.questions, other.questions)
-        shas, smap = _merge_vocab(self.shas, other.shas)
-        offset = len(self)
-        extras = {k: dict(v) for k, v in self.extras.items()}
-        for col, rows in other.extras.items():
-            extras.setdefault(col, {}).update({r + offset: v for r, v in rows.items()})
         return FileTable(
-            np.concatenate([self.seq, other.seq]),
-            np.concatenate([self.at, other.at]),
-            np.concatenate([self.p, other.p]),
-            np.concatenate([self.question, qmap[other.question]]).astype(np.int32),
-            np.concatenate([self.question_sha, smap[other.question_sha]]).astype(np.int32),
-            questions,
-            shas,
-            extras,
+            pa.concat_tables([self.forecasts, other.forecasts]),
             self.closings + other.closings,
             self.skipped + other.skipped,
         )
-
-
-def _merge_vocab(base: list[str], more: list[str]) -> tuple[list[str], np.ndarray]:
-    index = {v: i for i, v in enumerate(base)}
-    merged = list(base)
-    mapping = np.empty(len(more), dtype=np.int32)
-    for i, v in enumerate(more):
-        if v not in index:
-            index[v] = len(merged)
-            merged.append(v)
-        mapping[i] = index[v]
-    return merged, mapping
 
 
 # ------------------------------------------------------------------------ parsing
@@ -122,152 +107,389 @@ def _records(lines: list[bytes], skipped: Counter[str]) -> list[dict[str, Any]]:
     return records
 
 
-def _is_type(column: pd.Series, kind: type) -> np.ndarray:
-    values = column.to_numpy(dtype=object)
+def _is_type(column: pd.Series | list[Any] | np.ndarray, kind: type) -> np.ndarray:
+    values = column.to_numpy(dtype=object) if isinstance(column, pd.Series) else column
     return np.fromiter((type(v) is kind for v in values), dtype=bool, count=len(values))
 
 
-def _chunk_table(lines: list[bytes]) -> FileTable:
+_DIGITS = (0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, *range(20, 26))
+_SEPARATORS = {4: "-", 7: "-", 10: "T", 13: ":", 16: ":", 19: ".", 26: "Z"}
+_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+NAT = np.iinfo(np.int64).min
+
+
+def parse_stamps(values: list[Any]) -> np.ndarray:
+    """int64 nanoseconds since the epoch (UTC) of ISO 8601 timestamps; ``NAT`` where invalid.
+
+    ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (what ``ledger.format_at`` writes) is decoded digit by
+    digit (days from the civil date by Hinnant's algorithm); other strings, and dates outside
+    1678..2261, go through ``pandas.to_datetime(format="ISO8601")`` as before.
+    """
+    n = len(values)
+    out = np.full(n, NAT, dtype=np.int64)
+    if n == 0:
+        return out
+    fast = np.fromiter((type(v) is str and len(v) == 27 for v in values), bool, count=n)
+    rows = np.flatnonzero(fast)
+    if rows.size:
+        text = np.array([values[i] for i in rows], dtype="U27")
+        codes = text.view(np.uint32).reshape(-1, 27).astype(np.int64)
+        ok = np.ones(rows.size, dtype=bool)
+        for pos, sep in _SEPARATORS.items():
+            ok &= codes[:, pos] == ord(sep)
+        d = codes[:, list(_DIGITS)] - 48
+        ok &= ((d >= 0) & (d <= 9)).all(axis=1)
+        d = np.where(ok[:, None], d, 0)
+
+        def num(*cols: int) -> np.ndarray:
+            value = np.zeros(rows.size, dtype=np.int64)
+            for c in cols:
+                value = value * 10 + d[:, c]
+            return value
+
+        y, m, day = num(0, 1, 2, 3), num(4, 5), num(6, 7)
+        hh, mi, ss, frac = num(8, 9), num(10, 11), num(12, 13), num(*range(14, 20))
+        leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+        dim = _MONTH_DAYS[np.clip(m, 0, 12)] + ((m == 2) & leap)
+        ok &= (y >= 1678) & (y <= 2261) & (m >= 1) & (m <= 12) & (day >= 1) & (day <= dim)
+        ok &= (hh < 24) & (mi < 60) & (ss < 60)
+        yy = y - (m <= 2)
+        era = yy // 400
+        yoe = yy - era * 400
+        doy = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + day - 1
+        days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+        seconds = days * 86400 + hh * 3600 + mi * 60 + ss
+        out[rows[ok]] = (seconds * 1_000_000 + frac)[ok] * 1000
+        fast[rows[~ok]] = False
+    slow = np.flatnonzero(~fast)
+    if slow.size:
+        given = pd.Series([values[i] for i in slow], dtype=object)
+        text = given.where(_is_type(given, str))
+        parsed = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce")
+        stamps = parsed.to_numpy(dtype="datetime64[ns]").view(np.int64)
+        out[slow] = stamps
+    return out
+
+
+def _json_texts(values: list[Any], rows: np.ndarray) -> pa.Array:
+    texts: list[str | None] = [None] * rows.shape[0]
+    dumps = orjson.dumps
+    for i, r in enumerate(rows):
+        v = values[r]
+        if v is not None:
+            texts[i] = dumps(v, option=orjson.OPT_NON_STR_KEYS).decode()
+    return pa.array(texts, type=pa.string())
+
+
+def _chunk_table(lines: list[bytes], author: str = "") -> FileTable:
     skipped: Counter[str] = Counter()
-    check = ledger.check_line_hash
-    failing = sum(1 for line in lines if check(line) is not None)
-    raw = pd.DataFrame.from_records(_records(lines, skipped), columns=RAW_COLUMNS)
-    if failing > skipped[UNREADABLE]:  # entries still loaded: the report warns, verify names them
-        skipped[EDITED] += failing - skipped[UNREADABLE]
-    kind = raw["kind"]
-    closing = kind.isin(["resolution", "annulment"]).to_numpy()
-    forecast = kind.eq("forecast").to_numpy()
-    good = _is_type(raw["question"], str) & _is_type(raw["at"], str)
-    closings = [
-        {k: v for k, v in rec.items() if k in ("at", "kind", "question", "outcome", "resolved_on")}
-        for rec in raw.loc[closing & good].to_dict("records")
-    ]
-    fc = raw.loc[forecast]
-    good = good[forecast]
-    p = pd.to_numeric(fc["p"], errors="coerce").astype(np.float64)
-    good &= ~(fc["p"].notna().to_numpy() & p.isna().to_numpy())
+    closings: list[dict[str, Any]] = []
+    fc: list[dict[str, Any]] = []
+    for rec in _records(lines, skipped):
+        kind = rec.get("kind")
+        if kind == "forecast":
+            fc.append(rec)
+        elif kind == "resolution" or kind == "annulment":
+            if type(rec.get("question")) is str and type(rec.get("at")) is str:
+                closings.append({k: v for k, v in rec.items() if k in CLOSING_KEYS})
+            else:
+                skipped[MALFORMED] += 1
+    n = len(fc)
+    question = [r.get("question") for r in fc]
+    at_raw = [r.get("at") for r in fc]
+    good = np.fromiter(
+        (type(q) is str and type(a) is str for q, a in zip(question, at_raw, strict=True)),
+        bool,
+        count=n,
+    )
+    p_raw = [r.get("p") for r in fc]
+    if all(type(v) is float or v is None for v in p_raw):
+        p = np.array([np.nan if v is None else v for v in p_raw], dtype=np.float64)
+    else:
+        p_series = pd.Series(p_raw, dtype=object)
+        p = pd.to_numeric(p_series, errors="coerce").to_numpy(dtype=np.float64)
+        good &= ~(p_series.notna().to_numpy() & np.isnan(p))
+    extras = {col: [r.get(col) for r in fc] for col in EXTRA_COLUMNS}
     for col in ("probs", "quantiles"):
-        present = fc[col].notna().to_numpy()
-        good[present] &= _is_type(fc.loc[present, col], dict)
-    at = pd.to_datetime(fc["at"].where(good), utc=True, format="ISO8601", errors="coerce")
-    good &= at.notna().to_numpy()
-    seq = pd.to_numeric(fc["seq"], errors="coerce")
-    skipped[MALFORMED] += int((~good).sum()) + int(closing.sum()) - len(closings)
-    fc, p, at, seq = fc.loc[good], p[good], at[good], seq[good]
-    q_codes, questions = pd.factorize(fc["question"])
-    sha_given = _is_type(fc["question_sha"], str)
-    s_codes, shas = pd.factorize(fc["question_sha"].where(sha_given, ""))
-    extras: dict[str, dict[int, Any]] = {}
-    for col in EXTRA_COLUMNS:
-        values = fc[col].to_numpy()
-        rows = np.flatnonzero(pd.notna(values))
-        if len(rows):
-            extras[col] = {int(r): values[r] for r in rows}
+        values = extras[col]
+        good &= np.fromiter((v is None or type(v) is dict for v in values), bool, count=n)
+    at = parse_stamps([a if g else None for a, g in zip(at_raw, good, strict=True)])
+    good &= at != NAT
+    seq_raw = [r.get("seq") for r in fc]
+    if all(type(v) is int for v in seq_raw):
+        seq = np.array(seq_raw, dtype=np.int64)
+    else:
+        seq = pd.to_numeric(pd.Series(seq_raw, dtype=object), errors="coerce")
+        seq = seq.fillna(0).to_numpy(dtype=np.float64).astype(np.int64)
+    skipped[MALFORMED] += int((~good).sum())
+    rows = np.flatnonzero(good)
+    shas = [r.get("question_sha") for r in fc]
+    m = rows.shape[0]
+    table = pa.table(
+        {
+            "author": pa.DictionaryArray.from_arrays(
+                pa.array(np.zeros(m, np.int32)), pa.array([author], pa.string())
+            ),
+            "seq": pa.array(seq[rows]),
+            "at": pa.array(at[rows]).cast(pa.timestamp("ns", tz="UTC")),
+            "question": pa.array([question[r] for r in rows], pa.string()).dictionary_encode(),
+            "question_sha": pa.array(
+                [s if type(s := shas[r]) is str else "" for r in rows], pa.string()
+            ).dictionary_encode(),
+            "p": pa.array(p[rows]),
+            **{col: _json_texts(extras[col], rows) for col in EXTRA_COLUMNS},
+        },
+        schema=SCHEMA,
+    )
+    return FileTable(table, closings, skipped)
+
+
+def parse_bytes(data: bytes, author: str = "") -> FileTable:
+    """A table from the complete lines of ``data`` (which must end at a line boundary)."""
+    lines = [line for line in data.split(b"\n") if line]
+    parts = [
+        _chunk_table(lines[start : start + CHUNK_LINES], author)
+        for start in range(0, len(lines), CHUNK_LINES)
+    ]
+    if not parts:
+        return FileTable.empty()
     return FileTable(
-        seq.fillna(0).to_numpy(dtype=np.int64),
-        at.to_numpy(dtype="datetime64[ns]").view(np.int64),
-        p.to_numpy(),
-        q_codes.astype(np.int32),
-        s_codes.astype(np.int32),
-        questions.tolist(),
-        shas.tolist(),
-        extras,
-        closings,
-        skipped,
+        pa.concat_tables([t.forecasts for t in parts]),
+        [c for t in parts for c in t.closings],
+        sum((t.skipped for t in parts), Counter()),
     )
 
 
-def parse_bytes(data: bytes) -> FileTable:
-    """A table from the complete lines of ``data`` (which must end at a line boundary)."""
-    lines = [line for line in data.split(b"\n") if line]
-    table = FileTable.empty()
-    for start in range(0, len(lines), CHUNK_LINES):
-        table = table.extend(_chunk_table(lines[start : start + CHUNK_LINES]))
-    return table
+# ------------------------------------------------------------------------ the copy
 
 
-# ------------------------------------------------------------------------ cache
+def copy_dir(path: Path) -> Path:
+    """Where the columnar copy of ledger file ``path`` lives."""
+    return path.parent / COLUMNAR_DIR / path.stem
 
 
 def cache_path(path: Path) -> Path:
-    return path.parent / CACHE_DIR / f"{path.stem}.npz"
+    """The copy's manifest (its modification time says when the copy was last brought up)."""
+    return copy_dir(path) / MANIFEST
 
 
-def _save(path: Path, table: FileTable, size: int, last_sha: str | None, mtime: int) -> None:
-    header = {
-        "version": CACHE_VERSION,
-        "size": size,
-        "last_sha": last_sha,
-        "mtime_ns": mtime,
-        "questions": table.questions,
-        "shas": table.shas,
-        "extras": {c: [[r, v] for r, v in rows.items()] for c, rows in table.extras.items()},
-        "closings": table.closings,
-        "skipped": dict(table.skipped),
-    }
-    buffer = io.BytesIO()
-    with contextlib.suppress(TypeError):
-        np.savez(
-            buffer,
-            header=np.frombuffer(orjson.dumps(header, option=orjson.OPT_NON_STR_KEYS), np.uint8),
-            seq=table.seq, at=table.at, p=table.p,
-            question=table.question, question_sha=table.question_sha,
-        )  # fmt: skip
-        ids.write_cache(cache_path(path), buffer.getvalue())
+@dataclass
+class Copy:
+    """A manifest: the file state it matches and its parts (byte ranges of the file)."""
+
+    size: int
+    mtime_ns: int
+    last_sha: str | None
+    parts: list[dict[str, Any]]  # {"file", "start", "end", "end_sha", "rows"}
+    closings: list[dict[str, Any]]
+    skipped: Counter[str]
+
+    def files(self, directory: Path) -> list[Path]:
+        return [directory / part["file"] for part in self.parts]
 
 
-def _load(path: Path) -> tuple[FileTable, int, str | None, int] | None:
-    target = cache_path(path)
+def load_manifest(path: Path) -> Copy | None:
+    """The copy's manifest if it is readable and of this version (not yet checked)."""
     try:
-        if not ids.real_dir(target.parent):
-            return None  # a link: never read through it
-        with np.load(io.BytesIO(ids.read_bytes(target)), allow_pickle=False) as data:
-            header = orjson.loads(data["header"].tobytes())
-            if header.get("version") != CACHE_VERSION:
+        if not ids.real_dir(copy_dir(path)):
+            return None  # missing, or a link: never read through it
+        data = orjson.loads(ids.read_bytes(cache_path(path)))
+        if data.get("version") != COPY_VERSION:
+            return None
+        parts = data["parts"]
+        for part in parts:
+            if not (isinstance(part["file"], str) and "/" not in part["file"]):
                 return None
-            table = FileTable(
-                data["seq"], data["at"], data["p"], data["question"], data["question_sha"],
-                header["questions"], header["shas"],
-                {c: {int(r): v for r, v in rows} for c, rows in header["extras"].items()},
-                header["closings"], Counter(header["skipped"]),
-            )  # fmt: skip
-        return table, int(header["size"]), header["last_sha"], int(header["mtime_ns"])
-    except (OSError, ValueError, KeyError, TypeError, ForetellError):
+            int(part["start"]), int(part["end"]), int(part["rows"])
+        return Copy(
+            int(data["size"]),
+            int(data["mtime_ns"]),
+            data["last_sha"],
+            parts,
+            list(data["closings"]),
+            Counter({str(k): int(v) for k, v in data["skipped"].items()}),
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, ForetellError):
         return None
 
 
-def read_table(path: Path, use_cache: bool = True) -> FileTable:
-    """The table of one ledger file, from the cache when it still matches the file.
+def _exclusive(tmp: Path) -> int:
+    """A new temporary file, created exclusively and never through a link."""
+    return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
 
-    Unchanged: same size, last sha and modification time. Grown: the line at the old end
-    still has the cached last sha (appends only add lines), so only the new bytes are read.
+
+def write_whole(target: Path, data: bytes) -> None:
+    """Write a file of the copy whole: temporary file, fsync, rename (OSError on failure)."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    with os.fdopen(_exclusive(tmp), "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, target)
+
+
+def _write_part(directory: Path, table: pa.Table, start: int, end: int) -> str:
+    name = f"part-{start:015d}-{end:015d}.parquet"
+    tmp = directory / f".{name}.{os.getpid()}.tmp"
+    with os.fdopen(_exclusive(tmp), "wb") as fh:
+        pq.write_table(table, fh, row_group_size=1_000_000, compression="lz4")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, directory / name)
+    return name
+
+
+def _save(path: Path, copy: Copy) -> None:
+    directory = copy_dir(path)
+    manifest = {
+        "version": COPY_VERSION,
+        "source": path.name,
+        "size": copy.size,
+        "mtime_ns": copy.mtime_ns,
+        "last_sha": copy.last_sha,
+        "parts": copy.parts,
+        "closings": copy.closings,
+        "skipped": dict(copy.skipped),
+    }
+    write_whole(directory / MANIFEST, orjson.dumps(manifest, option=orjson.OPT_NON_STR_KEYS))
+    keep = {part["file"] for part in copy.parts} | {MANIFEST}
+    for stale in directory.iterdir():
+        if stale.name not in keep and not stale.name.startswith("."):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+
+
+def _read_parts(directory: Path, copy: Copy) -> pa.Table:
+    if not copy.parts:
+        return SCHEMA.empty_table()
+    files = copy.files(directory)
+    if any(ids.is_link(f) for f in files):
+        raise OSError("a part of the copy is a link")
+    tables = [pq.read_table(f, schema=SCHEMA) for f in files]
+    return pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+
+
+def _matches(fd: int, copy: Copy, end: int) -> bool:
+    """Every part still ends on a line with the sha it ended on when it was converted."""
+    from foretell.status import tail_sha
+
+    return all(
+        part["end"] <= end and tail_sha(fd, int(part["end"])) == part["end_sha"]
+        for part in copy.parts
+    )
+
+
+def _merge_small(directory: Path, copy: Copy) -> None:
+    """Merge the last two parts while the one before is at most MERGE_FACTOR x the last."""
+    while len(copy.parts) > 1 and (
+        copy.parts[-2]["rows"] <= MERGE_FACTOR * max(copy.parts[-1]["rows"], 1)
+    ):
+        a, b = copy.parts[-2], copy.parts[-1]
+        table = pa.concat_tables(
+            [pq.read_table(directory / part["file"], schema=SCHEMA) for part in (a, b)]
+        )
+        name = _write_part(directory, table, int(a["start"]), int(b["end"]))
+        copy.parts[-2:] = [
+            {
+                "file": name,
+                "start": a["start"],
+                "end": b["end"],
+                "end_sha": b["end_sha"],
+                "rows": a["rows"] + b["rows"],
+            }
+        ]
+
+
+def update_copy(path: Path) -> tuple[Copy, bool]:
+    """Bring the copy of ``path`` up to date with the file; (manifest, whether it changed).
+
+    Raises ``OSError`` when the copy cannot be written (the caller then reads the file).
     """
     from foretell.status import complete_end, tail_sha
 
+    directory = copy_dir(path)
     fd = ids.open_nofollow(path)
     try:
         stat = os.fstat(fd)
         size, mtime = stat.st_size, stat.st_mtime_ns
         end = complete_end(fd, size)
         last_sha = tail_sha(fd, end)
-        cached = _load(path) if use_cache else None
-        if cached is not None:
-            table, old_size, old_sha, old_mtime = cached
-            if old_size == end and old_sha == last_sha and old_mtime == mtime:
-                return _with_torn(table, size, end)
-            if old_size < end and tail_sha(fd, old_size) == old_sha:
-                table = table.extend(parse_bytes(os.pread(fd, end - old_size, old_size)))
-                _save(path, table, end, last_sha, mtime)
-                return _with_torn(table, size, end)
-        table = parse_bytes(os.pread(fd, end, 0)) if end else FileTable.empty()
-        if use_cache:
-            _save(path, table, end, last_sha, mtime)
-        return _with_torn(table, size, end)
+        copy = load_manifest(path)
+        if copy is not None and all((directory / f).exists() for f in _names(copy)):
+            if copy.size == end and copy.last_sha == last_sha and copy.mtime_ns == mtime:
+                return _torn(copy, size, end), False
+            if copy.size < end and copy.last_sha is not None and _matches(fd, copy, end):
+                new = parse_bytes(os.pread(fd, end - copy.size, copy.size), path.stem)
+                _add_part(directory, copy, new, copy.size, end, last_sha)
+                _merge_small(directory, copy)
+                copy.size, copy.mtime_ns, copy.last_sha = end, mtime, last_sha
+                _save(path, copy)
+                return _torn(copy, size, end), True
+        if not (ids.prepare_cache_dir(directory.parent) and ids.real_dir(directory.parent)):
+            raise OSError("the copy's directory is not a real directory")
+        if ids.real_dir(directory):
+            shutil.rmtree(directory)
+        elif os.path.lexists(directory):
+            os.unlink(directory)  # a link or a file where the copy goes: replaced, not followed
+        directory.mkdir()
+        copy = Copy(end, mtime, last_sha, [], [], Counter())
+        if end:
+            table = parse_bytes(os.pread(fd, end, 0), path.stem)
+            _add_part(directory, copy, table, 0, end, last_sha)
+        _save(path, copy)
+        return _torn(copy, size, end), True
     finally:
         os.close(fd)
 
 
-def _with_torn(table: FileTable, size: int, end: int) -> FileTable:
+def _names(copy: Copy) -> list[str]:
+    return [part["file"] for part in copy.parts]
+
+
+def _add_part(
+    directory: Path, copy: Copy, table: FileTable, start: int, end: int, end_sha: str | None
+) -> None:
+    if len(table):
+        name = _write_part(directory, table.forecasts, start, end)
+        copy.parts.append(
+            {"file": name, "start": start, "end": end, "end_sha": end_sha, "rows": len(table)}
+        )
+    elif copy.parts:  # nothing to add: the last part now reaches to the new end
+        copy.parts[-1] = {**copy.parts[-1], "end": end, "end_sha": end_sha}
+    copy.closings.extend(table.closings)
+    copy.skipped.update(table.skipped)
+
+
+def _torn(copy: Copy, size: int, end: int) -> Copy:
+    skipped = Counter(copy.skipped)
     if size > end:
-        table.skipped = table.skipped + Counter({TORN: 1})
+        skipped[TORN] += 1
+    return Copy(copy.size, copy.mtime_ns, copy.last_sha, copy.parts, copy.closings, skipped)
+
+
+def prepare_copy(path: Path) -> None:
+    """Bring the copy up to date if it can be written (for worker processes)."""
+    with contextlib.suppress(OSError):
+        update_copy(path)
+
+
+def read_table(path: Path, use_cache: bool = True) -> FileTable:
+    """The table of one ledger file, through its columnar copy when ``use_cache``.
+
+    Without the cache (or when the copy cannot be written) the file itself is parsed.
+    """
+    for _attempt in range(2 if use_cache else 0):
+        try:
+            copy, _ = update_copy(path)
+            table = _read_parts(copy_dir(path), copy)
+            return FileTable(table, copy.closings, copy.skipped)
+        except (OSError, pa.ArrowException):  # unwritable, or a damaged part: rebuild once
+            if ids.real_dir(copy_dir(path)):
+                with contextlib.suppress(OSError):
+                    shutil.rmtree(copy_dir(path))
+    data = ids.read_bytes(path)
+    end = data.rfind(b"\n") + 1
+    table = parse_bytes(data[:end], path.stem) if end else FileTable.empty()
+    if len(data) > end:
+        table.skipped[TORN] += 1
     return table

@@ -272,7 +272,7 @@ def verify(home: Home) -> list[Problem]:
         else:
             questions[item.id] = item
     problems.extend(Problem(p, None, ids.LINKED) for p in ledger.linked_files(home.ledger))
-    for cache in (home.ledger / ".cache", home.ledger / ".index"):
+    for cache in (home.ledger / ".columnar", home.ledger / ".index"):
         if ids.is_link(cache):
             problems.append(Problem(cache, None, f"{ids.LINKED}; delete it: it is rebuilt"))
     files = ledger.ledger_files(home.ledger)

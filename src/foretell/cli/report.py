@@ -167,6 +167,14 @@ def report(
             "'only' the claims section.",
         ),
     ] = ClaimsMode.with_,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify",
+            help="Run foretell verify first and say in the report what it found (and read "
+            "every ledger file afresh instead of through its columnar copy).",
+        ),
+    ] = False,
     home: HomeOption = None,
 ) -> None:
     """Score resolved forecasts and report calibration: scores per group, Murphy and CORP
@@ -198,7 +206,13 @@ def report(
         group_by=group_by,
         claims=claims.value,
     )
-    built = build_report(load_frames(project), options, home=project.root.name)
+    problems = None
+    if verify:
+        from foretell.verify import verify as verify_ledger
+
+        problems = verify_ledger(project)
+    frames = load_frames(project, use_cache=not verify)
+    built = build_report(frames, options, home=project.root.name, verification=problems)
     _emit(built, fmt, output, plot)
 
 

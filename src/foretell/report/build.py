@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from foretell.errors import ForetellError
+from foretell.errors import ForetellError, Problem
 from foretell.report import blocks, grouping, pairs, quantile_pairs
 from foretell.report.bins import Bins, bin_setting, bins_json
 from foretell.report.claims import CLAIMS_MODES, claims_data, hindsight_forecasts
@@ -45,8 +45,8 @@ GROUP_BY = tuple(grouping.GROUP_KEYS)
 NO_TAG = grouping.NO_TAG
 MAX_DIAGNOSED_GROUPS = 100
 CLAIMS_ONLY_KEYS = (
-    "schema_version", "generated_at", "home", "options", "conventions", "notes", "hindsight",
-    "claims",
+    "schema_version", "generated_at", "home", "options", "conventions", "ledger", "notes",
+    "hindsight", "claims",
 )  # fmt: skip
 
 
@@ -95,8 +95,13 @@ def build_report(
     *,
     home: str | None = None,
     today: dt.date | None = None,
+    verification: list[Problem] | None = None,
 ) -> Report:
-    """Score everything in scope and assemble the report data (see the README's schema)."""
+    """Score everything in scope and assemble the report data (see the README's schema).
+
+    ``verification``: the problems ``foretell verify`` found, when it was run for this report
+    (``report --verify``); None when the ledger was not verified (reading checks no hashes).
+    """
     options = check_options(options or ReportOptions())
     today = today or dt.datetime.now(dt.UTC).date()
     scope = select(frames, options.filters)
@@ -133,7 +138,15 @@ def build_report(
         {"id": str(r.id), "title": str(r.title), "annulled_on": r.resolved_on_day}
         for r in q[q["status"] == ANNULLED].itertuples()
     ]
-    data["notes"] = _notes(data, scope, options.filters) + reading_notes(frames.skipped)
+    data["ledger"] = {
+        "verified": verification is not None,
+        "problems": None if verification is None else len(verification),
+    }
+    data["notes"] = (
+        _notes(data, scope, options.filters)
+        + reading_notes(frames.skipped)
+        + verification_notes(verification)
+    )
     data["hindsight"] = {"forecasts": hindsight_forecasts(scope)}
     if options.claims != "none":
         data["claims"] = claims_data(frames.claims, scope, all_binary, choice.pairs, today)
@@ -441,3 +454,22 @@ def reading_notes(skipped: dict[str, int]) -> list[str]:
         items = ", ".join(f"{n} {why}" for why, n in sorted(kept.items()))
         notes.append(f"Read and scored, but check them: {items}.")
     return notes
+
+
+NOT_VERIFIED = (
+    "The ledger was not verified for this report (entry hashes and chains are not checked "
+    "when reading): run foretell verify, or foretell report --verify."
+)
+
+
+def verification_notes(problems: list[Problem] | None) -> list[str]:
+    """Whether the ledger was verified for this report, and what verify found."""
+    if problems is None:
+        return [NOT_VERIFIED]
+    if not problems:
+        return ["The ledger was verified for this report: no problems."]
+    kinds: dict[str, int] = {}
+    for problem in problems:
+        kinds[problem.message] = kinds.get(problem.message, 0) + 1
+    items = "; ".join(f"{n} x {why}" for why, n in sorted(kinds.items()))
+    return [f"foretell verify found {len(problems)} problem(s) in the ledger: {items}."]

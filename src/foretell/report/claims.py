@@ -319,7 +319,7 @@ def claims_sections(data: dict[str, Any]) -> list[Section]:
             [
                 i["question"],
                 i["on"],
-                short(i["claim_text"], 24),
+                short(i["claim_text"], 30),
                 _hedge(i),
                 "yes" if i["hindsight"] else "",
                 _result(i),
@@ -338,7 +338,12 @@ def claims_sections(data: dict[str, Any]) -> list[Section]:
             for i in mine
         )
         people = qq["people"]
-        ppl = f"people: {people['n_forecasts']} forecast(s) by {people['n_forecasters']}"
+        n, k = people["n_forecasts"], people["n_forecasters"]
+        ppl = (
+            f"People: {n} forecast{'s' * (n != 1)} by {k} forecaster{'s' * (k != 1)}"
+            if n
+            else "People: no forecasts yet"
+        )
         if "brier" in people:
             ppl += f", mean Brier {f4(people['brier'])}"
         if "brier_multi" in people:

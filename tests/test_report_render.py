@@ -150,7 +150,7 @@ def test_text_prints_cells_with_fixed_decimals(demo_text: str) -> None:
         assert re.fullmatch(r"\d\.\d{3}", mean) and re.fullmatch(r"\d\.\d{3}", observed)
     scores = _section(demo_text, "Scores by forecaster")
     binary = [line.split() for line in scores if "derived)" in line]
-    assert len(binary) == 4
+    assert len(binary) == 5  # all, three simulated forecasters, crowd:median
     for cells in binary:  # Brier and log to 4 decimals, skills and base rate to 3
         assert all(re.fullmatch(r"\d\.\d{4}", c) for c in cells[-5:-3]), cells
         assert all(re.fullmatch(r"-?\d\.\d{3}", c) for c in cells[-3:]), cells

@@ -71,6 +71,8 @@ class Ledger:
         question: str | list[str] | None = None,
         since: date | None = None,
         until: date | None = None,
+        crowd: str | Sequence[str] | None = None,
+        extremize: float = 1.5,
     ) -> Report:
         """The calibration report, as ``foretell report`` builds it.
 
@@ -89,7 +91,15 @@ class Ledger:
             until=until,
         )
         keys = group_by if group_by is None or isinstance(group_by, str) else tuple(group_by)
-        options = ReportOptions(filters=filters, rule=rule, bins=bins, group_by=keys)
+        methods = crowd if crowd is None or isinstance(crowd, str) else tuple(crowd)
+        options = ReportOptions(
+            filters=filters,
+            rule=rule,
+            bins=bins,
+            group_by=keys,
+            crowd=methods,
+            extremize=extremize,
+        )
         return build_report(self.frames(), options, home=str(self.home.root))
 
     def scores(self, rule: str = "time-averaged") -> pd.DataFrame:

@@ -59,6 +59,25 @@ GroupByOption = Annotated[
         "by commas (every combination, e.g. forecaster,tag), or none.",
     ),
 ]
+CrowdOption = Annotated[
+    str | None,
+    typer.Option(
+        "--crowd",
+        metavar="METHODS",
+        help="Crowd forecasters to derive and score: median, mean, geo-odds, extremized "
+        "(comma-separated), all or none (default: median when there are two or more "
+        "forecasters).",
+        show_default=False,
+    ),
+]
+ExtremizeOption = Annotated[
+    float,
+    typer.Option(
+        "--extremize",
+        metavar="D",
+        help="Exponent d of crowd:extremized (geometric mean of odds, raised to d).",
+    ),
+]
 ReportFormatOption = Annotated[
     ReportFormat,
     typer.Option("--format", help="text (default), markdown, json, csv (one row per pair), html."),
@@ -156,6 +175,8 @@ def report(
     rule: RuleOption = Rule.time_averaged,
     bins: BinsOption = "10",
     group_by: GroupByOption = "forecaster",
+    crowd: CrowdOption = None,
+    extremize: ExtremizeOption = 1.5,
     fmt: ReportFormatOption = ReportFormat.text,
     plot: PlotOption = None,
     output: OutputOption = None,
@@ -182,7 +203,7 @@ def report(
     numeric quantile scores, best and worst questions, and what is still open.
 
     Examples: foretell report --rule last --group-by forecaster,tag --plot reliability.png;
-    foretell report --claims only
+    foretell report --claims only; foretell report --crowd median,geo-odds --extremize 2
     """
     from foretell.actions import author_name
     from foretell.frames import load_frames
@@ -205,6 +226,8 @@ def report(
         bins=bin_setting(bins),
         group_by=group_by,
         claims=claims.value,
+        crowd=crowd,
+        extremize=extremize,
     )
     problems = None
     if verify:

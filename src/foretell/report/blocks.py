@@ -50,6 +50,9 @@ def _mean_log(log: np.ndarray) -> tuple[float | None, int]:
 def binary_block(pairs: pd.DataFrame, bins: Bins, diagnose: str | None = None) -> dict[str, Any]:
     """Scores, decompositions and calibration diagnostics of binary (and derived) pairs.
 
+    Scores use every pair; the calibration table, decompositions and tests only the pairs
+    whose outcome is 0 or 1 (``n_probability_outcomes`` says how many were left out).
+
     ``diagnose``: None to compute everything, or the reason the calibration table,
     decompositions and tests are left out (scores only).
     """
@@ -70,7 +73,26 @@ def binary_block(pairs: pd.DataFrame, bins: Bins, diagnose: str | None = None) -
     brier = float(pairs["brier"].mean())
     log, n_inf = _mean_log(pairs["log"].to_numpy(dtype=np.float64))
     base = float(o.mean())
-    unc = base * (1.0 - base)
+    unc = float(np.mean((base - o) ** 2))  # obar(1 - obar) when every outcome is 0 or 1
+    crisp = (o == 0.0) | (o == 1.0)
+    n_soft = int((~crisp).sum())
+    block["n_probability_outcomes"] = n_soft
+    if n_soft:
+        p, o = p[crisp], o[crisp]
+    if not p.size:
+        block.update(
+            brier=brier,
+            brier_of_pair_probabilities=None,
+            log_score=log,
+            n_log_infinite=n_inf,
+            base_rate=base,
+            skill_vs_half=rules.brier_skill_score(brier, 0.25),
+            skill_vs_base_rate=rules.brier_skill_score(brier, unc) if unc > 0 else None,
+        )
+        block["calibration_table"] = []
+        why = f"all {n_soft} pair(s) have an outcome that is a probability (not 0 or 1)"
+        block.update({k: {"unavailable": why} for k in DIAGNOSTICS})
+        return block
     block.update(
         brier=brier,
         brier_of_pair_probabilities=float(rules.brier_binary(p, o).mean()),

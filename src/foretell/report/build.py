@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from foretell.errors import ForetellError, Problem
-from foretell.report import blocks, grouping, pairs, quantile_pairs
+from foretell.report import blocks, comparison, crowd, grouping, pairs, quantile_pairs
 from foretell.report.bins import Bins, bin_setting, bins_json
 from foretell.report.claims import CLAIMS_MODES, claims_data, hindsight_forecasts
 from foretell.report.claims import CONVENTION as CLAIMS_CONVENTION
@@ -34,6 +34,7 @@ from foretell.report.scope import (
     iso_day,
     select,
 )
+from foretell.scoring.compare.crowd import DEFAULT_EXTREMIZE
 from foretell.scoring.selection import RULES
 from foretell.tables import EDITED
 
@@ -58,6 +59,9 @@ class ReportOptions:
     group_by: str | tuple[str, ...] | None = "forecaster"  # one key, "a,b", or a tuple
     top: int = 5  # how many best and worst questions to list
     claims: str = "with"  # "with" the claims section, "none", or "only" the claims section
+    crowd: str | tuple[str, ...] | None = None  # methods, "all", "none"; None: the default
+    extremize: float = DEFAULT_EXTREMIZE  # d of crowd:extremized
+    peer: bool = True  # compute the peer scores (the per-forecaster comparison table)
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ class Report:
     choice: pd.DataFrame
     numeric: pd.DataFrame
     questions: pd.DataFrame
+    crowd: comparison.ScoredPairs | None = None  # the crowd forecasters' pairs
 
 
 def check_options(options: ReportOptions) -> ReportOptions:
@@ -79,8 +84,13 @@ def check_options(options: ReportOptions) -> ReportOptions:
         raise ForetellError(
             f"unknown --claims {options.claims!r}; choose one of {', '.join(CLAIMS_MODES)}"
         )
+    if not (math.isfinite(options.extremize) and options.extremize > 0):
+        raise ForetellError(f"--extremize must be a positive number, not {options.extremize!r}")
     return dataclasses.replace(
-        options, bins=bin_setting(options.bins), group_by=grouping.parse_keys(options.group_by)
+        options,
+        bins=bin_setting(options.bins),
+        group_by=grouping.parse_keys(options.group_by),
+        crowd=crowd.parse_methods(options.crowd),
     )
 
 
@@ -111,6 +121,9 @@ def build_report(
     all_binary = pairs.binary(scope, rows, rule, numeric.derived)
     choice = pairs.choice(scope, rows, rule)
     binary = all_binary[~all_binary["derived"].to_numpy(dtype=bool)]
+    methods = options.crowd if options.crowd is not None else crowd.default_methods(scope.forecasts)
+    crowd_scope = crowd.crowd_scope(scope, methods, options.extremize)
+    crowds = comparison.ScoredPairs.of(crowd_scope, rule)
 
     q = scope.questions
     data: dict[str, Any] = {
@@ -122,13 +135,33 @@ def build_report(
             "bins": bins_json(options.bins),
             "group_by": ",".join(group_keys(options)) or None,
             "claims": options.claims,
+            "crowd": [crowd.PREFIX + m for m in methods],
+            "extremize": options.extremize,
             **options.filters.as_json(),
         },
-        "conventions": conventions(rule, options.bins),
+        "conventions": {
+            **conventions(rule, options.bins),
+            **comparison.conventions(methods, options.extremize),
+        },
         "counts": _counts(scope, rows, choice.misfit, all_binary, choice.pairs, numeric.pairs),
     }
-    data["groups"] = _groups(options, q, all_binary, choice, numeric)
+    keys = group_keys(options)
+    data["groups"] = _groups(options, keys, q, all_binary, choice, numeric)
     data["equal_weight"] = equal_weight(data["groups"][1:])
+    crowd_keys = keys if "forecaster" in keys else ("forecaster",)
+    data["crowd_groups"] = _groups(
+        options, crowd_keys, q, crowds.binary, crowds.choice, crowds.numeric, with_all=False
+    )
+    people = comparison.ScoredPairs(all_binary, choice, numeric)
+    data["comparison"] = (
+        {
+            "forecasters": comparison.forecaster_table(
+                people, crowds, comparison.peer_rows(scope, crowd_scope)
+            )
+        }
+        if options.peer
+        else {"forecasters": [], "unavailable": "peer scores were not computed"}
+    )
     data["numeric_questions"] = blocks.numeric_questions(numeric.pairs, q)
     data["best_questions"], data["worst_questions"] = _extremes(
         binary, choice.pairs, q, options.top
@@ -155,7 +188,12 @@ def build_report(
     if options.claims == "only":
         data = {k: data[k] for k in CLAIMS_ONLY_KEYS}
     return Report(
-        data=data, binary=all_binary, choice=choice.pairs, numeric=numeric.pairs, questions=q
+        data=data,
+        binary=all_binary,
+        choice=choice.pairs,
+        numeric=numeric.pairs,
+        questions=q,
+        crowd=crowds,
     )
 
 
@@ -216,18 +254,21 @@ def _counts(
 
 def _groups(
     options: ReportOptions,
+    keys: tuple[str, ...],
     q: pd.DataFrame,
     binary: pd.DataFrame,
     choice: pairs.ChoicePairs,
     numeric: quantile_pairs.NumericPairs,
+    with_all: bool = True,
 ) -> list[dict[str, Any]]:
     bins = options.bins
-    groups = [
-        _group_entry(
-            "all", binary, choice.pairs, choice.options, numeric.pairs, numeric.pinball, bins
+    groups = []
+    if with_all:
+        groups.append(
+            _group_entry(
+                "all", binary, choice.pairs, choice.options, numeric.pairs, numeric.pinball, bins
+            )
         )
-    ]
-    keys = group_keys(options)
     if not keys:
         return groups
     lb = grouping.label(binary, keys, q, options)

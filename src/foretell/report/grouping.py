@@ -22,10 +22,12 @@ import pandas as pd
 
 from foretell.errors import ForetellError
 from foretell.report.conventions import HORIZON_EDGES, HORIZON_LABELS
+from foretell.scoring.compare.crowd import METHODS as CROWD_METHODS
 
 TYPE_ORDER = ("binary", "multiple_choice", "numeric")
 NO_TAG = "(no tag)"
 SEPARATOR = " / "
+CROWD_PREFIX = "crowd:"
 
 Labeller = Callable[[pd.DataFrame, pd.DataFrame, Any], np.ndarray]
 Orderer = Callable[[set[str], Any], list[str]]
@@ -112,6 +114,17 @@ def _alphabetical(names: set[str], options: Any) -> list[str]:
     return sorted(names - {NO_TAG}) + ([NO_TAG] if NO_TAG in names else [])
 
 
+def _forecasters(names: set[str], options: Any) -> list[str]:
+    """People alphabetically, then the crowd forecasters in the order of their methods."""
+    crowds = [CROWD_PREFIX + m for m in CROWD_METHODS]
+    people = sorted(n for n in names if not n.startswith(CROWD_PREFIX))
+    return (
+        people
+        + [c for c in crowds if c in names]
+        + sorted(n for n in names if n.startswith(CROWD_PREFIX) and n not in crowds)
+    )
+
+
 def _forecaster(frame: pd.DataFrame, q: pd.DataFrame, options: Any) -> np.ndarray:
     return frame["author"].astype(str).to_numpy(dtype=object)
 
@@ -132,7 +145,7 @@ def _horizon(frame: pd.DataFrame, q: pd.DataFrame, options: Any) -> np.ndarray:
     return np.array(HORIZON_LABELS, dtype=object)[bucket]
 
 
-register(GroupKey("forecaster", _forecaster, _alphabetical))
+register(GroupKey("forecaster", _forecaster, _forecasters))
 register(GroupKey("tag", _tags, _alphabetical, many=True))
 register(GroupKey("type", _type, lambda names, _: [t for t in TYPE_ORDER if t in names]))
 register(GroupKey("horizon", _horizon, lambda names, _: [h for h in HORIZON_LABELS if h in names]))

@@ -97,12 +97,14 @@ def layout(data: dict[str, Any], full_conventions: bool = False) -> list[Section
     """The report as sections, in reading order; ``full_conventions``: every convention
     (``--claims only``: the header and the claims sections)."""
     from foretell.report.claims import claims_sections
+    from foretell.report.layout_compare import compared_sections
 
     if data["options"].get("claims") == "only":
         sections = [_header(data), *claims_sections(data)]
         return [s for s in sections if s.blocks]
-    groups = distinct_groups(data["groups"])
+    groups = distinct_groups(data["groups"]) + data.get("crowd_groups", [])  # crowds too
     sections = [_header(data), summary(data, groups), _scores(data, groups)]
+    sections.extend(compared_sections(data))
     sections.append(_counts(data))
     sections.extend(_diagnostics(data, groups))
     sections.extend(_calibration_tables(data, groups))
@@ -297,7 +299,8 @@ def _counts(data: dict[str, Any]) -> Section:
 
 def _scores(data: dict[str, Any], groups: list[dict[str, Any]]) -> Section:
     section = Section(f"Scores by {data['options']['group_by'] or 'group'}")
-    equal = data.get("equal_weight") or {}
+    has_all = bool(groups) and groups[0]["name"] == "all"
+    equal = (data.get("equal_weight") or {}) if has_all else {}
     rows = []
     for g in groups:
         b = g["binary"]

@@ -5,7 +5,8 @@ of it is vectorised over forecast rows (the only Python loops read the few multi
 numeric payloads out of their dicts).
 
 - Binary: pair probability ``sum(w * p)``; pair Brier and log score ``sum(w * score)``, i.e.
-  the time-weighted mean of the daily scores under ``time-averaged``.
+  the time-weighted mean of the daily scores under ``time-averaged``. A question resolved to
+  a probability o is scored with o as the outcome (``rules``, ``outcome_probability``).
 - Derived events (from numeric thresholds, see ``quantile_pairs``) are paired and scored
   exactly like binary questions, one pair per (forecaster, question, threshold).
 - Multiple choice: multi-category Brier (0..2) and log score ``-ln p(outcome)`` per row,
@@ -124,9 +125,20 @@ def finish(table: pd.DataFrame, paired: Paired, rows: Rows, q: pd.DataFrame) -> 
 
 def binary_events(scope: Scope, rows: Rows) -> Events:
     src = rows.of_type("binary")
-    yes = np.array([o == "yes" for o in scope.questions["outcome"]], dtype=np.float64)
+    o = binary_outcomes(scope.questions["outcome"].to_numpy(dtype=object))
     p = scope.forecasts["p"].to_numpy(dtype=np.float64)[src]
-    return Events(src, np.zeros(src.shape[0], np.int64), p, yes[rows.qpos[src]])
+    return Events(src, np.zeros(src.shape[0], np.int64), p, o[rows.qpos[src]])
+
+
+def binary_outcomes(outcomes: np.ndarray) -> FloatArray:
+    """Per question: yes 1, no 0, an outcome probability as itself (0 for anything else)."""
+    out = np.zeros(len(outcomes), dtype=np.float64)
+    for i, v in enumerate(outcomes):
+        if v == "yes":
+            out[i] = 1.0
+        elif isinstance(v, int | float) and not isinstance(v, bool) and 0.0 <= v <= 1.0:
+            out[i] = float(v)
+    return out
 
 
 def binary(scope: Scope, rows: Rows, rule: str, derived: Events) -> pd.DataFrame:
@@ -149,8 +161,8 @@ def binary(scope: Scope, rows: Rows, rule: str, derived: Events) -> pd.DataFrame
     table = base_table(rows, src, paired, rule)
     table["p"] = paired.sum(ps)
     table["o"] = os_[paired.first]
-    table["brier"] = paired.sum(rules.brier_binary(ps, os_))
-    table["log"] = paired.sum(rules.log_score(ps, os_))
+    table["brier"] = paired.sum(rules.brier_binary(ps, os_, outcome_probability=True))
+    table["log"] = paired.sum(rules.log_score(ps, os_, outcome_probability=True))
     pair_event = paired.rows(event)[paired.first]
     table["derived"] = pair_event > 0
     table = finish(table, paired, rows, q)
@@ -205,7 +217,7 @@ def choice(scope: Scope, rows: Rows, rule: str) -> ChoicePairs:
         dtype=np.int64,
     )
     src = src[outcome_of[rows.qpos[src]] >= 0]
-    matrix, fits = _prob_matrix(
+    matrix, fits = prob_matrix(
         scope.forecasts["probs"].to_numpy(dtype=object)[src], options[rows.qpos[src]], k_of
     )
     misfit = int((~fits & (rows.day[src] <= rows.close[src])).sum())
@@ -246,7 +258,7 @@ def _index(options: list[str] | None, outcome: object) -> int:
     return options.index(outcome) if options and outcome in options else -1
 
 
-def _prob_matrix(
+def prob_matrix(
     values: np.ndarray, options: np.ndarray, k_of: IntArray
 ) -> tuple[FloatArray, np.ndarray]:
     """Rows of probabilities in each question's option order, zero-padded; which rows fit."""

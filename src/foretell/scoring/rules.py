@@ -8,6 +8,10 @@ one-line array core. Conventions, as every foretell report states them:
   a binary question written as two categories scores exactly twice its binary Brier score;
 - log score ``-ln(p)`` if the event happened, ``-ln(1 - p)`` if not (Good 1952), in nats;
   it is ``inf`` when the outcome was given probability 0.
+- an outcome that is itself a probability o in [0, 1] (a market price, a panel's judgement;
+  ``outcome_probability=True``): Brier ``(p - o)^2`` and log score
+  ``-(o ln p + (1 - o) ln(1 - p))`` (a term with weight 0 counts 0), the expected scores
+  were the event to happen with probability o.
 
 References: G. W. Brier (1950), Verification of forecasts expressed in terms of probability,
 Monthly Weather Review 78(1); I. J. Good (1952), Rational decisions, JRSS B 14(1);
@@ -56,10 +60,24 @@ def as_outcomes(o: ArrayLike, n: int, name: str = "o") -> FloatArray:
     return arr
 
 
-def brier_binary(p: ArrayLike, o: ArrayLike) -> FloatArray:
+def as_outcome_probabilities(o: ArrayLike, n: int, name: str = "o") -> FloatArray:
+    """``o`` as a 1-D float array of length ``n`` of values in [0, 1]; ValueError otherwise."""
+    arr = np.asarray(o)
+    if arr.ndim != 1 or arr.shape[0] != n:
+        raise ValueError(f"{name} must be a 1-D array of length {n}, got shape {arr.shape}")
+    if n == 0:
+        return arr.astype(np.float64)
+    return as_probabilities(arr, name)
+
+
+def _outcomes(o: ArrayLike, n: int, outcome_probability: bool) -> FloatArray:
+    return as_outcome_probabilities(o, n) if outcome_probability else as_outcomes(o, n)
+
+
+def brier_binary(p: ArrayLike, o: ArrayLike, outcome_probability: bool = False) -> FloatArray:
     """Binary Brier score per forecast: ``(p - o)^2``, in [0, 1]."""
     pa = as_probabilities(p)
-    oa = as_outcomes(o, pa.shape[0])
+    oa = _outcomes(o, pa.shape[0], outcome_probability)
     return (pa - oa) ** 2
 
 
@@ -89,16 +107,21 @@ def brier_multi(probs: ArrayLike, outcome_index: ArrayLike) -> FloatArray:
     return np.einsum("ij,ij->i", diff, diff)
 
 
-def log_score(p: ArrayLike, o: ArrayLike) -> FloatArray:
-    """Log score per forecast: ``-ln(p)`` if ``o == 1`` else ``-ln(1 - p)`` (nats, >= 0).
+def log_score(p: ArrayLike, o: ArrayLike, outcome_probability: bool = False) -> FloatArray:
+    """Log score per forecast: ``-ln(p)`` if ``o == 1`` else ``-ln(1 - p)`` (nats, >= 0);
+    for an outcome probability o, ``-(o ln p + (1 - o) ln(1 - p))``.
 
     It is ``inf`` where the outcome that happened had been given probability 0; callers that
     average it should count and report such forecasts.
     """
     pa = as_probabilities(p)
-    oa = as_outcomes(o, pa.shape[0])
-    with np.errstate(divide="ignore"):
-        return -np.log(np.where(oa == 1.0, pa, 1.0 - pa))
+    oa = _outcomes(o, pa.shape[0], outcome_probability)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if not outcome_probability:
+            return -np.log(np.where(oa == 1.0, pa, 1.0 - pa))
+        yes = np.where(oa > 0.0, oa * np.log(pa), 0.0)
+        no = np.where(oa < 1.0, (1.0 - oa) * np.log1p(-pa), 0.0)
+        return -(yes + no)
 
 
 def brier_skill_score(score: ArrayLike, reference: ArrayLike) -> float:

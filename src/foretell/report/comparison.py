@@ -1,0 +1,301 @@
+"""Forecasters compared with each other: crowd pairs, peer scores, per-question score tables.
+
+- ``ScoredPairs``: the binary, multiple-choice and numeric pair tables of a scope (people or
+  crowd), as ``pairs``/``quantile_pairs`` build them.
+- ``peer_rows``: per (forecaster, question) peer scores from ``scoring.compare.peer``, run
+  question by question over the forecast rows of people and crowd on resolved binary and
+  multiple-choice questions.
+- ``forecaster_table``: per forecaster, questions answered, binary Brier, both peer scores
+  and the questions where no other person forecast (no peer score there).
+- ``score_matrix``: one score per (forecaster, question) for a metric (``brier`` on binary
+  questions, ``log`` on binary and multiple-choice ones, ``wis`` on numeric ones), the input
+  of the paired tests and the relative-skill table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from foretell.report import crowd, pairs, quantile_pairs
+from foretell.report.scope import Scope, day_numbers
+from foretell.scoring.compare import peer
+
+METRICS = ("brier", "log", "wis")
+METRIC_TEXT = {
+    "brier": "Brier score (binary questions, 0..1)",
+    "log": "log score (binary and multiple-choice questions, nats)",
+    "wis": "weighted interval score (numeric questions, in their units)",
+}
+
+
+@dataclass(frozen=True)
+class ScoredPairs:
+    binary: pd.DataFrame  # with derived threshold events (column ``derived``)
+    choice: pairs.ChoicePairs
+    numeric: quantile_pairs.NumericPairs
+
+    @staticmethod
+    def of(scope: Scope, rule: str) -> ScoredPairs:
+        rows = pairs.rows_of(scope)
+        numeric = quantile_pairs.numeric(scope, rows, rule)
+        binary = pairs.binary(scope, rows, rule, numeric.derived)
+        return ScoredPairs(binary, pairs.choice(scope, rows, rule), numeric)
+
+    def own_binary(self) -> pd.DataFrame:
+        b = self.binary
+        return b[~b["derived"].to_numpy(dtype=bool)] if len(b) else b
+
+
+# ------------------------------------------------------------------------ peer scores
+
+
+def _row_scores(scope: Scope) -> pd.DataFrame:
+    """Per usable binary / multiple-choice forecast row: Brier (0..2) and ln P(outcome)."""
+    f, q = scope.forecasts, scope.questions
+    if not len(f):
+        return pd.DataFrame()
+    rows = pairs.rows_of(scope)
+    parts = []
+    src = rows.of_type("binary")
+    if src.size:
+        o = pairs.binary_outcomes(q["outcome"].to_numpy(dtype=object))[rows.qpos[src]]
+        p = f["p"].to_numpy(dtype=np.float64)[src]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_p = np.where(o > 0, o * np.log(p), 0.0) + np.where(
+                o < 1, (1 - o) * np.log1p(-p), 0.0
+            )
+        parts.append((src, 2.0 * (p - o) ** 2, log_p))
+    src = rows.of_type("multiple_choice")
+    if src.size:
+        options = q["options"].to_numpy(dtype=object)
+        k = np.array([len(o) if o is not None else 0 for o in options], dtype=np.int64)
+        matrix, fits = pairs.prob_matrix(
+            f["probs"].to_numpy(dtype=object)[src], options[rows.qpos[src]], k[rows.qpos[src]]
+        )
+        index = np.array(
+            [opts.index(out) if opts and out in opts else -1
+             for opts, out in zip(options, q["outcome"], strict=True)],
+            dtype=np.int64,
+        )[rows.qpos[src]]  # fmt: skip
+        ok = fits & (index >= 0)
+        src, matrix, index = src[ok], matrix[ok], index[ok]
+        if src.size:
+            hit = matrix[np.arange(src.size), index]
+            with np.errstate(divide="ignore"):
+                parts.append((src, (matrix**2).sum(axis=1) - 2 * hit + 1.0, np.log(hit)))
+    if not parts:
+        return pd.DataFrame()
+    src = np.concatenate([s for s, _, _ in parts])
+    return pd.DataFrame(
+        {
+            "author": np.asarray(rows.authors, dtype=object)[rows.author_code[src]],
+            "qpos": rows.qpos[src],
+            "stamp": rows.stamp[src],
+            "seq": rows.seq[src],
+            "day": rows.day[src],
+            "close": rows.close[src],
+            "brier": np.concatenate([b for _, b, _ in parts]),
+            "log_p": np.concatenate([lg for _, _, lg in parts]),
+        }
+    )
+
+
+def peer_rows(people: Scope, crowd_scope: Scope) -> pd.DataFrame:
+    """One row per (forecaster, question) with a forecast on a resolved binary or multiple-
+    choice question: ``brier_peer``, ``log_peer``, ``coverage`` (NaN when ``alone``)."""
+    a, b = _row_scores(people), _row_scores(crowd_scope)
+    parts = []
+    if len(a):
+        excluded = _not_member(people)
+        parts.append(a.assign(person=~a["author"].map(excluded).to_numpy(dtype=bool)))
+    if len(b):
+        parts.append(b.assign(person=False))
+    if not parts:
+        return pd.DataFrame(
+            columns=["author", "qpos", "brier_peer", "log_peer", "coverage", "alone"]
+        )
+    table = pd.concat(parts, ignore_index=True)
+    table = table.sort_values(["qpos", "stamp", "seq", "author"], kind="stable")
+    opened = day_numbers(people.questions["opened"]) if len(people.questions) else np.zeros(0)
+    out: list[pd.DataFrame] = []
+    for qpos, grp in table.groupby("qpos", sort=True):
+        codes, names = pd.factorize(grp["author"])
+        person = np.zeros(len(names), dtype=bool)
+        person[codes[grp["person"].to_numpy(dtype=bool)]] = True
+        result = peer.peer_scores(
+            codes.astype(np.int64),
+            grp["day"].to_numpy(dtype=np.int64),
+            grp["brier"].to_numpy(dtype=np.float64),
+            grp["log_p"].to_numpy(dtype=np.float64),
+            person,
+            int(opened[int(qpos)]),
+            int(grp["close"].iat[0]),
+        )
+        has = result.forecasts
+        out.append(
+            pd.DataFrame(
+                {
+                    "author": np.asarray(names, dtype=object)[has],
+                    "qpos": int(qpos),
+                    "brier_peer": result.brier_peer[has],
+                    "log_peer": result.log_peer[has],
+                    "coverage": result.coverage[has],
+                    "alone": result.alone[has],
+                }
+            )
+        )
+    return pd.concat(out, ignore_index=True)
+
+
+def _not_member(scope: Scope) -> dict[str, bool]:
+    """Authors left out of the crowd and of everyone's peers (imported aggregates, claims)."""
+    f = scope.forecasts
+    keep = crowd.members(f)
+    authors = f["author"].astype(str).to_numpy(dtype=object)
+    excluded = set(authors[~keep]) - set(authors[keep])
+    return {a: a in excluded for a in pd.unique(authors)}
+
+
+# ------------------------------------------------------------------------ forecaster table
+
+
+def forecaster_table(
+    people: ScoredPairs, crowds: ScoredPairs, peers: pd.DataFrame
+) -> list[dict[str, Any]]:
+    """Per forecaster (people by name, then crowds): see the module docstring."""
+    answered: dict[str, set[int]] = {}
+    for frame in (people.binary, people.choice.pairs, people.numeric.pairs,
+                  crowds.binary, crowds.choice.pairs, crowds.numeric.pairs):  # fmt: skip
+        if len(frame):
+            for author, qpos in zip(frame["author"].astype(str), frame["qpos"], strict=True):
+                answered.setdefault(author, set()).add(int(qpos))
+    brier: dict[str, float] = {}
+    for frame in (people.own_binary(), crowds.own_binary()):
+        if len(frame):
+            brier.update(frame.groupby(frame["author"].astype(str), observed=True)["brier"].mean())
+    per: dict[str, pd.DataFrame] = (
+        {str(k): g for k, g in peers.groupby("author", sort=False)} if len(peers) else {}
+    )
+    names = sorted(n for n in answered if not crowd.is_crowd(n))
+    names += [n for n in crowd.NAMES if n in answered]
+    rows = []
+    for name in names:
+        g = per.get(name)
+        defined = g[~g["alone"].to_numpy(dtype=bool)] if g is not None else None
+        rows.append(
+            {
+                "name": name,
+                "crowd": crowd.is_crowd(name),
+                "n_questions": len(answered[name]),
+                "brier": _num(brier.get(name)),
+                "n_peer_questions": 0 if defined is None else len(defined),
+                "brier_peer": _mean(defined, "brier_peer"),
+                "log_peer": _mean(defined, "log_peer"),
+                "coverage": _mean(defined, "coverage"),
+                "n_alone": 0 if g is None else int(g["alone"].sum()),
+            }
+        )
+    return rows
+
+
+def _mean(frame: pd.DataFrame | None, column: str) -> float | None:
+    if frame is None or not len(frame):
+        return None
+    values = frame[column].to_numpy(dtype=np.float64)
+    return _num(values.mean()) if np.isfinite(values).all() else None
+
+
+def _num(x: object) -> float | None:
+    if x is None:
+        return None
+    value = float(x)  # type: ignore[arg-type]
+    return value if np.isfinite(value) else None
+
+
+# ------------------------------------------------------------------------ score tables
+
+
+def score_long(people: ScoredPairs, crowds: ScoredPairs, metric: str) -> pd.DataFrame:
+    """(author, question, score) rows for ``metric`` over people and crowds."""
+    frames = []
+    for scored in (people, crowds):
+        if metric == "brier":
+            parts = [(scored.own_binary(), "brier")]
+        elif metric == "log":
+            parts = [(scored.own_binary(), "log"), (scored.choice.pairs, "log")]
+        elif metric == "wis":
+            parts = [(scored.numeric.pairs, "wis")]
+        else:
+            raise ValueError(f"unknown metric {metric!r}")
+        for frame, column in parts:
+            if len(frame):
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "author": frame["author"].astype(str).to_numpy(dtype=object),
+                            "question": frame["question"].astype(str).to_numpy(dtype=object),
+                            "score": frame[column].to_numpy(dtype=np.float64),
+                        }
+                    )
+                )
+    if not frames:
+        return pd.DataFrame({"author": [], "question": [], "score": []})
+    long = pd.concat(frames, ignore_index=True)
+    return long[np.isfinite(long["score"].to_numpy())]
+
+
+def score_matrix(long: pd.DataFrame, names: list[str]) -> tuple[np.ndarray, list[str]]:
+    """(forecasters x questions) scores with NaN where not answered; and the question ids."""
+    questions = sorted(pd.unique(long["question"])) if len(long) else []
+    wide = long.pivot_table(index="author", columns="question", values="score", aggfunc="mean")
+    wide = wide.reindex(index=names, columns=questions)
+    return wide.to_numpy(dtype=np.float64), questions
+
+
+# ------------------------------------------------------------------------ conventions
+
+
+def conventions(methods: tuple[str, ...], extremize: float) -> dict[str, str]:
+    """The comparison conventions a report states (keys are stable for JSON readers)."""
+    from foretell.scoring.compare import crowd as kernel
+
+    shown = ", ".join(crowd.PREFIX + m for m in methods) or "none"
+    return {
+        "crowd": (
+            f"Crowd forecasters ({shown}; choose with --crowd) are derived on each report from "
+            "the people's standing forecasts (each one's latest at that moment), never stored; "
+            "imported site aggregates (metaculus-<method>), claims and other crowds are not "
+            f"members. A crowd forecasts at every moment a member does once {kernel.MIN_MEMBERS} "
+            "members stand, and is paired and scored like a person. median and mean of the "
+            "probabilities; geo-odds: geometric mean of the odds after clipping each "
+            f"probability to [{kernel.CLIP_LOW}, {kernel.CLIP_HIGH}]; extremized: that mean of "
+            f"odds raised to d = {extremize:g} (--extremize; Satopaa et al. 2014). Multiple "
+            "choice: per option, renormalised. Numeric: per quantile level, the mean "
+            "(quantile averaging) or the median, over the levels every member gave. Crowd "
+            "rows do not enter 'all', equal-weight, counts or best and worst questions."
+        ),
+        "peer": (
+            "Peer scores (binary and multiple-choice questions; each forecaster against the "
+            "people standing on the same days): Brier peer = mean over the forecaster's days "
+            "(first forecast to close) of their daily multi-category Brier (0..2, a binary "
+            "forecast counts 2(p - o)^2 as Good Judgment Open does) minus the median daily "
+            "Brier of the people standing; lower is better; Good Judgment Open's accuracy "
+            "score is this difference summed with the median's score on your missing days, "
+            "i.e. ours times your share of the days. Log peer (Metaculus' peer score): per "
+            "day, 100 x (ln p(outcome) - mean of the other people's ln p(outcome)), 0 on days "
+            "without a forecast or without another person, summed and divided by the days of "
+            "the question's life (opened to close), so coverage scales it; higher is better. "
+            "A forecaster with no other person on a question has no peer score there (counted "
+            "as 'alone'). The table's peer scores are means over questions with peers."
+        ),
+        "probability_outcomes": (
+            "A binary question resolved to a probability o (resolve --probability) is scored "
+            "with o as the outcome: Brier (p - o)^2, log -(o ln p + (1 - o) ln(1 - p)); the "
+            "calibration tables, decompositions and tests use only the pairs whose outcome "
+            "is 0 or 1."
+        ),
+    }

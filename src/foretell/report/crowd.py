@@ -1,0 +1,233 @@
+"""Crowd forecasters derived from a scope's forecasts: never stored, rebuilt on every report.
+
+Members of the crowd are the people: every forecaster except imported aggregates (the
+``metaculus-<method>`` forecasters a Metaculus import writes for the site's own aggregates,
+see ``is_aggregate``), claims (entries of kind ``claim``) and other crowd forecasters. For
+each question, ``foretell.scoring.compare.crowd`` gives the crowd's forecast at every moment
+a member forecasts once two members stand; these become forecast rows by ``crowd:<method>``
+(a name no author can have: ``:`` is not allowed in ledger names) that are then paired and
+scored exactly like a person's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from foretell.errors import ForetellError
+from foretell.report import pairs
+from foretell.report.scope import Scope
+from foretell.scoring.compare import crowd as kernel
+
+PREFIX = "crowd:"
+NAMES = tuple(PREFIX + m for m in kernel.METHODS)
+_AGGREGATE = re.compile(r"^metaculus-(?!user-)")
+
+
+def is_crowd(name: object) -> bool:
+    return str(name).startswith(PREFIX)
+
+
+def parse_methods(value: str | Sequence[str] | None) -> tuple[str, ...] | None:
+    """``"median,geo-odds"``, ``"all"``, ``"none"`` (or a sequence) -> methods; None = default."""
+    if value is None:
+        return None
+    items = value.split(",") if isinstance(value, str) else [p for v in value for p in v.split(",")]
+    names = [s.strip().removeprefix(PREFIX) for s in items if s.strip()]
+    if names in ([], ["default"]):
+        return None
+    if names == ["none"]:
+        return ()
+    if names == ["all"]:
+        return kernel.METHODS
+    for name in names:
+        if name not in kernel.METHODS:
+            raise ForetellError(
+                f"unknown --crowd {name!r}; choose from {', '.join(kernel.METHODS)}, all or none"
+            )
+    return tuple(dict.fromkeys(names))
+
+
+def is_aggregate(author: str, imported: object) -> bool:
+    """An imported site aggregate: a ``metaculus-<method>`` forecaster (not ``metaculus-user-``)
+    whose forecasts came in by import."""
+    return imported is not None and bool(_AGGREGATE.match(author))
+
+
+def members(forecasts: pd.DataFrame) -> np.ndarray:
+    """Which forecast rows are by people (see the module docstring)."""
+    n = len(forecasts)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    author = forecasts["author"].astype(str).to_numpy(dtype=object)
+    keep = ~np.array([is_crowd(a) for a in author], dtype=bool)
+    if "imported" in forecasts:
+        imported = forecasts["imported"].to_numpy(dtype=object)
+        aggregate = {a for a, i in zip(author, imported, strict=True) if a and is_aggregate(a, i)}
+        if aggregate:
+            keep &= ~np.isin(author, list(aggregate))
+    if "kind" in forecasts:
+        keep &= forecasts["kind"].astype(str).to_numpy() != "claim"
+    return keep
+
+
+def default_methods(forecasts: pd.DataFrame) -> tuple[str, ...]:
+    """``("median",)`` when the scope has two or more people, else none."""
+    people = forecasts["author"].to_numpy(dtype=object)[members(forecasts)]
+    return ("median",) if len(pd.unique(people)) >= 2 else ()
+
+
+def crowd_scope(scope: Scope, methods: Iterable[str], extremize: float) -> Scope:
+    """A scope holding only the crowd's forecast rows, on the same questions."""
+    methods = tuple(methods)
+    empty = Scope(questions=scope.questions, forecasts=_frame([]))
+    if not methods or not len(scope.forecasts):
+        return empty
+    rows = pairs.rows_of(scope)
+    people = members(scope.forecasts)
+    parts: list[dict[str, np.ndarray | list]] = []
+    for kind, build in (("binary", _binary), ("multiple_choice", _choice), ("numeric", _numeric)):
+        src = rows.of_type(kind)
+        src = src[people[src]]
+        if src.size:
+            parts.extend(build(scope, rows, src, methods, extremize))
+    return Scope(questions=scope.questions, forecasts=_frame(parts))
+
+
+def _by_question(rows: pairs.Rows, src: np.ndarray) -> list[np.ndarray]:
+    """``src`` split per question, each part in time order (stamp, seq, author)."""
+    order = np.lexsort((rows.author_code[src], rows.seq[src], rows.stamp[src], rows.qpos[src]))
+    ordered = src[order]
+    q = rows.qpos[ordered]
+    cuts = np.flatnonzero(np.diff(q)) + 1
+    return np.split(ordered, cuts)
+
+
+def _moments(rows: pairs.Rows, part: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    codes, uniques = pd.factorize(rows.author_code[part])
+    return kernel.crowd_rows(codes.astype(np.int64), rows.stamp[part], len(uniques))
+
+
+def _base(rows: pairs.Rows, part: np.ndarray, at: np.ndarray, method: str) -> dict:
+    src = part[at]
+    return {
+        "author": [PREFIX + method] * at.shape[0],
+        "qpos": rows.qpos[src],
+        "stamp": rows.stamp[src],
+        "day": rows.day[src],
+    }
+
+
+def _binary(scope: Scope, rows: pairs.Rows, src: np.ndarray, methods, extremize) -> list[dict]:
+    p_all = scope.forecasts["p"].to_numpy(dtype=np.float64)
+    out = []
+    for part in _by_question(rows, src):
+        at, idx = _moments(rows, part)
+        if not at.size:
+            continue
+        p = p_all[part]
+        for method in methods:
+            entry = _base(rows, part, at, method)
+            entry["type"] = "binary"
+            entry["p"] = kernel.binary(p, idx, method, extremize)
+            out.append(entry)
+    return out
+
+
+def _choice(scope: Scope, rows: pairs.Rows, src: np.ndarray, methods, extremize) -> list[dict]:
+    q = scope.questions
+    options = q["options"].to_numpy(dtype=object)
+    probs_col = scope.forecasts["probs"].to_numpy(dtype=object)
+    out = []
+    for part in _by_question(rows, src):
+        opts = options[rows.qpos[part[0]]]
+        k = np.array([len(opts)] * part.shape[0], dtype=np.int64)
+        matrix, fits = pairs.prob_matrix(probs_col[part], _objects([opts] * part.shape[0]), k)
+        part, matrix = part[fits], matrix[fits]
+        if not part.size:
+            continue
+        at, idx = _moments(rows, part)
+        if not at.size:
+            continue
+        for method in methods:
+            agg = kernel.choice(matrix, idx, method, extremize)
+            entry = _base(rows, part, at, method)
+            entry["type"] = "multiple_choice"
+            entry["probs"] = [dict(zip(opts, map(float, r), strict=True)) for r in agg]
+            out.append(entry)
+    return out
+
+
+def _numeric(scope: Scope, rows: pairs.Rows, src: np.ndarray, methods, extremize) -> list[dict]:
+    quantile_col = scope.forecasts["quantiles"].to_numpy(dtype=object)
+    out = []
+    chosen = [m for m in methods if m in kernel.NUMERIC_METHODS]
+    if not chosen:
+        return out
+    for part in _by_question(rows, src):
+        dicts = quantile_col[part]
+        levels = sorted({float(k) for d in dicts if isinstance(d, dict) for k in d})
+        if not levels:
+            continue
+        values = np.array(
+            [[float(d.get(lv, np.nan)) if isinstance(d, dict) else np.nan for lv in levels]
+             for d in dicts]
+        )  # fmt: skip
+        at, idx = _moments(rows, part)
+        if not at.size:
+            continue
+        for method in chosen:
+            agg = kernel.quantiles(values, idx, method)
+            keep = ~np.isnan(agg).all(axis=1)
+            if not keep.any():
+                continue
+            entry = _base(rows, part, at[keep], method)
+            entry["type"] = "numeric"
+            entry["quantiles"] = [
+                {lv: float(v) for lv, v in zip(levels, r, strict=True) if not np.isnan(v)}
+                for r in agg[keep]
+            ]
+            out.append(entry)
+    return out
+
+
+COLUMNS = ("author", "qpos", "stamp", "day", "type", "p", "probs", "quantiles")
+
+
+def _frame(parts: list[dict]) -> pd.DataFrame:
+    """The crowd rows as a forecasts frame (columns ``pairs.rows_of`` and the kinds read)."""
+    if not parts:
+        frame = pd.DataFrame({c: [] for c in COLUMNS})
+        frame["seq"] = np.zeros(0, dtype=np.int64)
+        for col in ("qpos", "stamp", "day"):
+            frame[col] = frame[col].astype(np.int64)
+        frame["p"] = frame["p"].astype(np.float64)
+        return frame
+    cols: dict[str, list[np.ndarray]] = {c: [] for c in COLUMNS}
+    for part in parts:
+        n = len(part["author"])
+        for c in COLUMNS:
+            value = part.get(c)
+            if c in ("probs", "quantiles"):
+                cols[c].append(_objects(value if value is not None else [None] * n))
+            elif c == "p":
+                cols[c].append(np.asarray(value if value is not None else np.full(n, np.nan)))
+            elif c == "type":
+                cols[c].append(np.full(n, value, dtype=object))
+            else:
+                cols[c].append(np.asarray(value))
+    frame = pd.DataFrame({c: np.concatenate(v) for c, v in cols.items()})
+    frame["p"] = frame["p"].astype(np.float64)
+    for col in ("qpos", "stamp", "day"):
+        frame[col] = frame[col].astype(np.int64)
+    frame["seq"] = np.arange(len(frame), dtype=np.int64)
+    return frame
+
+
+def _objects(values: list) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out

@@ -1,0 +1,139 @@
+"""Crowd forecasts of one question: aggregates of the forecasts standing at each moment.
+
+A forecaster's *standing* forecast at a moment is their latest forecast made at or before it.
+A crowd forecast is made at every moment one of the members forecasts, once at least
+``MIN_MEMBERS`` (2) members have a standing forecast; it aggregates those standing forecasts.
+
+Binary aggregates (``p_i`` the standing probabilities, n of them):
+
+- ``median``: the median of the p_i (the mean of the middle two for even n);
+- ``mean``: the arithmetic mean;
+- ``geo-odds``: the geometric mean of odds, o = prod(p_i / (1 - p_i))^(1/n), p = o / (1 + o),
+  with each p_i first clipped to [``CLIP_LOW``, ``CLIP_HIGH``] = [0.001, 0.999] so that a 0
+  or 1 does not decide the aggregate alone;
+- ``extremized``: the geometric mean of odds raised to ``d`` (o^d) before turning it back into
+  a probability (Satopaa et al. 2014, "Combining multiple probability predictions using a
+  simple logit model", IJF 30(2)); d = 1 is ``geo-odds``; the default
+  ``DEFAULT_EXTREMIZE`` = 1.5 is a mild extremizing.
+
+Multiple choice: each option's probabilities are aggregated as above, then the aggregates are
+divided by their sum. Numeric (quantiles): ``mean`` averages each level's values across the
+members (quantile averaging, "Vincentization") and ``median`` takes each level's median;
+only levels every standing member gave are kept. Both keep the quantiles non-decreasing.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from numpy.typing import NDArray
+
+METHODS = ("median", "mean", "geo-odds", "extremized")
+NUMERIC_METHODS = ("median", "mean")
+MIN_MEMBERS = 2
+CLIP_LOW, CLIP_HIGH = 0.001, 0.999
+DEFAULT_EXTREMIZE = 1.5
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+def standing(member: IntArray, n_members: int) -> IntArray:
+    """Row index of each member's standing forecast after each row: shape (n_rows, n_members).
+
+    ``member`` gives each row's member code, rows in time order; -1 where the member has not
+    forecast yet.
+    """
+    n = member.shape[0]
+    idx = np.full((n, n_members), -1, dtype=np.int64)
+    idx[np.arange(n), member] = np.arange(n)
+    return np.maximum.accumulate(idx, axis=0)
+
+
+def moments(stamp: IntArray) -> IntArray:
+    """The last row of each run of equal stamps (rows in time order): one per moment."""
+    n = stamp.shape[0]
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    last = np.empty(n, dtype=bool)
+    last[-1] = True
+    np.not_equal(stamp[1:], stamp[:-1], out=last[:-1])
+    return np.flatnonzero(last)
+
+
+def crowd_rows(member: IntArray, stamp: IntArray, n_members: int) -> tuple[IntArray, IntArray]:
+    """When the crowd forecasts and whose forecasts it aggregates.
+
+    Returns ``(rows, idx)``: ``rows`` the row after which each crowd forecast is made (the
+    last row of a moment with at least MIN_MEMBERS standing members), ``idx`` (len(rows),
+    n_members) the row index of each member's standing forecast then, -1 if none.
+    """
+    if member.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, n_members), dtype=np.int64)
+    idx = standing(member, n_members)
+    at = moments(stamp)
+    idx = idx[at]
+    enough = (idx >= 0).sum(axis=1) >= MIN_MEMBERS
+    return at[enough], idx[enough]
+
+
+def _gather(values: FloatArray, idx: IntArray) -> FloatArray:
+    """values[idx] with NaN where idx is -1; values may have trailing dimensions."""
+    out = values[np.where(idx >= 0, idx, 0)]
+    missing = idx < 0
+    out[missing] = np.nan
+    return out
+
+
+def aggregate(values: FloatArray, method: str, extremize: float = DEFAULT_EXTREMIZE) -> FloatArray:
+    """Aggregate probabilities along axis 1 (members), NaN meaning "no standing forecast".
+
+    ``values`` has shape (moments, members) or (moments, members, options).
+    """
+    if method == "median":
+        return np.nanmedian(values, axis=1)
+    if method == "mean":
+        return np.nanmean(values, axis=1)
+    if method in ("geo-odds", "extremized"):
+        p = np.clip(values, CLIP_LOW, CLIP_HIGH)
+        log_odds = np.nanmean(np.log(p) - np.log1p(-p), axis=1)
+        if method == "extremized":
+            log_odds = log_odds * extremize
+        return 1.0 / (1.0 + np.exp(-log_odds))
+    raise ValueError(f"unknown crowd method {method!r}; choose one of {', '.join(METHODS)}")
+
+
+def binary(
+    p: FloatArray, idx: IntArray, method: str, extremize: float = DEFAULT_EXTREMIZE
+) -> FloatArray:
+    """Crowd probabilities at each crowd moment: ``p`` per row, ``idx`` from ``crowd_rows``."""
+    return aggregate(_gather(p, idx), method, extremize)
+
+
+def choice(
+    probs: FloatArray, idx: IntArray, method: str, extremize: float = DEFAULT_EXTREMIZE
+) -> FloatArray:
+    """Crowd option probabilities (moments, options): per-option aggregate, renormalised.
+
+    ``probs`` (rows, options) holds each row's probabilities in the question's option order.
+    """
+    agg = aggregate(_gather(probs, idx), method, extremize)
+    return agg / agg.sum(axis=1, keepdims=True)
+
+
+def quantiles(values: FloatArray, idx: IntArray, method: str) -> FloatArray:
+    """Crowd quantiles (moments, levels): per-level mean or median of the standing members.
+
+    ``values`` (rows, levels) holds each row's value at each of the question's levels (NaN
+    where the row has no such level); a level some standing member lacks is NaN in the crowd.
+    """
+    if method not in NUMERIC_METHODS:
+        raise ValueError(f"numeric crowds are {', '.join(NUMERIC_METHODS)}, not {method!r}")
+    gathered = _gather(values, idx)  # (moments, members, levels)
+    present = (idx >= 0)[:, :, None]
+    complete = ~(present & np.isnan(gathered)).any(axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN levels stay NaN
+        agg = np.nanmedian(gathered, axis=1) if method == "median" else np.nanmean(gathered, axis=1)
+    return np.where(complete, agg, np.nan)

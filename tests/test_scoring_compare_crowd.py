@@ -1,0 +1,144 @@
+"""Crowd aggregates: hand-worked timelines, geometric mean of odds, extremizing, MC, numeric."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from foretell.scoring.compare import crowd
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1 - p))
+
+
+def _expit(x: float) -> float:
+    return 1 / (1 + math.exp(-x))
+
+
+# Three forecasters on different days: A 0.2 (day 0), B 0.6 (day 1), C 0.9 (day 3),
+# A again 0.5 (day 5). The crowd starts when two stand (day 1).
+MEMBER = np.array([0, 1, 2, 0])
+STAMP = np.array([0, 1, 3, 5]) * 86_400
+P = np.array([0.2, 0.6, 0.9, 0.5])
+
+
+def test_crowd_starts_when_two_forecasters_stand_and_follows_each_change() -> None:
+    rows, idx = crowd.crowd_rows(MEMBER, STAMP, 3)
+    assert rows.tolist() == [1, 2, 3]
+    assert idx.tolist() == [[0, 1, -1], [0, 1, 2], [3, 1, 2]]
+
+
+@pytest.mark.parametrize(
+    ("method", "expected"),
+    [
+        ("median", [0.4, 0.6, 0.6]),  # (0.2+0.6)/2; median(0.2,0.6,0.9); median(0.5,0.6,0.9)
+        ("mean", [0.4, 1.7 / 3, 2.0 / 3]),
+        (
+            "geo-odds",
+            [
+                _expit((_logit(0.2) + _logit(0.6)) / 2),
+                _expit((_logit(0.2) + _logit(0.6) + _logit(0.9)) / 3),
+                _expit((_logit(0.5) + _logit(0.6) + _logit(0.9)) / 3),
+            ],
+        ),
+    ],
+)
+def test_binary_crowd_matches_the_hand_worked_timeline(method: str, expected: list[float]) -> None:
+    _, idx = crowd.crowd_rows(MEMBER, STAMP, 3)
+    assert crowd.binary(P, idx, method) == pytest.approx(expected)
+
+
+def test_geometric_mean_of_odds_matches_a_published_worked_example() -> None:
+    # Sevilla (2021), "When pooling forecasts, use the geometric mean of odds": four
+    # estimates of 1.40%, 2.21%, 0.39% and 0.40% pool to about 0.84% (the mean is 1.10%).
+    p = np.array([[0.0140, 0.0221, 0.0039, 0.0040]])
+    idx = np.array([[0, 1, 2, 3]])
+    assert crowd.binary(p[0], idx, "geo-odds")[0] == pytest.approx(0.0084, abs=0.00005)
+    assert crowd.binary(p[0], idx, "mean")[0] == pytest.approx(0.0110, abs=0.00005)
+
+
+def test_geo_odds_by_hand_with_odds_two_and_eight() -> None:
+    # odds 2 (p = 2/3) and 8 (p = 8/9): geometric mean 4, p = 4/5; extremized d=2: 16/17
+    idx = np.array([[0, 1]])
+    p = np.array([2 / 3, 8 / 9])
+    assert crowd.binary(p, idx, "geo-odds")[0] == pytest.approx(0.8)
+    assert crowd.binary(p, idx, "extremized", extremize=2.0)[0] == pytest.approx(16 / 17)
+
+
+def test_extremizing_with_d_one_is_geo_odds_and_pushes_away_from_half() -> None:
+    _, idx = crowd.crowd_rows(MEMBER, STAMP, 3)
+    geo = crowd.binary(P, idx, "geo-odds")
+    assert crowd.binary(P, idx, "extremized", extremize=1.0) == pytest.approx(geo)
+    ext = crowd.binary(P, idx, "extremized", extremize=2.5)
+    assert (np.abs(ext - 0.5) >= np.abs(geo - 0.5)).all()
+    assert crowd.DEFAULT_EXTREMIZE == 1.5
+
+
+def test_probabilities_are_clipped_before_odds_are_taken() -> None:
+    idx = np.array([[0, 1]])
+    p = np.array([0.0, 0.5])  # 0 is read as 0.001: odds (0.001/0.999 * 1)^(1/2)
+    o = math.sqrt(0.001 / 0.999)
+    assert crowd.binary(p, idx, "geo-odds")[0] == pytest.approx(o / (1 + o))
+
+
+def test_same_moment_forecasts_make_one_crowd_forecast() -> None:
+    member = np.array([0, 1, 2])
+    stamp = np.array([5, 5, 9])
+    rows, idx = crowd.crowd_rows(member, stamp, 3)
+    assert rows.tolist() == [1, 2]
+    assert idx[0].tolist() == [0, 1, -1]
+
+
+def test_multiple_choice_aggregates_each_option_then_renormalises() -> None:
+    probs = np.array([[0.5, 0.3, 0.2], [0.1, 0.6, 0.3], [0.2, 0.2, 0.6]])
+    idx = np.array([[0, 1, 2]])
+    med = crowd.choice(probs, idx, "median")[0]
+    raw = np.array([0.2, 0.3, 0.3])
+    assert med == pytest.approx(raw / raw.sum())
+    geo = crowd.choice(probs, idx, "geo-odds")[0]
+    odds = np.exp(np.mean(np.log(probs / (1 - probs)), axis=0))
+    p = odds / (1 + odds)
+    assert geo == pytest.approx(p / p.sum())
+    assert geo.sum() == pytest.approx(1.0)
+
+
+def test_numeric_crowd_averages_and_takes_medians_per_level() -> None:
+    values = np.array([[10.0, 20.0, 30.0], [12.0, 24.0, 40.0], [8.0, 30.0, 35.0]])
+    idx = np.array([[0, 1, -1], [0, 1, 2]])
+    mean = crowd.quantiles(values, idx, "mean")
+    assert mean[0] == pytest.approx([11.0, 22.0, 35.0])
+    assert mean[1] == pytest.approx([10.0, 74 / 3, 35.0])
+    assert crowd.quantiles(values, idx, "median")[1] == pytest.approx([10.0, 24.0, 35.0])
+
+
+def test_numeric_crowd_keeps_only_levels_every_member_gave() -> None:
+    values = np.array([[10.0, 20.0, 30.0], [12.0, np.nan, 40.0]])
+    out = crowd.quantiles(values, np.array([[0, 1]]), "mean")[0]
+    assert out[0] == 11.0 and np.isnan(out[1]) and out[2] == 35.0
+    with pytest.raises(ValueError, match="numeric crowds"):
+        crowd.quantiles(values, np.array([[0, 1]]), "geo-odds")
+
+
+def test_unknown_method_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown crowd method"):
+        crowd.aggregate(np.array([[0.5, 0.5]]), "mode")
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.floats(0.01, 0.99), min_size=2, max_size=8), st.floats(1.0, 3.0))
+def test_every_aggregate_lies_within_the_members_range_except_extremized(
+    ps: list[float], d: float
+) -> None:
+    p = np.array(ps)
+    idx = np.arange(len(ps))[None, :]
+    for method in ("median", "mean", "geo-odds"):
+        value = crowd.binary(p, idx, method)[0]
+        assert p.min() - 1e-12 <= value <= p.max() + 1e-12
+    geo = crowd.binary(p, idx, "geo-odds")[0]
+    ext = crowd.binary(p, idx, "extremized", extremize=d)[0]
+    assert abs(ext - 0.5) >= abs(geo - 0.5) - 1e-12

@@ -10,6 +10,7 @@ import pytest
 from conftest import Result
 from foretell.errors import ForetellError
 from foretell.home import Home, find_home, init_home
+from foretell.lock import lock_path
 
 
 @pytest.fixture
@@ -133,3 +134,21 @@ def test_cli_init_twice_is_refused(elsewhere: Path, invoke: Callable[..., Result
     again = invoke("init", ".")
     assert again.code == 1
     assert "already holds a foretell project" in again.err
+
+
+def test_init_writes_a_gitignore_for_caches_lock_and_temporary_files(tmp_path: Path) -> None:
+    home = init_home(tmp_path / "p")
+    lines = (home.root / ".gitignore").read_text(encoding="utf-8").splitlines()
+    for pattern in ("/ledger/.index/", "/ledger/.cache/", "/ledger/.lock", ".*.tmp"):
+        assert pattern in lines
+    assert lock_path(home.ledger).is_file()
+
+
+def test_init_keeps_the_lines_of_an_existing_gitignore(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / ".gitignore").write_text("*.pyc\n/ledger/.lock", encoding="utf-8")
+    init_home(root)
+    lines = (root / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert lines[:2] == ["*.pyc", "/ledger/.lock"]
+    assert lines.count("/ledger/.lock") == 1 and "/ledger/.index/" in lines

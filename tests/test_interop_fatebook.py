@@ -206,7 +206,8 @@ def test_a_bad_probability_is_reported_at_its_line(home: Home, tmp_path: Path) -
         assert "outside [0, 1]" in err.message
     else:
         raise AssertionError("expected an error")
-    assert list(home.ledger.iterdir()) == [] and list(home.forecasts.iterdir()) == []
+    assert [p.name for p in home.ledger.iterdir()] == [".lock"]  # made by init
+    assert list(home.forecasts.iterdir()) == []
 
 
 @settings(max_examples=150, deadline=None)

@@ -165,7 +165,8 @@ def test_arbitrary_ledgers_round_trip(items: list[tuple[str, float, int, str]], 
         q = question("q-1")
         write_question(project, q)
         base = datetime(2024, 1, 1, tzinfo=UTC)
-        for author, p, micros, note in items:
+        # a chain's own entries are in time order (appends refuse anything else)
+        for author, p, micros, note in sorted(items, key=lambda item: item[2]):
             entry = {
                 "at": ledger.format_at(base + timedelta(microseconds=micros)),
                 "kind": "forecast",

@@ -49,7 +49,13 @@ def test_final_status_is_the_latest_closing_entry_across_authors(tmp_path: Path)
     annulled = ledger.append(
         tmp_path,
         "bob",
-        {"at": "2026-01-01T00:00:00.000000Z", "kind": "annulment", "question": "q2", "why": "w"},
+        {  # imported history keeps its time, which may precede the chain's last entry
+            "at": "2026-01-01T00:00:00.000000Z",
+            "kind": "annulment",
+            "question": "q2",
+            "why": "w",
+            "imported": "test",
+        },
     )
     got = status.question_statuses(tmp_path)
     assert got["q1"] == status.Status("resolution", later["at"], later["sha"], "alice", "no")
@@ -63,7 +69,14 @@ def test_latest_amendments_pins_the_newest_question_version(tmp_path: Path) -> N
         ledger.append(
             tmp_path,
             "alice",
-            {"at": at, "kind": "amendment", "question": "q1", "question_sha": sha, "why": "w"},
+            {
+                "at": at,
+                "kind": "amendment",
+                "question": "q1",
+                "question_sha": sha,
+                "why": "w",
+                "imported": "test",
+            },
         )
     assert status.latest_amendments(tmp_path) == {"q1": "v2"}
 

@@ -1,8 +1,11 @@
 """The write path: ask, log, resolve, annul, amend. Shared by the CLI and the Python API.
 
 Each action validates everything first and appends one entry (or writes one new question
-file) only when all checks pass, so a refused command leaves nothing behind. No pandas,
-statsmodels or matplotlib here.
+file) only when all checks pass, so a refused command leaves nothing behind. Every check
+that depends on the ledger (is the question still open? already resolved? which version is
+recorded?) is made while holding the project lock (``lock.py``) that the write takes, and
+the entry's time is taken under it: two commands racing each other see each other's
+entries. No pandas, statsmodels or matplotlib here.
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ from foretell import catalog, ledger, parse, status
 from foretell.catalog import describe_validation_error
 from foretell.errors import ForetellError
 from foretell.home import Home
+from foretell.lock import project_lock
 from foretell.model import Question, check_forecast_fits, parse_outcome, slugify_author
 
 USER_ENV = "FORETELL_USER"
+BACKDATED = "backdated"  # the ``imported`` mark of a forecast logged with an explicit time
 
 
 def default_author() -> str:
@@ -60,7 +65,8 @@ def author_name(name: str) -> str:
 
 def ask(home: Home, question: Question) -> Path:
     """Write a new question file; refuses an id that exists."""
-    return catalog.write_new_question(home.forecasts, question)
+    with project_lock(home.ledger):
+        return catalog.write_new_question(home.forecasts, question)
 
 
 def _refuse_if_closed(home: Home, question: Question, doing: str) -> None:
@@ -116,11 +122,28 @@ def log_forecast(
     note: str | None = None,
     at: datetime | None = None,
 ) -> dict[str, Any]:
-    """Append a forecast. Refused on a resolved or annulled question, or after resolve_by."""
-    question = catalog.find_question(home.forecasts, question_id)
-    now = datetime.now(UTC)
+    """Append a forecast. Refused on a resolved or annulled question, or after resolve_by.
+
+    Without ``at`` the forecast is timed when it is written, under the lock. With ``at`` (a
+    past forecast entered now) it keeps that time and is marked ``imported: "backdated"``,
+    like imported history: the time order ``verify`` checks is that of entries timed when
+    written."""
     if at is not None and at.tzinfo is None:
         raise ForetellError("a forecast's time must be timezone-aware (e.g. tzinfo=UTC)")
+    with project_lock(home.ledger):
+        return _log_locked(home, question_id, payload, author_name(by), note, at)
+
+
+def _log_locked(
+    home: Home,
+    question_id: str,
+    payload: dict[str, Any],
+    author: str,
+    note: str | None,
+    at: datetime | None,
+) -> dict[str, Any]:
+    question = catalog.find_question(home.forecasts, question_id)
+    now = datetime.now(UTC)
     moment = at or now
     if moment > now + timedelta(minutes=5):
         raise ForetellError(
@@ -142,14 +165,16 @@ def log_forecast(
     except ValueError as err:
         raise ForetellError(str(err)) from None
     entry: dict[str, Any] = {
-        "at": ledger.format_at(moment),
+        "at": ledger.format_at(at) if at is not None else None,  # None: stamped on append
         "kind": "forecast",
         "question": question.id,
         "question_sha": question.sha(),
         **stored,
         "note": note or None,
+        # a time given by the caller is history entered now, not the time of writing
+        "imported": BACKDATED if at is not None else None,
     }
-    return ledger.append(home.ledger, author_name(by), entry)
+    return ledger.append(home.ledger, author, entry)
 
 
 def _close_entry(
@@ -162,6 +187,8 @@ def _close_entry(
     why: str | None,
     fields: dict[str, Any],
 ) -> dict[str, Any]:
+    """The closing entry, decided (under the project lock the caller holds) from every
+    author's entries on the question; its time is stamped on append."""
     today = datetime.now(UTC).date()
     on = on or today
     if on > today:
@@ -170,7 +197,6 @@ def _close_entry(
         raise ForetellError(f"--on {on} is before the question opened ({question.opened})")
     final = status.question_status(home.ledger, question.id)
     entry: dict[str, Any] = {
-        "at": ledger.now_at(),
         "kind": kind,
         "question": question.id,
         "question_sha": question.sha(),
@@ -206,13 +232,14 @@ def resolve(
     why: str | None = None,
 ) -> dict[str, Any]:
     """Record the outcome; a second resolution needs ``amend`` and ``why`` (the old one stays)."""
-    question = catalog.find_question(home.forecasts, question_id)
-    try:
-        value = parse_outcome(question, outcome)
-    except ValueError as err:
-        raise ForetellError(str(err)) from None
-    fields = {"outcome": value, "evidence": evidence or None}
-    return _close_entry(home, question, "resolution", by, on, amend, why, fields)
+    with project_lock(home.ledger):
+        question = catalog.find_question(home.forecasts, question_id)
+        try:
+            value = parse_outcome(question, outcome)
+        except ValueError as err:
+            raise ForetellError(str(err)) from None
+        fields = {"outcome": value, "evidence": evidence or None}
+        return _close_entry(home, question, "resolution", by, on, amend, why, fields)
 
 
 def annul(
@@ -226,23 +253,20 @@ def annul(
     """Mark a question annulled (excluded from every score)."""
     if not why or not why.strip():
         raise ForetellError("annul needs --why TEXT")
-    question = catalog.find_question(home.forecasts, question_id)
-    return _close_entry(home, question, "annulment", by, on, amend, why, {})
+    with project_lock(home.ledger):
+        question = catalog.find_question(home.forecasts, question_id)
+        return _close_entry(home, question, "annulment", by, on, amend, why, {})
 
 
 def amend_question(home: Home, question_id: str, by: str, why: str) -> dict[str, Any]:
     """Record an intended change to a question file: an entry pinning its new version."""
     if not why or not why.strip():
         raise ForetellError("amend needs --why TEXT saying what changed and why")
-    question = catalog.find_question(home.forecasts, question_id)
-    sha = question.sha()
-    if status.latest_amendments(home.ledger).get(question.id) == sha:
-        raise ForetellError(f"this version of {question.id} is already recorded")
-    entry = {
-        "at": ledger.now_at(),
-        "kind": "amendment",
-        "question": question.id,
-        "question_sha": sha,
-        "why": why,
-    }
-    return ledger.append(home.ledger, author_name(by), entry)
+    author = author_name(by)
+    with project_lock(home.ledger):
+        question = catalog.find_question(home.forecasts, question_id)
+        sha = question.sha()
+        if status.latest_amendments(home.ledger).get(question.id) == sha:
+            raise ForetellError(f"this version of {question.id} is already recorded")
+        entry = {"kind": "amendment", "question": question.id, "question_sha": sha, "why": why}
+        return ledger.append(home.ledger, author, entry)

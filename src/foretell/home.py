@@ -70,4 +70,39 @@ def init_home(path: Path) -> Home:
         raise ForetellError(f"{root} exists and is not a directory")
     (root / "forecasts").mkdir(parents=True, exist_ok=True)
     (root / "ledger").mkdir(exist_ok=True)
-    return Home(root)
+    home = Home(root)
+    write_gitignore(root)
+    from foretell.lock import lock_path
+
+    lock_path(home.ledger).touch()  # exists from the start, so no command adds a file
+    return home
+
+
+GITIGNORE = """\
+# foretell: derived caches (rebuilt from ledger/ when missing), the lock, the journal of an
+# import in progress, and temporary files of interrupted writes
+/ledger/.index/
+/ledger/.cache/
+/ledger/.lock
+/ledger/.import-journal
+.*.tmp
+"""
+
+
+def write_gitignore(root: Path) -> Path:
+    """Write ``.gitignore`` at the project root, or add foretell's lines to the one there
+    (each line once; the user's own lines are kept as they were)."""
+    from foretell import atomic
+
+    path = root / ".gitignore"
+    try:
+        old = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        old = ""
+    have = set(old.splitlines())
+    missing = [line for line in GITIGNORE.splitlines() if line not in have]
+    if not any(line and not line.startswith("#") for line in missing):
+        return path
+    text = old + ("\n" if old and not old.endswith("\n") else "") + "\n".join(missing) + "\n"
+    atomic.write_text(path, text)
+    return path

@@ -176,6 +176,8 @@ def read_file(path: Path) -> tuple[list[dict[str, Any]], list[Problem]]:
 class _Tail:
     seq: int
     sha: str | None
+    at: str | None = None  # the last entry's ``at``
+    imported: bool = False  # whether the last entry is marked imported
 
 
 def _line_start(fd: int, end: int) -> int:
@@ -208,7 +210,34 @@ def _read_tail(fd: int, size: int, path: Path) -> _Tail:
         raise ForetellError(
             "the last entry is not readable; run `foretell verify`; nothing was appended", path
         ) from None
-    return _Tail(seq, sha)
+    at = entry.get("at")
+    return _Tail(seq, sha, at if isinstance(at, str) else None, bool(entry.get("imported")))
+
+
+def _last_live_at(fd: int, end: int) -> str | None:
+    """``at`` of the last entry not marked imported, reading backwards from ``end``."""
+    while end > 0:
+        start = _line_start(fd, end - 1)
+        line = os.pread(fd, end - 1 - start, start)
+        end = start
+        if b'"imported":' in line:
+            try:
+                if decode_line(line).get("imported"):
+                    continue
+            except ValueError:
+                continue
+        try:
+            at = decode_line(line).get("at")
+        except ValueError:
+            continue
+        return at if isinstance(at, str) else None
+    return None
+
+
+TIME_ORDER = (
+    "entries are kept in time order: {at} is earlier than the entry before it in this "
+    "ledger ({last}); nothing was appended"
+)
 
 
 _CHAIN_KEYS = frozenset(("seq", "prev", "sha"))
@@ -228,9 +257,30 @@ class _Chain:
             os.close(self.fd)
             raise
         self.pending: list[bytes] = []
+        self._live_at: str | bool | None = False  # False: not looked up yet
+
+    def live_at(self) -> str | None:
+        """``at`` of the chain's last entry not marked imported (None: there is none)."""
+        if self._live_at is False:
+            if not self.tail.imported:
+                self._live_at = self.tail.at
+            else:
+                self._live_at = _last_live_at(self.fd, self.start_size)
+        return self._live_at  # type: ignore[return-value]
 
     def add(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """Extend the chain. An entry without ``at`` is stamped now (never earlier than the
+        entry before it); an entry not marked imported may not be dated before the last
+        such entry, so the times of a file's own entries never go backwards."""
         full = {k: v for k, v in entry.items() if v is not None and k not in _CHAIN_KEYS}
+        if not full.get("imported"):
+            last = self.live_at()
+            at = full.get("at")
+            if at is None:
+                at = full["at"] = max(now_at(), last) if last else now_at()
+            elif last is not None and at < last:
+                raise ForetellError(TIME_ORDER.format(at=at, last=last), self.path)
+            self._live_at = at
         seq = self.tail.seq + 1
         full["seq"] = seq
         full["prev"] = self.tail.sha
@@ -295,11 +345,21 @@ class AppendSession:
     def __enter__(self) -> AppendSession:
         return self
 
-    def append(self, author: str, entry: dict[str, Any]) -> dict[str, Any]:
+    def _chain(self, author: str) -> _Chain:
         chain = self._chains.get(author)
         if chain is None:
             chain = _Chain(ledger_path(self.ledger_dir, author))
             self._chains[author] = chain
+        return chain
+
+    def goes_back(self, author: str, at: str) -> bool:
+        """Whether an entry timed ``at`` and not marked imported would be refused in
+        ``author``'s chain: dated before its last entry that is not marked imported."""
+        last = self._chain(author).live_at()
+        return last is not None and at < last
+
+    def append(self, author: str, entry: dict[str, Any]) -> dict[str, Any]:
+        chain = self._chain(author)
         full = chain.add(entry)
         if len(chain.pending) >= self.FLUSH_EVERY:
             chain.flush()

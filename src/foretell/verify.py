@@ -3,9 +3,10 @@
 Problems are values (``Problem(path, line, message)``), printed as ``file:line: message``.
 Checks, per ledger file: each line is complete JSON ending in its own sha, and that sha matches
 the content; ``seq`` counts 1, 2, 3...; ``prev`` is the sha of the line before; the entry names
-a known question and its payload fits that question. Across files: a question file whose
-terms changed after entries were made against them, with no ``amendment`` entry pinning the
-current version; a second resolution or annulment that does not amend the first.
+a known question and its payload fits that question; times never go backwards (each entry not
+marked ``imported`` is no earlier than every such entry before it). Across files: a question
+file whose terms changed after entries were made against them, with no ``amendment`` entry
+pinning the current version; a second resolution or annulment that does not amend the first.
 """
 
 from __future__ import annotations
@@ -136,6 +137,13 @@ _BROKEN_LINK = (
 )
 
 
+def _backwards(at: str, latest: str, line: int) -> str:
+    return (
+        f"time goes backwards: 'at' {at} is earlier than line {line} ({latest}); entries "
+        "timed when written are appended in time order (the file was edited or rearranged)"
+    )
+
+
 _WORKER_QUESTIONS: dict[str, Question] = {}
 
 
@@ -162,6 +170,7 @@ def _verify_file(path: Path, questions: dict[str, Question]) -> _FileResult:
     tail, prefix = ledger.SHA_TAIL_LEN, b',"sha":"'
     prev: str | None = None
     expected = 1
+    live_at, live_line = "", 0  # the latest entry so far that is timed when written
     for number, line in enumerate(lines, 1):
         if line[-tail : 8 - tail] != prefix or line[-2:] != b'"}':
             problems.append(Problem(path, number, _NO_SHA))
@@ -183,6 +192,11 @@ def _verify_file(path: Path, questions: dict[str, Question]) -> _FileResult:
         prev = entry.get("sha")
         expected = (seq if type(seq) is int else expected) + 1
         kind, qid, p, at = entry.get("kind"), entry.get("question"), entry.get("p"), entry.get("at")
+        if type(at) is str and not entry.get("imported"):
+            if at < live_at:
+                problems.append(Problem(path, number, _backwards(at, live_at, live_line)))
+            else:
+                live_at, live_line = at, number
         qsha = entry.get("question_sha")
         fast = (
             kind == "forecast"

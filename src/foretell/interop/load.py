@@ -10,6 +10,11 @@ file this import created is removed: the ledger and forecasts/ are left exactly 
 were. Memory stays bounded: per question, per author, and 16 bytes per forecast on a
 question that already existed (the fingerprints used to find re-imports).
 
+Time order: the entries of foretell's own format are restored unmarked, as they were, unless
+the chain they join already holds a later entry timed when written; then they are marked
+``imported: "foretell"`` (history from another ledger), so that each chain's own entries
+stay in time order (``verify`` checks it).
+
 Re-importing: an entry the ledger already holds (same author, question, kind, ``at`` and
 payload or outcome) is refused, naming the first such line, so importing the same file
 twice never silently duplicates it. ``skip_existing`` imports only the entries that are new
@@ -19,11 +24,12 @@ twice never silently duplicates it. ``skip_existing`` imports only the entries t
 from __future__ import annotations
 
 import contextlib
+import os
 import tempfile
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -36,6 +42,9 @@ from foretell.interop.plan import Final, Planner, closing_body, entry_key
 from foretell.interop.progress import Progress
 from foretell.interop.rows import Record
 from foretell.interop.source import ImportSource
+from foretell.lock import project_lock
+
+RESTORED = "foretell"  # the mark of a restored entry that joins a chain with later entries
 
 
 @dataclass
@@ -82,45 +91,100 @@ def import_file(
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Check all of ``source``, then write it; see the module docstring."""
+    """Check all of ``source``, then write it; see the module docstring.
+
+    Pass 1 runs without the project lock (so other commands are not held up by a long
+    check); the state of ``ledger/`` and ``forecasts/`` is noted before it. Pass 2 takes the
+    lock; if that state changed meanwhile (another command wrote), pass 1 runs again under
+    the lock, so whether a question exists, is resolved, or already holds these rows is
+    always decided on what the write will see.
+    """
     progress = progress or Progress(enabled=False)
     today = datetime.now(UTC).date()
     result = ImportResult(source.label or source.name, dry_run=dry_run)
     with tempfile.TemporaryFile(prefix="foretell-import-") as spool:
-        planner = Planner(home, source, None if dry_run else spool)
-        try:
-            progress.phase("checking", source.size, " bytes")
-            planner.feed_all(_watched(source.records, progress))
-            finals = planner.finish(today)
-            keys, places = planner.duplicates(finals)
-        finally:
-            progress.close()
-        if places and not skip_existing:
-            raise ForetellError(
-                f"the ledger already holds this entry ({len(places):,} of this file's entries "
-                "in all): the file was imported before; nothing was imported. Use "
-                "--skip-existing to import only what is new",
-                *places[0],
-            )
-        result.skipped = dict(source.skipped)
-        result.reused = sum(1 for f in finals.values() if not f.created)
-        result.already_closed = planner.already_closed
-        result.authors = len(planner.authors)
         if dry_run:
-            result.forecasts = planner.forecasts
-            result.skipped_existing = len(places)
-            result.closings = sum(len(f.closings) for f in finals.values())
-            result.created = [qid for qid, f in finals.items() if f.created]
-            return result
-        spool.seek(0)
-        writer = _write(
-            home, source, finals, keys, spool, planner.forecasts, planner.authors, progress
-        )
+            plan = _plan(home, source, None, today, progress)
+            return _refuse_or_count(plan, result, skip_existing, dry_run=True)
+        state = project_state(home)
+        plan = _plan(home, source, spool, today, progress)
+        with project_lock(home.ledger):
+            if project_state(home) != state:
+                spool.seek(0)
+                spool.truncate()
+                plan = _plan(home, source, spool, today, progress)
+            _refuse_or_count(plan, result, skip_existing, dry_run=False)
+            spool.seek(0)
+            planner, finals = plan.planner, plan.finals
+            writer = _write(
+                home, source, finals, plan.keys, spool, planner.forecasts, planner.authors, progress
+            )
     result.forecasts = writer.forecasts
     result.closings = writer.closings
     result.skipped_existing = writer.skipped
     result.created = [qid for qid, f in finals.items() if f.created]
     return result
+
+
+@dataclass
+class _Plan:
+    planner: Planner
+    finals: dict[str, Final]
+    keys: set[int]  # fingerprints of entries the ledger already holds
+    places: list[tuple[Path, int]]  # where in the file those entries are
+    skipped: dict[str, int]  # the format's own skipped rows, counted by this pass
+
+
+def _plan(
+    home: Home, source: ImportSource, spool: IO[bytes] | None, today: date, progress: Progress
+) -> _Plan:
+    """Pass 1: check every record against the home as it is now."""
+    planner = Planner(home, source, spool)
+    try:
+        progress.phase("checking", source.size, " bytes")
+        planner.feed_all(_watched(source.records, progress))
+        finals = planner.finish(today)
+        keys, places = planner.duplicates(finals)
+    finally:
+        progress.close()
+    return _Plan(planner, finals, keys, places, dict(source.skipped))
+
+
+def _refuse_or_count(
+    plan: _Plan, result: ImportResult, skip_existing: bool, dry_run: bool
+) -> ImportResult:
+    """Refuse a re-import (unless skipping what exists); fill in what pass 1 knows."""
+    planner, finals, places = plan.planner, plan.finals, plan.places
+    if places and not skip_existing:
+        raise ForetellError(
+            f"the ledger already holds this entry ({len(places):,} of this file's entries "
+            "in all): the file was imported before; nothing was imported. Use "
+            "--skip-existing to import only what is new",
+            *places[0],
+        )
+    result.skipped = dict(plan.skipped)
+    result.reused = sum(1 for f in finals.values() if not f.created)
+    result.already_closed = planner.already_closed
+    result.authors = len(planner.authors)
+    if dry_run:
+        result.forecasts = planner.forecasts
+        result.skipped_existing = len(places)
+        result.closings = sum(len(f.closings) for f in finals.values())
+        result.created = [qid for qid, f in finals.items() if f.created]
+    return result
+
+
+def project_state(home: Home) -> tuple[tuple[str, int, int], ...]:
+    """Name, size and modification time of every ledger and question file: what pass 1's
+    decisions depend on. Any write by another command changes it."""
+    state = []
+    for directory, suffix in ((home.ledger, ledger.SUFFIX), (home.forecasts, catalog.SUFFIX)):
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if entry.name.endswith(suffix):
+                    info = entry.stat(follow_symlinks=False)
+                    state.append((entry.path, info.st_size, info.st_mtime_ns))
+    return tuple(sorted(state))
 
 
 def _write(
@@ -250,6 +314,8 @@ class Writer:
                 entry["imported"] = imported
             elif mark:
                 entry["imported"] = mark
+            elif self.session.goes_back(author, at):
+                entry["imported"] = RESTORED
             append(author, entry)
             count += 1
             if not count & 4095:
@@ -289,4 +355,6 @@ class Writer:
             self.skipped += 1
             return None
         self.closings += 1
+        if not entry.get("imported") and self.session.goes_back(author, entry["at"]):
+            entry["imported"] = RESTORED
         return self.session.append(author, entry)

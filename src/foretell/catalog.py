@@ -14,7 +14,7 @@ from pathlib import Path
 import tomli_w
 from pydantic import ValidationError
 
-from foretell import ids
+from foretell import atomic, ids
 from foretell.errors import ForetellError, Problem
 from foretell.model import Question
 
@@ -118,12 +118,12 @@ def _strings(value: object) -> Iterator[str]:
 
 
 def write_new_question(forecasts_dir: Path, question: Question) -> Path:
-    """Create ``forecasts/<id>.toml``; refuse if it exists (exclusive create, no overwrite)."""
+    """Create ``forecasts/<id>.toml`` whole (temporary file, fsync, link into place); refuse
+    if it exists. A reader or a crash never sees a part of the file."""
     path = question_path(forecasts_dir, question.id)
     text = dump_question(question)
     try:
-        with path.open("x", encoding="utf-8") as fh:
-            fh.write(text)
+        atomic.write_text(path, text, exclusive=True)
     except FileExistsError:
         raise ForetellError(f"question {question.id!r} already exists", path) from None
     return path

@@ -31,6 +31,7 @@ from foretell import catalog, ledger, status
 from foretell.errors import ForetellError
 from foretell.hindsight import hindsight_note
 from foretell.home import Home
+from foretell.lock import project_lock
 from foretell.model import Question, parse_outcome
 from foretell.scoring import verbal
 
@@ -224,8 +225,24 @@ def record_claim(
 
     Refused: a value that does not fit the question, an unknown hedge word, an empty source
     or figure, a date in the future or after the question closed (its resolution day or
-    resolve_by), an annulled question, and a claim identical to one already recorded.
+    resolve_by), an annulled question, and a claim identical to one already recorded. The
+    checks and the append run under the project lock; the entry is timed on append.
     """
+    with project_lock(home.ledger):
+        return _record_claim(home, question_id, value, by, source, on, hedge, note, figures)
+
+
+def _record_claim(
+    home: Home,
+    question_id: str,
+    value: str,
+    by: str,
+    source: str,
+    on: date,
+    hedge: str,
+    note: str | None,
+    figures: list[str] | None,
+) -> Recorded:
     question = catalog.find_question(home.forecasts, question_id)
     try:
         fields = claim_value(question, value)
@@ -250,7 +267,6 @@ def record_claim(
         )
     claimant = ledger.ledger_path(home.ledger, by)  # validates the name
     entry: dict[str, Any] = {
-        "at": ledger.now_at(),
         "kind": KIND,
         "question": question.id,
         "question_sha": question.sha(),

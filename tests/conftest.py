@@ -115,5 +115,5 @@ def snapshot(project: Home) -> dict[str, bytes]:
     return {
         str(p.relative_to(project.root)): p.read_bytes()
         for p in sorted(project.root.rglob("*"))
-        if p.is_file() and p.parent not in derived
+        if p.is_file() and not any(p.is_relative_to(d) for d in derived)
     }

@@ -5,7 +5,9 @@ file) only when all checks pass, so a refused command leaves nothing behind. Eve
 that depends on the ledger (is the question still open? already resolved? which version is
 recorded?) is made while holding the project lock (``lock.py``) that the write takes, and
 the entry's time is taken under it: two commands racing each other see each other's
-entries. No pandas, statsmodels or matplotlib here.
+entries. No pandas, statsmodels, matplotlib or pydantic here: questions come through
+``checked`` and values are checked by ``values`` (pydantic only for a question file not seen
+before, or a mistake).
 """
 
 from __future__ import annotations
@@ -15,16 +17,17 @@ import os
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
-from foretell import catalog, ledger, parse, status
-from foretell.catalog import describe_validation_error
+from foretell import checked, ledger, parse, status
+from foretell.checked import Terms
 from foretell.errors import ForetellError
 from foretell.home import Home
 from foretell.lock import project_lock
-from foretell.model import Question, check_forecast_fits, parse_outcome, slugify_author
+from foretell.values import fit_forecast, parse_outcome, slugify_author
+
+if TYPE_CHECKING:
+    from foretell.model import Question
 
 USER_ENV = "FORETELL_USER"
 BACKDATED = "backdated"  # the ``imported`` mark of a forecast logged with an explicit time
@@ -65,11 +68,15 @@ def author_name(name: str) -> str:
 
 def ask(home: Home, question: Question) -> Path:
     """Write a new question file; refuses an id that exists."""
+    from foretell import catalog
+
     with project_lock(home.ledger):
-        return catalog.write_new_question(home.forecasts, question)
+        path = catalog.write_new_question(home.forecasts, question)
+    checked.remember(home, question)
+    return path
 
 
-def _refuse_if_closed(home: Home, question: Question, doing: str) -> None:
+def _refuse_if_closed(home: Home, question: Question | Terms, doing: str) -> None:
     final = status.question_status(home.ledger, question.id)
     if final is not None:
         state = "resolved" if final.kind == "resolution" else "annulled"
@@ -77,7 +84,7 @@ def _refuse_if_closed(home: Home, question: Question, doing: str) -> None:
 
 
 def forecast_payload(
-    question: Question, values: list[str], probs: bool = False, quantiles: bool = False
+    question: Question | Terms, values: list[str], probs: bool = False, quantiles: bool = False
 ) -> dict[str, Any]:
     """The payload of a forecast given as text, as typed on the command line.
 
@@ -142,7 +149,7 @@ def _log_locked(
     note: str | None,
     at: datetime | None,
 ) -> dict[str, Any]:
-    question = catalog.find_question(home.forecasts, question_id)
+    question = checked.find_question(home, question_id)
     now = datetime.now(UTC)
     moment = at or now
     if moment > now + timedelta(minutes=5):
@@ -159,9 +166,7 @@ def _log_locked(
         )
     _refuse_if_closed(home, question, "log a forecast")
     try:
-        stored = check_forecast_fits(question, payload)
-    except ValidationError as err:
-        raise ForetellError(describe_validation_error(err)) from None
+        stored = fit_forecast(question, payload)
     except ValueError as err:
         raise ForetellError(str(err)) from None
     entry: dict[str, Any] = {
@@ -179,7 +184,7 @@ def _log_locked(
 
 def _close_entry(
     home: Home,
-    question: Question,
+    question: Question | Terms,
     kind: str,
     by: str,
     on: date | None,
@@ -233,7 +238,7 @@ def resolve(
 ) -> dict[str, Any]:
     """Record the outcome; a second resolution needs ``amend`` and ``why`` (the old one stays)."""
     with project_lock(home.ledger):
-        question = catalog.find_question(home.forecasts, question_id)
+        question = checked.find_question(home, question_id)
         try:
             value = parse_outcome(question, outcome)
         except ValueError as err:
@@ -254,7 +259,7 @@ def annul(
     if not why or not why.strip():
         raise ForetellError("annul needs --why TEXT")
     with project_lock(home.ledger):
-        question = catalog.find_question(home.forecasts, question_id)
+        question = checked.find_question(home, question_id)
         return _close_entry(home, question, "annulment", by, on, amend, why, {})
 
 
@@ -264,7 +269,7 @@ def amend_question(home: Home, question_id: str, by: str, why: str) -> dict[str,
         raise ForetellError("amend needs --why TEXT saying what changed and why")
     author = author_name(by)
     with project_lock(home.ledger):
-        question = catalog.find_question(home.forecasts, question_id)
+        question = checked.find_question(home, question_id)
         sha = question.sha()
         if status.latest_amendments(home.ledger).get(question.id) == sha:
             raise ForetellError(f"this version of {question.id} is already recorded")

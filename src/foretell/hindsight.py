@@ -11,16 +11,19 @@ the window runs is the point, and is never flagged.
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
-from foretell.model import Question
+if TYPE_CHECKING:
+    from foretell.checked import Terms
+    from foretell.model import Question
 
 
-def in_hindsight(question: Question, day: date) -> bool:
+def in_hindsight(question: Question | Terms, day: date) -> bool:
     """True when ``day`` is on or after the question's ``period_start``."""
     return question.period_start is not None and day >= question.period_start
 
 
-def hindsight_note(question: Question, day: date, what: str = "forecast") -> str | None:
+def hindsight_note(question: Question | Terms, day: date, what: str = "forecast") -> str | None:
     """The warning ``log`` and ``claim`` print, or None."""
     if not in_hindsight(question, day):
         return None

@@ -27,8 +27,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from foretell.ids import AUTHOR_PATTERN, id_problem
-from foretell.ids import ID_PATTERN as ID_PATTERN  # the rules live in foretell.ids
+from foretell.ids import AUTHOR_PATTERN as AUTHOR_PATTERN  # the rules live in foretell.ids
+from foretell.ids import ID_PATTERN as ID_PATTERN
+from foretell.ids import id_problem
+from foretell.values import PROB_SUM_TOLERANCE as PROB_SUM_TOLERANCE  # plain checks of values
+from foretell.values import format_level as format_level
+from foretell.values import parse_outcome as parse_outcome
+from foretell.values import slugify_author as slugify_author
 
 QuestionType = Literal["binary", "multiple_choice", "numeric"]
 QUESTION_TYPES: tuple[str, ...] = ("binary", "multiple_choice", "numeric")
@@ -36,7 +41,6 @@ QUESTION_TYPES: tuple[str, ...] = ("binary", "multiple_choice", "numeric")
 OPTION_PATTERN = re.compile(r"^[^=,\s](?:[^=,]*[^=,\s])?\Z")
 TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._/-]*\Z")
 
-PROB_SUM_TOLERANCE = 1e-6
 TERM_FIELDS: tuple[str, ...] = (
     "title",
     "type",
@@ -248,48 +252,3 @@ def check_forecast_fits(question: Question, payload: dict[str, object]) -> dict[
         raise ValueError(f"{question.id} is numeric: give --quantiles level=value ...")
     fq = QuantileForecast.model_validate(payload)
     return {"quantiles": {format_level(k): v for k, v in fq.quantiles.items()}}
-
-
-def format_level(level: float) -> str:
-    """Quantile level as stored: shortest round-trip repr, e.g. 0.05 -> '0.05'."""
-    return repr(float(level))
-
-
-def parse_outcome(question: Question, text: str) -> str | float:
-    """Outcome as stored: 'yes'/'no' for binary, the option for multiple choice, a float."""
-    raw = text.strip()
-    if question.type == "binary":
-        low = raw.lower()
-        if low in ("yes", "y", "true", "1"):
-            return "yes"
-        if low in ("no", "n", "false", "0"):
-            return "no"
-        raise ValueError(f"{question.id} is binary: the outcome is yes or no, not {raw!r}")
-    if question.type == "multiple_choice":
-        options = question.options or []
-        if raw in options:
-            return raw
-        folded = {o.lower(): o for o in options}
-        if raw.lower() in folded:
-            return folded[raw.lower()]
-        raise ValueError(f"{raw!r} is not an option of {question.id}: {', '.join(options)}")
-    try:
-        value = float(raw.replace(",", "").replace("_", ""))
-    except ValueError:
-        raise ValueError(
-            f"{question.id} is numeric: the outcome is a number, not {raw!r}"
-        ) from None
-    if not math.isfinite(value):
-        raise ValueError(f"outcome {raw!r} is not a finite number")
-    return value
-
-
-def slugify_author(name: str) -> str:
-    """Author name -> ledger file stem: lowercase, runs of other characters become '-'.
-
-    'Alice Smith' -> 'alice-smith'. Raises ValueError when nothing usable is left.
-    """
-    slug = re.sub(r"[^a-z0-9._-]+", "-", name.strip().lower()).strip("-._")[:64]
-    if not AUTHOR_PATTERN.match(slug):
-        raise ValueError(f"cannot make a ledger name from {name!r}")
-    return slug

@@ -40,21 +40,122 @@ def _command_name(info: typer.models.CommandInfo) -> str:
     return info.name or typer.main.get_command_name(info.callback.__name__)  # type: ignore[union-attr]
 
 
+def _parse_text(value: Any) -> str:
+    """Text as typer's own adapter makes it (bytes decoded as the command line was)."""
+    if value is None:
+        raise ValueError("None is not a valid string")
+    if isinstance(value, bytes):
+        from typer._click import _compat
+
+        for encoding in (_compat._get_argv_encoding(), sys.getfilesystemencoding()):
+            try:
+                return value.decode(encoding)
+            except UnicodeError:
+                continue
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+_TYPER = object()  # a plain conversion's answer for "let typer convert this value"
+
+
+def _plain_conversion(descriptor: Any) -> Any:
+    """How to convert a text, list-of-text or path parameter without pydantic, or None.
+
+    Recent typer releases convert every parameter through a pydantic TypeAdapter built on
+    first use: tens of milliseconds for one command, more than the rest of ``log``. For these
+    three kinds the adapter is a plain conversion, done here with the same steps (paths go
+    through typer's own ``coerce_cli_path``, so --home behaves as before). Anything else
+    (numbers, choices, dates, options with checks) keeps typer's conversion.
+    """
+    from typer import _param_types
+
+    info = descriptor.parameter_info
+    if descriptor.file_annotation is not None or info.parser is not None:
+        return None
+    if descriptor.choices is not None or descriptor.is_ranged:
+        return None
+    annotation = descriptor.annotation
+    if annotation is bool:  # a flag: already a bool unless given a value; typer decides those
+        return lambda value, param, ctx: value if type(value) is bool else _TYPER
+    if annotation is str:
+        return lambda value, param, ctx: _parse_text(value)
+    if annotation == list[str]:
+        return lambda value, param, ctx: [
+            _parse_text(v) for v in (value if isinstance(value, list | tuple) else [value])
+        ]
+    if annotation is Path and info.path_type is None and not info.exists:
+
+        def to_path(value: Any, param: Any, ctx: Any) -> Any:
+            path = Path(value) if isinstance(value, str) else value
+            return _param_types.coerce_cli_path(path, info, path_type=Path, param=param, ctx=ctx)
+
+        return to_path
+    return None
+
+
+def _light_parameters(command: Any) -> Any:
+    """Give ``command``'s text and path parameters the plain conversion (see above)."""
+    try:
+        from typer._coercion import RuntimeParam
+    except ImportError:  # pragma: no cover - a typer without adapters converts plainly
+        return command
+
+    class PlainParam(RuntimeParam):  # type: ignore[misc, valid-type]
+        def __init__(self, base: Any, convert: Any) -> None:
+            object.__setattr__(self, "parameter_info", base.parameter_info)
+            object.__setattr__(self, "annotation", base.annotation)
+            object.__setattr__(self, "_convert", convert)
+
+        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            done = self._convert(value, param, ctx)
+            if done is _TYPER:
+                from typer._coercion import build_runtime_param
+
+                return build_runtime_param(param.type_descriptor)._coerce_value(value, param, ctx)
+            return done
+
+    def lighten(param: Any) -> None:
+        descriptor = getattr(param, "type_descriptor", None)
+        if descriptor is None or getattr(param, "_runtime_param", False) is not None:
+            return
+        convert = _plain_conversion(descriptor)
+        if convert is not None:
+            param._runtime_param = PlainParam(descriptor, convert)
+
+    for param in command.params:
+        lighten(param)
+    make_help = command.get_help_option  # --help is made per context, not kept in params
+
+    def get_help_option(ctx: Any) -> Any:
+        option = make_help(ctx)
+        if option is not None:
+            lighten(option)
+        return option
+
+    command.get_help_option = get_help_option
+    return command
+
+
 class LazyGroup(typer.core.TyperGroup):
     """The top-level group: a command's module is imported when the command is looked up."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _light_parameters(self)
+        for command in self.commands.values():
+            _light_parameters(command)
 
     def _convert_registered(self) -> None:
         for info in app.registered_commands:
             name = _command_name(info)
             if name not in self.commands:
-                self.add_command(
-                    typer.main.get_command_from_info(
-                        info,
-                        pretty_exceptions_short=app.pretty_exceptions_short,
-                        rich_markup_mode=app.rich_markup_mode,
-                    ),
-                    name,
+                command = typer.main.get_command_from_info(
+                    info,
+                    pretty_exceptions_short=app.pretty_exceptions_short,
+                    rich_markup_mode=app.rich_markup_mode,
                 )
+                self.add_command(_light_parameters(command), name)
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name not in self.commands:

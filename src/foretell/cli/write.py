@@ -1,22 +1,22 @@
 """Commands that write: init, ask, log, resolve, annul, amend, repair.
 
-Nothing here imports pandas, statsmodels or matplotlib.
+Nothing here imports pandas, statsmodels or matplotlib; pydantic only inside ``ask``.
 """
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
 
-from foretell import actions, catalog, ledger, parse
-from foretell.catalog import describe_validation_error
+from foretell import actions, checked, ledger, parse
 from foretell.cli.app import HomeOption, app, number, open_home
 from foretell.errors import ForetellError, display_path
 from foretell.hindsight import hindsight_note
 from foretell.home import init_home
-from foretell.model import QUESTION_TYPES, Question, Source
+
+if TYPE_CHECKING:  # pydantic is loaded by the commands that build models (ask), not by log
+    from foretell.model import Source
 
 ByOption = Annotated[
     str | None,
@@ -104,6 +104,11 @@ def ask(
     --resolve-by 2027-03-31 --source 004_2399dcdda7adbfd5.txt --outlet startupnews.fyi
     --source-date 2026-05-01 --claim "Huawei aims to ship about 750,000 950PR chips in 2026"
     """
+    from pydantic import ValidationError
+
+    from foretell.catalog import describe_validation_error
+    from foretell.model import QUESTION_TYPES, Question
+
     project = open_home(home)
     if kind not in QUESTION_TYPES:
         raise ForetellError(f"--type must be one of {', '.join(QUESTION_TYPES)}, not {kind!r}")
@@ -134,11 +139,16 @@ def ask(
 
 def _citations(
     sources: list[str], claims: list[str], outlets: list[str], dates: list[str]
-) -> list[Source]:
+) -> "list[Source]":
     """One Source per --source, with the --claim, --outlet and --source-date at its position.
 
     Every --source needs its --claim; --outlet and --source-date may be left off the last ones.
     """
+    from pydantic import ValidationError
+
+    from foretell.catalog import describe_validation_error
+    from foretell.model import Source
+
     for option, given in (("--claim", claims), ("--outlet", outlets), ("--source-date", dates)):
         if len(given) > len(sources):
             raise ForetellError(f"each {option} needs a --source before it")
@@ -196,7 +206,7 @@ def log(
     foretell log shipments --quantiles 0.05=620000 0.5=700000 0.95=790000
     """
     project = open_home(home)
-    question = catalog.find_question(project.forecasts, question_id)
+    question = checked.find_question(project, question_id)
     payload = actions.forecast_payload(question, values or [], probs, quantiles)
     author = actions.resolve_author(by)
     entry = actions.log_forecast(project, question.id, payload, author, note)

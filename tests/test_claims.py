@@ -238,3 +238,18 @@ def test_the_write_path_reads_claims_without_pandas(tmp_path: Path) -> None:
     code = "import sys, foretell.claims, foretell.cli.claims; print('pandas' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_the_python_api_records_and_reads_claims(
+    home: Home, questions: dict[str, Question]
+) -> None:
+    import foretell
+
+    book = foretell.open_ledger(home.root)
+    entry = book.claim("q1", True, by="Huawei", source="d.txt", on=OPENED, hedge="likely")
+    assert (entry["value"], entry["hedge"]) == ("yes", "probable")
+    frame = book.claims()
+    assert frame["kind"].tolist() == ["claim"] and frame["claimant"].tolist() == ["huawei"]
+    assert book.forecasts().empty  # a claim is never a forecast
+    data = book.report(claims="only").data
+    assert data["claims"]["n_claims"] == 1 and "groups" not in data

@@ -59,6 +59,10 @@ class Ledger:
     def outcomes(self) -> pd.DataFrame:
         return self.frames().outcomes
 
+    def claims(self) -> pd.DataFrame:
+        """The sources' claims, one row per claim (``kind == "claim"``; ``foretell.frames``)."""
+        return self.frames().claims
+
     def report(
         self,
         *,
@@ -73,6 +77,7 @@ class Ledger:
         until: date | None = None,
         crowd: str | Sequence[str] | None = None,
         extremize: float = 1.5,
+        claims: str = "with",
     ) -> Report:
         """The calibration report, as ``foretell report`` builds it.
 
@@ -99,6 +104,7 @@ class Ledger:
             group_by=keys,
             crowd=methods,
             extremize=extremize,
+            claims=claims,
         )
         return build_report(self.frames(), options, home=str(self.home.root))
 
@@ -174,6 +180,28 @@ class Ledger:
         self, question_id: str, why: str, *, by: str | None = None, on: date | None = None
     ) -> dict[str, Any]:
         return actions.annul(self.home, question_id, self._by(by), why, on)
+
+    def claim(
+        self,
+        question_id: str,
+        value: str | float | bool,
+        *,
+        by: str,
+        source: str,
+        on: date,
+        hedge: str,
+        figures: list[str] | None = None,
+        note: str | None = None,
+    ) -> dict[str, Any]:
+        """Record a source's claim, as ``foretell claim`` does; returns the entry."""
+        from foretell.claims import record_claim
+
+        text = ("yes" if value else "no") if isinstance(value, bool) else _text(value)
+        done = record_claim(
+            self.home, question_id, text, actions.author_name(by), source, on, hedge, note,
+            figures,
+        )  # fmt: skip
+        return done.entry
 
     def amend(self, question_id: str, why: str, *, by: str | None = None) -> dict[str, Any]:
         return actions.amend_question(self.home, question_id, self._by(by), why)

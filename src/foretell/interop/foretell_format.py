@@ -4,10 +4,11 @@ One stream of records, as CSV or JSON Lines, with a ``record`` field saying what
 
 - ``question``: one per question file, sorted by id: ``question`` (the id), ``title``,
   ``type``, ``opened``, ``resolve_by``, ``criteria``, ``tags``, ``options``, ``unit``,
-  ``range``, ``thresholds``, ``sources`` and ``sha`` (``Question.sha()``);
-- ``forecast``, ``resolution``, ``annulment``, ``amendment``: every ledger entry, author by
-  author (sorted), in ``seq`` order, with ``author`` and all of the entry's own fields
-  (``seq``, ``at``, ``question``, ``question_sha``, payload, ``prev``, ``sha``, ...).
+  ``range``, ``thresholds``, ``sources``, ``period_start`` and ``sha`` (``Question.sha()``);
+- ``forecast``, ``resolution``, ``annulment``, ``amendment``, ``claim``: every ledger entry,
+  author by author (sorted), in ``seq`` order, with ``author`` and all of the entry's own
+  fields (``seq``, ``at``, ``question``, ``question_sha``, payload, ``prev``, ``sha``, ...;
+  a claim's ``on``, ``source``, ``hedge``, ``value`` or ``low``/``high``, ``figures``).
 
 CSV follows RFC 4180 (CRLF line ends, cells quoted when needed), with one column per field
 (``COLUMNS``). A structured value (``probs``, ``quantiles``, ``tags``, ``options``,
@@ -46,7 +47,8 @@ from foretell.interop.rows import (
 from foretell.interop.source import ImportSource
 from foretell.model import QUESTION_TYPES, Question, Source
 
-ENTRY_KINDS = ("forecast", "resolution", "annulment", "amendment")
+ENTRY_KINDS = ("forecast", "resolution", "annulment", "amendment", "claim")
+CLAIM_FIELDS = ("on", "source", "hedge", "value", "low", "high", "figures", "note")
 COLUMNS = (
     "record",
     "author",
@@ -77,8 +79,18 @@ COLUMNS = (
     "range",
     "thresholds",
     "sources",
+    "period_start",
+    "on",
+    "source",
+    "hedge",
+    "value",
+    "low",
+    "high",
+    "figures",
 )
-JSON_CELLS = frozenset({"probs", "quantiles", "tags", "options", "range", "thresholds", "sources"})
+JSON_CELLS = frozenset(
+    {"probs", "quantiles", "tags", "options", "range", "thresholds", "sources", "value", "figures"}
+)
 FORMATS = ("csv", "jsonl")
 
 
@@ -99,6 +111,7 @@ def question_record(question: Question) -> dict[str, Any]:
         "unit",
         "range",
         "thresholds",
+        "period_start",
     ):
         if data.get(key) is not None:
             record[key] = data[key]
@@ -201,7 +214,7 @@ class ForetellSource(ImportSource):
             yield self._record(line, obj)
 
     def _from_cell(self, name: str, cell: str, line: int) -> Any:
-        if name in JSON_CELLS or name in ("p", "seq"):
+        if name in JSON_CELLS or name in ("p", "seq", "low", "high"):
             try:
                 return orjson.loads(cell)
             except orjson.JSONDecodeError:
@@ -235,6 +248,18 @@ class ForetellSource(ImportSource):
                 note=self._text(obj, "note", line),
                 imported=imported,
                 question_sha=question_sha,
+            )
+        if kind == "claim":
+            return ClosingRow(
+                line,
+                question,
+                author,
+                kind,
+                at,
+                sha=self._text(obj, "sha", line),
+                imported=imported,
+                question_sha=question_sha,
+                claim={k: obj[k] for k in CLAIM_FIELDS if obj.get(k) is not None},
             )
         on = obj.get("resolved_on")
         outcome = obj.get("outcome")
@@ -285,6 +310,11 @@ class ForetellSource(ImportSource):
             criteria=self._text(obj, "criteria", line, required=True),
             tags=tuple(self._list(obj, "tags", line)),
             sources=tuple(sources),
+            period_start=(
+                self._day(obj["period_start"], "period_start", line)
+                if obj.get("period_start") is not None
+                else None
+            ),
         )
 
     def _text(self, obj: dict[str, Any], key: str, line: int, required: bool = False) -> Any:

@@ -52,6 +52,7 @@ class ImportResult:
     format: str
     forecasts: int = 0  # forecast entries written (or that would be, on a dry run)
     closings: int = 0  # resolution, annulment and amendment entries written
+    claims: int = 0  # claim entries written (foretell's own format only)
     created: list[str] = field(default_factory=list)  # question ids created
     reused: int = 0  # questions that already existed with the same terms
     authors: int = 0
@@ -67,6 +68,8 @@ class ImportResult:
             _count(self.closings, "resolution/annulment", "resolutions/annulments"),
             _count(len(self.created), "new question"),
         ]
+        if self.claims:
+            parts.insert(2, _count(self.claims, "claim"))
         if self.reused:
             parts.append(_count(self.reused, "existing question"))
         if self.skipped_existing:
@@ -121,6 +124,7 @@ def import_file(
             )
     result.forecasts = writer.forecasts
     result.closings = writer.closings
+    result.claims = writer.claims
     result.skipped_existing = writer.skipped
     result.created = [qid for qid, f in finals.items() if f.created]
     return result
@@ -169,7 +173,9 @@ def _refuse_or_count(
     if dry_run:
         result.forecasts = planner.forecasts
         result.skipped_existing = len(places)
-        result.closings = sum(len(f.closings) for f in finals.values())
+        planned = [e["kind"] for f in finals.values() for e in f.closings]
+        result.claims = planned.count("claim")
+        result.closings = len(planned) - result.claims
         result.created = [qid for qid, f in finals.items() if f.created]
     return result
 
@@ -271,6 +277,7 @@ class Writer:
         self.new_sha: dict[str, str] = {}
         self.forecasts = 0
         self.closings = 0
+        self.claims = 0
         self.skipped = 0
 
     def run(self, spool: Iterable[bytes], progress: Progress) -> None:
@@ -354,7 +361,10 @@ class Writer:
         ):
             self.skipped += 1
             return None
-        self.closings += 1
+        if entry["kind"] == "claim":
+            self.claims += 1
+        else:
+            self.closings += 1
         if not entry.get("imported") and self.session.goes_back(author, entry["at"]):
             entry["imported"] = RESTORED
         return self.session.append(author, entry)

@@ -45,7 +45,7 @@ from foretell.interop.source import ImportSource
 from foretell.model import Question, parse_outcome
 
 TERM_FACTS = ("title", "type", "unit", "range", "thresholds", "opened", "resolve_by", "criteria")
-OTHER_FACTS = ("tags", "sources")
+OTHER_FACTS = ("tags", "sources", "period_start")
 
 
 @dataclass
@@ -292,6 +292,7 @@ class Planner:
             "unit": f(draft, "unit"),
             "range": f(draft, "range"),
             "thresholds": list(f(draft, "thresholds") or ()),
+            "period_start": f(draft, "period_start"),
         }
         try:
             return Question.model_validate({k: v for k, v in data.items() if v is not None})
@@ -328,6 +329,16 @@ class Planner:
         }
         if c.sha:
             entry["_sha"] = c.sha  # foretell's format: the exported sha, for ``amends``
+        if c.kind == "claim":
+            from foretell.claims import claim_problem
+
+            entry.update(c.claim or {})
+            problem = claim_problem(question, entry)
+            if problem:
+                raise self.fail(f"question {draft.id}: {problem}", c.line)
+            if c.imported:
+                entry["imported"] = c.imported
+            return entry
         if c.kind == "amendment":
             if not c.why:
                 raise self.fail("an amendment needs a reason ('why')", c.line)

@@ -5,7 +5,8 @@ A format's parser reads a file and yields, in file order:
 - ``QuestionFacts``: what the source says about a question (``None`` = not said on this row);
   the facts of one question may be spread over many rows and must agree where they overlap;
 - ``ForecastRow``: one forecast, its payload not yet checked against the question;
-- ``ClosingRow``: a resolution or annulment (and, in foretell's own format, an amendment).
+- ``ClosingRow``: a resolution or annulment (and, in foretell's own format, an amendment or
+  a claim).
 
 Timestamps are stored as the ledger stores them: ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (UTC), so
 that they compare correctly as strings. A timestamp without an offset is read as UTC and a
@@ -43,6 +44,7 @@ class QuestionFacts:
     criteria: str | None = None
     tags: tuple[str, ...] | None = None
     sources: tuple[Source, ...] | None = None
+    period_start: date | None = None
     # Foreign formats: if forecasts were made after the source's resolve-by date, the date is
     # moved to the last forecast's date (and the criteria say so) instead of refusing them.
     stretch_resolve_by: bool = False
@@ -66,12 +68,13 @@ class ForecastRow:
 @dataclass(slots=True)
 class ClosingRow:
     """A resolution (``outcome`` as text or number), an annulment, or (foretell's format
-    only) an amendment. ``at`` None: the time of the question's last forecast."""
+    only) an amendment or a claim (its own fields in ``claim``). ``at`` None: the time of the
+    question's last forecast."""
 
     line: int
     question: str
     author: str
-    kind: str  # resolution | annulment | amendment
+    kind: str  # resolution | annulment | amendment | claim
     at: str | None = None
     outcome: str | float | None = None
     resolved_on: date | None = None
@@ -81,6 +84,7 @@ class ClosingRow:
     sha: str | None = None  # foretell's format: the entry's sha, as exported
     imported: str | None = None
     question_sha: str | None = None
+    claim: dict[str, Any] | None = None  # a claim's on, source, hedge, value, figures, note
 
 
 Record = QuestionFacts | ForecastRow | ClosingRow

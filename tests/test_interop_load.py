@@ -69,11 +69,11 @@ def test_a_failure_while_writing_question_files_undoes_everything(
     real = catalog.write_new_question
     calls = []
 
-    def flaky(forecasts: Path, q: Any) -> Path:
+    def flaky(forecasts: Path, q: Any, **options: Any) -> Path:
         calls.append(q.id)
         if len(calls) == 2:
             raise OSError("disk full")
-        return real(forecasts, q)
+        return real(forecasts, q, **options)
 
     monkeypatch.setattr(catalog, "write_new_question", flaky)
     with pytest.raises(OSError):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -26,12 +27,15 @@ def temp_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{TMP_SUFFIX}")
 
 
-def is_temp_name(name: str) -> bool:
-    """Whether ``name`` is a temporary file this module makes (``.<name>.<pid>.<hex>.tmp``)."""
+def temp_pid(name: str) -> int | None:
+    """The process id in a temporary file's name (``.<name>.<pid>.<hex>.tmp``), or None
+    when ``name`` is not one."""
     if not (name.startswith(".") and name.endswith(TMP_SUFFIX)):
-        return False
+        return None
     parts = name[1 : -len(TMP_SUFFIX)].rsplit(".", 2)
-    return len(parts) == 3 and parts[1].isdigit() and len(parts[2]) == 8
+    if len(parts) == 3 and parts[1].isdigit() and len(parts[2]) == 8:
+        return int(parts[1])
+    return None
 
 
 def fsync_dir(directory: Path) -> None:
@@ -44,12 +48,17 @@ def fsync_dir(directory: Path) -> None:
 
 
 @contextlib.contextmanager
-def replacing(path: Path, exclusive: bool = False) -> Iterator[IO[bytes]]:
+def replacing(path: Path, exclusive: bool = False, sync_dir: bool = True) -> Iterator[IO[bytes]]:
     """A binary file to write; on leaving the block it is fsynced and becomes ``path``.
 
     If the block raises, the temporary file is removed and ``path`` is untouched.
     ``exclusive``: raise FileExistsError instead of replacing an existing ``path``.
+    ``sync_dir=False``: the caller fsyncs the directory once after writing many files.
     """
+    if _special(path):  # a device or pipe (/dev/stdout): there is no file to replace
+        with open(path, "wb") as out:
+            yield out
+        return
     tmp = temp_name(path)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
     try:
@@ -66,17 +75,39 @@ def replacing(path: Path, exclusive: bool = False) -> Iterator[IO[bytes]]:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    fsync_dir(path.parent)
+    if sync_dir:
+        fsync_dir(path.parent)
 
 
-def write_bytes(path: Path, data: bytes, exclusive: bool = False) -> None:
+def _special(path: Path) -> bool:
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode) and not stat.S_ISDIR(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+def write_bytes(path: Path, data: bytes, exclusive: bool = False, sync_dir: bool = True) -> None:
     """Write ``data`` as the whole of ``path`` (see the module docstring)."""
-    with replacing(path, exclusive) as out:
+    with replacing(path, exclusive, sync_dir) as out:
         out.write(data)
 
 
-def write_text(path: Path, text: str, exclusive: bool = False) -> None:
-    write_bytes(path, text.encode("utf-8"), exclusive)
+def write_text(path: Path, text: str, exclusive: bool = False, sync_dir: bool = True) -> None:
+    write_bytes(path, text.encode("utf-8"), exclusive, sync_dir)
+
+
+@contextlib.contextmanager
+def replacing_text(path: Path, newline: str | None = None) -> Iterator[IO[str]]:
+    """``replacing`` for UTF-8 text."""
+    import io
+
+    with replacing(path) as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline=newline)
+        try:
+            yield text
+            text.flush()
+        finally:
+            text.detach()
 
 
 def remove_stale_temps(directory: Path) -> list[Path]:
@@ -85,15 +116,26 @@ def remove_stale_temps(directory: Path) -> list[Path]:
     removed = []
     with contextlib.suppress(OSError):
         for entry in os.scandir(directory):
-            if not is_temp_name(entry.name) or not entry.is_file(follow_symlinks=False):
+            pid = temp_pid(entry.name)
+            if pid is None or not entry.is_file(follow_symlinks=False):
                 continue
-            pid = int(entry.name[1 : -len(TMP_SUFFIX)].rsplit(".", 2)[1])
             if pid != os.getpid() and _alive(pid):
                 continue
             with contextlib.suppress(OSError):
                 os.unlink(entry.path)
                 removed.append(Path(entry.path))
     return removed
+
+
+def stale_temps(directory: Path) -> list[Path]:
+    """Temporary files in ``directory`` whose writing process is gone."""
+    found = []
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(directory):
+            pid = temp_pid(entry.name)
+            if pid is not None and pid != os.getpid() and not _alive(pid):
+                found.append(Path(entry.path))
+    return sorted(found)
 
 
 def _alive(pid: int) -> bool:

@@ -117,13 +117,13 @@ def _strings(value: object) -> Iterator[str]:
             yield from _strings(item)
 
 
-def write_new_question(forecasts_dir: Path, question: Question) -> Path:
+def write_new_question(forecasts_dir: Path, question: Question, sync_dir: bool = True) -> Path:
     """Create ``forecasts/<id>.toml`` whole (temporary file, fsync, link into place); refuse
     if it exists. A reader or a crash never sees a part of the file."""
     path = question_path(forecasts_dir, question.id)
     text = dump_question(question)
     try:
-        atomic.write_text(path, text, exclusive=True)
+        atomic.write_text(path, text, exclusive=True, sync_dir=sync_dir)
     except FileExistsError:
         raise ForetellError(f"question {question.id!r} already exists", path) from None
     return path

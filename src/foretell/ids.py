@@ -16,12 +16,14 @@ with ``O_NOFOLLOW`` so a link swapped in after the check is refused too.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
 import stat
 from pathlib import Path
 
+from foretell import atomic
 from foretell.errors import ForetellError
 
 MAX_ID_LENGTH = 200
@@ -125,24 +127,12 @@ def prepare_cache_dir(path: Path) -> bool:
 
 
 def write_cache(path: Path, data: bytes) -> None:
-    """Write a derived cache file whole (temporary file, fsync, rename) inside a real cache
-    directory; silently skipped when that directory is a link or anything fails (a cache is
-    only an optimisation). The temporary file is created exclusively, never through a link."""
+    """Write a derived cache file whole (``atomic.write_bytes``: temporary file, fsync,
+    rename) inside a real cache directory; silently skipped when that directory is a link or
+    anything fails (a cache is only an optimisation). The temporary file is created
+    exclusively, never through a link, and the rename replaces a link at ``path`` itself,
+    never its target."""
     if not prepare_cache_dir(path.parent):
         return
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-    except OSError:
-        return
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)  # replaces a link at ``path`` itself, never its target
-    except OSError:
-        tmp.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        atomic.write_bytes(path, data)

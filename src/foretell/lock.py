@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from foretell.errors import ForetellError
+from foretell.journal import refuse_if_pending
 
 LOCK_NAME = ".lock"
 
@@ -39,11 +40,13 @@ _HELD: dict[tuple[int, Path], tuple[int, int]] = {}  # (pid, lock path) -> (fd, 
 
 
 @contextlib.contextmanager
-def project_lock(ledger_dir: Path) -> Iterator[None]:
+def project_lock(ledger_dir: Path, repairing: bool = False) -> Iterator[None]:
     """Hold the project's exclusive lock (waiting for it if another command holds it).
 
-    Re-entrant within a process: an action that calls another action under the lock keeps
-    the one lock (a second ``flock`` on a new descriptor would wait for itself).
+    Once held, an interrupted import (its journal still in ``ledger/``) stops every command
+    but ``repair`` (``repairing=True``): its bytes must be rolled back before anything else
+    is written. Re-entrant within a process: an action that calls another action under the
+    lock keeps the one lock (a second ``flock`` on a new descriptor would wait for itself).
     """
     key = (os.getpid(), lock_path(ledger_dir).absolute())  # a forked child holds nothing
     with _GUARD:
@@ -58,6 +61,13 @@ def project_lock(ledger_dir: Path) -> Iterator[None]:
                 os.close(fd)
                 raise
             _HELD[key] = (fd, 1)
+            if not repairing:
+                try:
+                    refuse_if_pending(ledger_dir)
+                except BaseException:
+                    del _HELD[key]
+                    os.close(fd)
+                    raise
         try:
             yield
         finally:

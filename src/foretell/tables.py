@@ -34,7 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from foretell import ids
+from foretell import atomic, ids
 from foretell.errors import ForetellError
 
 COLUMNAR_DIR = ".columnar"
@@ -313,29 +313,15 @@ def load_manifest(path: Path) -> Copy | None:
         return None
 
 
-def _exclusive(tmp: Path) -> int:
-    """A new temporary file, created exclusively and never through a link."""
-    return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-
-
 def write_whole(target: Path, data: bytes) -> None:
     """Write a file of the copy whole: temporary file, fsync, rename (OSError on failure)."""
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    with os.fdopen(_exclusive(tmp), "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, target)
+    atomic.write_bytes(target, data)
 
 
 def _write_part(directory: Path, table: pa.Table, start: int, end: int) -> str:
     name = f"part-{start:015d}-{end:015d}.parquet"
-    tmp = directory / f".{name}.{os.getpid()}.tmp"
-    with os.fdopen(_exclusive(tmp), "wb") as fh:
+    with atomic.replacing(directory / name) as fh:
         pq.write_table(table, fh, row_group_size=1_000_000, compression="lz4")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, directory / name)
     return name
 
 

@@ -304,7 +304,22 @@ def verify(home: Home) -> list[Problem]:
         uses.merge(result.uses)
     problems.extend(_cross_checks(home, questions, uses))
     problems.extend(_cited_documents(home, questions, uses))
+    problems.extend(_interrupted_writes(home))
     return problems
+
+
+def _interrupted_writes(home: Home) -> list[Problem]:
+    """An import journal left behind, and temporary files of writes whose process died."""
+    from foretell import atomic, journal
+
+    found = journal.problems(home.ledger, home.forecasts)
+    for directory in (home.ledger, home.forecasts):
+        found += [
+            Problem(path, None, "a temporary file left by an interrupted write; "
+                    "`foretell repair` removes it")
+            for path in atomic.stale_temps(directory)
+        ]  # fmt: skip
+    return found
 
 
 def _cited_documents(home: Home, questions: dict[str, Question], uses: _Uses) -> list[Problem]:

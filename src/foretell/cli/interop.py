@@ -4,16 +4,14 @@ The import machinery is loaded inside the commands, so ``log`` and ``resolve`` n
 for it.
 """
 
-import contextlib
-import os
 import sys
-import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from foretell import atomic
 from foretell.cli.app import HomeOption, app, open_home
 from foretell.errors import ForetellError, display_path
 
@@ -115,19 +113,11 @@ def export(
     if not target.parent.is_dir():
         raise ForetellError("directory does not exist", path=output)
     try:  # errors name the user's path, not the temporary file beside it
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    except OSError as err:
-        raise ForetellError(f"cannot write: {err.strerror or err}", path=output) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+        with atomic.replacing_text(target, newline="") as out:
             counts = write_export(project, fmt.value, out)
-        try:
-            os.replace(tmp, target)
-        except OSError as err:
-            raise ForetellError(f"cannot write: {err.strerror or err}", path=output) from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    except OSError as err:
+        if err.filename and atomic.temp_pid(Path(err.filename).name) is None:
+            raise  # not the output: reported as it is
+        raise ForetellError(f"cannot write: {err.strerror or err}", path=output) from None
     total = sum(counts.values())
     typer.echo(f"wrote {total:,} records to {display_path(target)}", err=True)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from foretell import parse
+from foretell import atomic, parse
 from foretell.cli.app import HomeOption, app, open_home
 from foretell.errors import ForetellError, display_path
 
@@ -126,7 +126,7 @@ def _emit(report: "Report", fmt: ReportFormat, output: Path | None, plot: Path |
     if output is None:
         typer.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        atomic.write_text(output, text)
         typer.echo(f"wrote {display_path(output)}", err=True)
 
 

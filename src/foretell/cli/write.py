@@ -5,7 +5,7 @@ Nothing here imports pandas, statsmodels or matplotlib; pydantic only inside ``a
 
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -305,20 +305,41 @@ def amend(
 
 
 @app.command()
-def repair(home: HomeOption = None) -> None:
-    """Mend an interrupted write: remove an incomplete last line, or add the newline a whole
-    last entry lacks. Never removes a complete entry.
+def repair(
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes", help="Move a complete but invalid last entry to quarantine without asking."
+        ),
+    ] = False,
+    home: HomeOption = None,
+) -> None:
+    """Mend an interrupted write: roll back an interrupted import, remove temporary files and
+    an incomplete last line, add the newline a whole last entry lacks; move a complete but
+    invalid last entry to ledger/NAME.jsonl.quarantine (kept there) after asking, or with
+    --yes. Never removes a valid entry.
 
-    Example: foretell repair
+    Example: foretell repair --yes
     """
+    import sys
+
+    from foretell.repair import repair as run_repair
+
     project = open_home(home)
-    removed = 0
-    for path in ledger.ledger_files(project.ledger):
-        done, n = ledger.repair_tail(path)
-        if done == "completed":
-            typer.echo(f"{display_path(path)}: added the newline the last entry lacked")
-        elif done == "removed":
-            typer.echo(f"{display_path(path)}: removed an incomplete last line ({n} bytes)")
-        removed += bool(done)
-    if not removed:
+
+    def confirm(bad: Any) -> bool:
+        if yes:
+            return True
+        if not sys.stdin.isatty():
+            return False
+        return typer.confirm(f"{bad.describe()}\nmove it to quarantine?", default=False)
+
+    done, kept = run_repair(project, confirm)
+    for line in done:
+        typer.echo(line)
+    for bad in kept:
+        typer.echo(f"{bad.describe()}; left in place (`foretell repair --yes` moves it)", err=True)
+    if not done and not kept:
         typer.echo("nothing to repair")
+    if kept:
+        raise typer.Exit(1)

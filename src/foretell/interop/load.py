@@ -35,7 +35,7 @@ from typing import IO, Any
 
 import orjson
 
-from foretell import catalog, ledger
+from foretell import atomic, catalog, journal, ledger
 from foretell.errors import ForetellError
 from foretell.home import Home
 from foretell.interop.plan import Final, Planner, closing_body, entry_key
@@ -203,34 +203,33 @@ def _write(
     authors: set[str],
     progress: Progress,
 ) -> Writer:
-    """Pass 2 under one session. On any failure the session truncates the ledger files it
-    touched; the question files made here, and ledger files that did not exist before (left
-    empty by the truncation), are removed."""
-    created: list[Path] = []
+    """Pass 2, under the project lock and an import journal (``journal.py``): the journal
+    first, then the question files (each whole), then the ledger appends under one session,
+    fsynced; then the journal is committed and removed. On any failure the journal rolls
+    everything back; if the process dies instead, ``verify`` names the journal and
+    ``repair`` rolls back."""
     authors = authors | {e["author"] for f in finals.values() for e in f.closings}
-    new_files = [
-        path
-        for path in (home.ledger / f"{a}{ledger.SUFFIX}" for a in sorted(authors))
-        if not path.exists()
+    creates = [
+        catalog.question_path(home.forecasts, q).name for q, f in finals.items() if f.created
     ]
+    what = f"{source.label or source.name} from {source.shown.name}"
+    record = journal.Journal.begin(home.ledger, home.forecasts, what, authors, creates)
     try:
         with ledger.AppendSession(home.ledger) as session:
             # question files first: on some file systems creating files is slow once many
             # ledger pages are waiting to be written
             for final in finals.values():
                 if final.created:
-                    created.append(catalog.write_new_question(home.forecasts, final.question))
+                    catalog.write_new_question(home.forecasts, final.question, sync_dir=False)
+            atomic.fsync_dir(home.forecasts)
             writer = Writer(source, finals, session, keys)
             progress.phase("writing", total)
             writer.run(spool, progress)
             writer.finish()
+        record.commit()
     except BaseException:
-        for path in created:
-            path.unlink(missing_ok=True)
-        for path in new_files:
-            with contextlib.suppress(OSError):
-                if path.stat().st_size == 0:
-                    path.unlink()
+        with contextlib.suppress(Exception):  # if this fails too, verify names the journal
+            record.roll_back()
         raise
     finally:
         progress.close()

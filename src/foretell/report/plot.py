@@ -207,5 +207,7 @@ def plot_format(path: Path) -> str:
 
 def write_plot(data: dict[str, Any], path: Path) -> Path:
     """Write the reliability diagram to ``path`` (.png or .svg)."""
-    path.write_bytes(reliability_diagram(data, plot_format(path)))
+    from foretell import atomic
+
+    atomic.write_bytes(path, reliability_diagram(data, plot_format(path)))
     return path

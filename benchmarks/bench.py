@@ -1,14 +1,25 @@
-"""foretell benchmarks: prints figures for the README.
+"""foretell benchmarks: the speed table of the README, measured side by side in one run.
 
-Builds throw-away projects of 10k, 100k and 1M resolved binary forecasts (plus numeric
-questions with quantile forecasts) and measures, as medians of several runs:
+Builds throw-away projects (100k, 1M and 3M resolved binary forecasts, 100 per question,
+50 forecasters, plus 2% numeric questions) and measures, interleaved (each round runs every
+contender once, in turn) and reported as medians with their spread:
 
-- ``foretell log`` on an empty ledger and on the 1M ledger (ratio), and against the floor
-  ``python -c "import typer, pydantic"``;
-- ``foretell report --format json`` and ``foretell verify`` at each size, with peak memory;
-- ``foretell import`` throughput on a generic CSV (rows/s) and its peak memory.
+- ``foretell log`` on an empty project and on the 3M project, against the floor
+  ``python -c "import typer, pydantic"``, with peak memory;
+- ``foretell report --format json`` on 100k forecasts, cached and cold (every derived cache
+  removed first), against the peer augur-cli 0.3.0 (``augur score --json``, SQLite) on the same
+  forecasts, installed by this script in its own virtual environment (skipped, with a
+  message, when it cannot be installed);
+- ``foretell report --format json`` on 1M forecasts, cached and cold, against the floor
+  script ``benchmarks/floor.py`` (read ``ledger/*.jsonl`` with orjson, per-forecaster Brier
+  with numpy);
+- the report's peak memory per extra million forecasts (100k -> 1M, and 3M with --report-3m);
+- ``foretell import`` of a 1M-row generic CSV (rows/s).
 
-Usage: python benchmarks/bench.py [--sizes 10000 100000 1000000] [--runs 5] [--keep DIR]
+Commands run as a user runs them: whole processes timed from here, with Python's bytecode
+cache allowed (PYTHONDONTWRITEBYTECODE is removed from their environment) and one warm-up run
+each. Usage: python benchmarks/bench.py [--runs 5] [--log-runs 15] [--keep DIR] [--small]
+(--small: 10x smaller sizes, to try the script quickly; its figures are not the table's).
 """
 
 from __future__ import annotations
@@ -16,6 +27,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import platform
 import random
 import shutil
 import statistics
@@ -23,12 +35,17 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from foretell import catalog, ledger
 from foretell.home import init_home
 from foretell.model import Question
+
+HERE = Path(__file__).resolve().parent
+PEER = "augur-cli==0.3.0"
+DERIVED = (".cache", ".index", ".columnar", ".catalog", ".catalog-cache")
 
 FORECASTS_PER_QUESTION = 100
 FORECASTERS = 50
@@ -74,6 +91,7 @@ def build_project(root: Path, n_forecasts: int, seed: int = 7) -> Path:
                     "kind": "forecast",
                     "question": question.id,
                     "question_sha": sha,
+                    "imported": "bench",  # generated history: not in time order per file
                 }
                 if numeric:
                     mid = rng.uniform(400_000, 1_100_000)
@@ -101,37 +119,10 @@ def build_project(root: Path, n_forecasts: int, seed: int = 7) -> Path:
                     "question_sha": sha,
                     "outcome": outcome,
                     "resolved_on": resolve_by.isoformat(),
+                    "imported": "bench",
                 },
             )
     return home.root
-
-
-def timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, env=env)
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{done.stderr.decode()[-2000:]}")
-    return elapsed
-
-
-def peak_rss_mib(cmd: list[str]) -> float:
-    """Peak resident memory of ``cmd`` (and its children), measured in a fresh parent."""
-    probe = (
-        "import resource, subprocess, sys; "
-        "subprocess.run(sys.argv[1:], capture_output=True, check=True); "
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
-    )
-    out = subprocess.run([sys.executable, "-c", probe, *cmd], capture_output=True, check=True)
-    return int(out.stdout) / 1024
-
-
-def median_time(cmd: list[str], runs: int, env: dict[str, str] | None = None) -> float:
-    return statistics.median(timed(cmd, env) for _ in range(runs))
-
-
-def count_entries(root: Path) -> int:
-    return sum(p.read_bytes().count(b"\n") for p in ledger.ledger_files(root / "ledger"))
 
 
 def write_generic_csv(path: Path, n_rows: int, seed: int = 11) -> None:
@@ -169,137 +160,333 @@ def write_generic_csv(path: Path, n_rows: int, seed: int = 11) -> None:
             )
 
 
+def env_for_runs() -> dict[str, str]:
+    env = {**os.environ, "FORETELL_USER": "bench"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # a user's Python keeps its bytecode cache
+    env.pop("FORETELL_HOME", None)
+    return env
+
+
+ENV = env_for_runs()
+
+
+def run(cmd: list[str], env: dict[str, str] | None = None) -> float:
+    """Wall time of ``cmd``, seconds; a failing command stops the benchmark."""
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, env=env or ENV)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{done.stderr.decode()[-2000:]}")
+    return elapsed
+
+
+def peak_rss_mib(cmd: list[str], before: Callable[[], None] | None = None) -> float:
+    """Peak resident memory of ``cmd`` (and its children), measured from a fresh parent."""
+    if before is not None:
+        before()
+    probe = (
+        "import resource, subprocess, sys; "
+        "subprocess.run(sys.argv[1:], capture_output=True, check=True); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe, *cmd], capture_output=True, check=True, env=ENV
+    )
+    return int(out.stdout) / 1024
+
+
+def clear_derived(root: Path) -> None:
+    """Remove every derived cache of a project (the ledger and question files stay)."""
+    for base in (root / "ledger", root / "forecasts", root):
+        for name in DERIVED:
+            shutil.rmtree(base / name, ignore_errors=True)
+
+
+class Rounds:
+    """Contenders timed in interleaved rounds; medians and spread per contender."""
+
+    def __init__(self) -> None:
+        self.jobs: list[tuple[str, Callable[[], float]]] = []
+        self.times: dict[str, list[float]] = {}
+
+    def add(self, name: str, job: Callable[[], float]) -> None:
+        self.jobs.append((name, job))
+        self.times[name] = []
+
+    def go(self, rounds: int) -> None:
+        for _name, job in self.jobs:  # warm-up: bytecode, disk cache, derived caches
+            job()
+        for r in range(rounds):
+            order = self.jobs if r % 2 == 0 else self.jobs[::-1]
+            for name, job in order:
+                self.times[name].append(job())
+
+    def median(self, name: str) -> float:
+        return statistics.median(self.times[name])
+
+    def spread(self, name: str) -> str:
+        """The runs' range around the median, as +- percent of the median."""
+        values, mid = self.times[name], self.median(name)
+        return f"{(min(values) - mid) / mid:+.0%}/{(max(values) - mid) / mid:+.0%}"
+
+
+def timed_after(prepare: Callable[[], None], cmd: list[str], env: dict[str, str] | None = None):
+    def job() -> float:
+        prepare()
+        return run(cmd, env)
+
+    return job
+
+
+def install_peer(work: Path) -> Path | None:
+    """``augur`` from augur-cli 0.3.0 in its own virtual environment, or None (with a message)."""
+    venv = work / "peer-venv"
+    augur = venv / "bin" / "augur"
+    if augur.exists():
+        return augur
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
+        subprocess.run(
+            [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", PEER],
+            check=True, capture_output=True, timeout=600,
+        )  # fmt: skip
+    except (subprocess.SubprocessError, OSError) as err:
+        detail = getattr(err, "stderr", b"") or b""
+        print(f"peer {PEER} could not be installed ({err}); its rows are skipped")
+        if detail:
+            print("  " + detail.decode(errors="replace").strip().splitlines()[-1])
+        return None
+    return augur if augur.exists() else None
+
+
+PEER_LOAD = """
+import json, sys
+from augur.db import Database
+rows = json.load(open(sys.argv[2]))
+db = Database(sys.argv[1])
+db.conn.executemany(
+    "INSERT INTO predictions (statement, probability, created_at, resolve_by, resolved_at,"
+    " outcome, tags, note) VALUES (?, ?, ?, ?, ?, ?, '', '')", rows)
+db.conn.commit()
+"""
+
+
+def peer_database(augur: Path, root: Path, target: Path) -> None:
+    """The binary forecasts of ``root`` as resolved augur predictions (one per forecast)."""
+    import orjson
+
+    outcomes: dict[str, tuple[str, str]] = {}
+    forecasts: list[tuple[str, float, str]] = []
+    for path in ledger.ledger_files(root / "ledger"):
+        for line in path.read_bytes().splitlines():
+            entry = orjson.loads(line)
+            if entry["kind"] == "resolution" and entry["outcome"] in ("yes", "no"):
+                outcomes[entry["question"]] = (entry["outcome"], entry["at"])
+            elif entry["kind"] == "forecast" and "p" in entry:
+                forecasts.append((entry["question"], entry["p"], entry["at"]))
+    rows = [
+        (q, p, at[:19], outcomes[q][1][:19], outcomes[q][1][:19], outcomes[q][0])
+        for q, p, at in forecasts
+        if q in outcomes
+    ]
+    dump = target.with_suffix(".json")
+    dump.write_bytes(orjson.dumps(rows))
+    target.unlink(missing_ok=True)
+    python = augur.parent / "python"
+    subprocess.run([str(python), "-c", PEER_LOAD, str(target), str(dump)], check=True)
+    dump.unlink()
+
+
+def project(work: Path, n: int) -> Path:
+    root = work / f"ledger-{n}"
+    if not root.exists():
+        start = time.perf_counter()
+        build_project(root, n)
+        add_log_target(root)
+        print(f"built {n:,} forecasts in {time.perf_counter() - start:.0f} s")
+    return root
+
+
+def add_log_target(root: Path) -> None:
+    catalog.write_new_question(
+        root / "forecasts",
+        Question(
+            id="bench-log",
+            title="Benchmark log target",
+            type="binary",
+            opened=date(2026, 1, 1),
+            resolve_by=date(2099, 1, 1),
+            criteria="Synthetic.",
+        ),
+    )
+
+
+def fmt_s(t: float) -> str:
+    return f"{t * 1000:.0f} ms" if t < 1 else f"{t:.2f} s"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
-    parser.add_argument("--runs", type=int, default=5, help="runs per median (report/verify)")
-    parser.add_argument("--log-runs", type=int, default=15, help="runs per median (log)")
-    parser.add_argument("--import-rows", type=int, nargs="+", default=[100_000, 1_000_000])
-    parser.add_argument("--keep", type=Path, default=None, help="build projects here and keep them")
+    parser.add_argument("--runs", type=int, default=5, help="rounds per median (report)")
+    parser.add_argument("--log-runs", type=int, default=15, help="rounds per median (log)")
+    parser.add_argument("--import-runs", type=int, default=3, help="rounds for import")
+    parser.add_argument("--keep", type=Path, default=None, help="build projects here; keep them")
+    parser.add_argument("--small", action="store_true", help="10x smaller sizes (a quick try)")
+    parser.add_argument("--report-3m", action="store_true", help="also time the 3M report")
+    parser.add_argument("--no-peer", action="store_true", help="skip the peer")
     args = parser.parse_args()
+    scale = 10 if args.small else 1
+    n_peer, n_mid, n_big = 100_000 // scale, 1_000_000 // scale, 3_000_000 // scale
+    n_import = 1_000_000 // scale
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="foretell-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     exe = shutil.which("foretell") or sys.exit("install foretell first (pip install -e .)")
-    env = {**os.environ, "FORETELL_USER": "bench"}
-    print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; work dir {work}")
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    print(
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {platform.machine()}, {os.cpu_count()} cores, "
+        f"{mem:.0f} GiB; Linux {platform.release()}; Python {platform.python_version()}; "
+        f"load average {os.getloadavg()[0]:.1f}; work dir {work}"
+    )
+    rows: list[
+        tuple[str, str, str, str, str, str]
+    ] = []  # operation, ours, ref, ratio, target, spread
+    augur = None if args.no_peer else install_peer(work)
 
-    rows = []
-    for size in args.sizes:
-        root = work / f"ledger-{size}"
-        if not root.exists():
-            start = time.perf_counter()
-            build_project(root, size)
-            print(f"built {size:,} forecasts in {time.perf_counter() - start:.1f} s")
-        n_entries = count_entries(root)
-        report = [exe, "report", "--format", "json", "--home", str(root)]
-        verify = [exe, "verify", "--home", str(root)]
-        cache = root / "ledger" / ".cache"
-        cold = []
-        for _ in range(args.runs):  # no parsed-ledger cache: every file is parsed
-            shutil.rmtree(cache, ignore_errors=True)
-            cold.append(timed(report))
-        t_cold = statistics.median(cold)
-        t_report = median_time(report, args.runs)  # the cache is now current
-        t_verify = median_time(verify, args.runs)
-        shutil.rmtree(cache, ignore_errors=True)
-        mem_cold = peak_rss_mib(report)
-        rows.append(
-            (
-                size,
-                n_entries,
-                t_cold,
-                mem_cold,
-                t_report,
-                peak_rss_mib(report),
-                t_verify,
-                n_entries / t_verify,
-                peak_rss_mib(verify),
-            )
-        )
-        print(
-            f"{size:>9,} forecasts ({n_entries:,} entries): report cold {t_cold:.2f} s "
-            f"(peak {mem_cold:.0f} MiB), cached {t_report:.2f} s (peak {rows[-1][5]:.0f} MiB); "
-            f"verify {t_verify:.2f} s = {rows[-1][7]:,.0f} entries/s "
-            f"(peak {rows[-1][8]:.0f} MiB)"
-        )
-
-    # log: empty ledger vs the largest ledger, and the import floor
+    # --- log: empty vs the 3M project vs the floor
+    big = project(work, n_big)
     empty = work / "empty"
     if not empty.exists():
         init_home(empty)
-        catalog.write_new_question(
-            empty / "forecasts",
-            Question(
-                id="bench-log",
-                title="Benchmark log target",
-                type="binary",
-                opened=date(2026, 1, 1),
-                resolve_by=date(2099, 1, 1),
-                criteria="Synthetic.",
-            ),
-        )
-    largest = work / f"ledger-{max(args.sizes)}"
-    if not (largest / "forecasts" / "bench-log.toml").exists():
-        shutil.copy(empty / "forecasts" / "bench-log.toml", largest / "forecasts")
+        add_log_target(empty)
     log_empty = [exe, "log", "bench-log", "0.6", "--home", str(empty)]
-    log_large = [exe, "log", "bench-log", "0.6", "--home", str(largest)]
+    log_big = [exe, "log", "bench-log", "0.6", "--home", str(big)]
     floor = [sys.executable, "-c", "import typer, pydantic"]
-    timed(log_empty, env), timed(log_large, env)  # warm the status index and the disk cache
-    samples = {"empty": [], "large": [], "floor": []}
-    for _ in range(args.log_runs):  # interleaved so drift hits all three alike
-        samples["empty"].append(timed(log_empty, env))
-        samples["large"].append(timed(log_large, env))
-        samples["floor"].append(timed(floor, env))
-    med = {k: statistics.median(v) for k, v in samples.items()}
-    print(
-        f"log: empty ledger {med['empty'] * 1000:.0f} ms, {max(args.sizes):,}-forecast ledger "
-        f"{med['large'] * 1000:.0f} ms (ratio {med['large'] / med['empty']:.3f}); "
-        f"floor `import typer, pydantic` {med['floor'] * 1000:.0f} ms "
-        f"(log / floor = {med['empty'] / med['floor']:.2f})"
-    )
+    rounds = Rounds()
+    rounds.add("log empty", lambda: run(log_empty))
+    rounds.add("log 3M", lambda: run(log_big))
+    rounds.add("floor", lambda: run(floor))
+    rounds.go(args.log_runs)
+    t_empty, t_big, t_floor = (rounds.median(k) for k in ("log empty", "log 3M", "floor"))
+    m_empty = statistics.median(peak_rss_mib(log_empty) for _ in range(3))
+    m_big = statistics.median(peak_rss_mib(log_big) for _ in range(3))
+    rows.append((
+        "`log` one forecast", fmt_s(t_empty),
+        f'`python -c "import typer, pydantic"` {fmt_s(t_floor)}',
+        f"{t_empty / t_floor:.2f}x", "<= 1.3x",
+        f"{rounds.spread('log empty')}, floor {rounds.spread('floor')}",
+    ))  # fmt: skip
+    rows.append((
+        f"`log` on a {n_big / 1e6:g}M-entry ledger vs empty", f"{fmt_s(t_big)}, {m_big:.0f} MiB",
+        f"{fmt_s(t_empty)}, {m_empty:.0f} MiB",
+        f"{t_big / t_empty:.3f}x, {m_big - m_empty:+.0f} MiB", "<= 1.03x, same memory",
+        rounds.spread("log 3M"),
+    ))  # fmt: skip
 
-    # import throughput: a median of 3 runs per size (1 run for a million rows), peak memory.
-    # Every target is made before timing and removed after: deleting many files just before
-    # a timed run stalls file creation on this machine's file system (discard on delete).
-    imports = []
-    for n_rows in args.import_rows:
-        source = work / f"generic-{n_rows}.csv"
-        if not source.exists():
-            write_generic_csv(source, n_rows)
-        runs = 3 if n_rows <= 200_000 else 1
-        targets = [work / f"import-{n_rows}-{run}" for run in range(runs + 1)]
-        for target in targets:
-            shutil.rmtree(target, ignore_errors=True)
-            init_home(target)
+    # --- report on the peer's size: cached and cold, against augur
+    mid_peer = project(work, n_peer)
+    report_peer = [exe, "report", "--format", "json", "--home", str(mid_peer)]
+    rounds = Rounds()
+    rounds.add("cached", lambda: run(report_peer))
+    rounds.add("cold", timed_after(lambda: clear_derived(mid_peer), report_peer))
+    if augur is not None:
+        db = work / f"augur-{n_peer}.db"
+        if not db.exists():
+            peer_database(augur, mid_peer, db)
+        augur_env = {**ENV, "AUGUR_DB": str(db), "NO_COLOR": "1"}
+        rounds.add(
+            "augur", lambda: run([str(augur), "--db", str(db), "score", "--json"], augur_env)
+        )
+    rounds.go(args.runs)
+    t_cached, t_cold = rounds.median("cached"), rounds.median("cold")
+    label = f"{n_peer // 1000}k"
+    if augur is not None:
+        t_peer = rounds.median("augur")
+        rows.append((
+            f"`report --format json`, {label}, cached", fmt_s(t_cached),
+            f"augur `score --json` {fmt_s(t_peer)}", f"{t_cached / t_peer:.2f}x", "<= 0.8x",
+            f"{rounds.spread('cached')}, augur {rounds.spread('augur')}",
+        ))  # fmt: skip
+        rows.append((
+            "same, cold (no caches)", fmt_s(t_cold), f"augur {fmt_s(t_peer)}",
+            f"{t_cold / t_peer:.2f}x", "<= 1.2x", rounds.spread("cold"),
+        ))  # fmt: skip
+    else:
+        rows.append((f"`report --format json`, {label}, cached", fmt_s(t_cached), "peer skipped",
+                     "", "<= 0.8x", rounds.spread("cached")))  # fmt: skip
+        rows.append(("same, cold (no caches)", fmt_s(t_cold), "peer skipped", "", "<= 1.2x",
+                     rounds.spread("cold")))  # fmt: skip
+
+    # --- report at 1M against the floor script
+    mid = project(work, n_mid)
+    report_mid = [exe, "report", "--format", "json", "--home", str(mid)]
+    floor_mid = [sys.executable, str(HERE / "floor.py"), str(mid)]
+    rounds = Rounds()
+    rounds.add("cached", lambda: run(report_mid))
+    rounds.add("cold", timed_after(lambda: clear_derived(mid), report_mid))
+    rounds.add("floor", lambda: run(floor_mid))
+    rounds.go(args.runs)
+    t_cached, t_cold, t_floor = (rounds.median(k) for k in ("cached", "cold", "floor"))
+    label = f"{n_mid / 1e6:g}M"
+    rows.append((
+        f"`report`, {label}, cached", fmt_s(t_cached), f"floor {fmt_s(t_floor)}",
+        f"{t_cached / t_floor:.2f}x", "<= 1.2x",
+        f"{rounds.spread('cached')}, floor {rounds.spread('floor')}",
+    ))  # fmt: skip
+    rows.append((
+        f"`report`, {label}, cold", fmt_s(t_cold), f"floor {fmt_s(t_floor)}",
+        f"{t_cold / t_floor:.2f}x", "<= 1.5x", rounds.spread("cold"),
+    ))  # fmt: skip
+
+    # --- report memory per extra million forecasts (cached runs, median of 3)
+    sizes = [(n_peer, mid_peer), (n_mid, mid)] + ([(n_big, big)] if args.report_3m else [])
+    peaks = []
+    for n, root in sizes:
+        cmd = [exe, "report", "--format", "json", "--home", str(root)]
+        peaks.append((n, statistics.median(peak_rss_mib(cmd) for _ in range(3))))
+    (n0, m0), (n1, m1) = peaks[0], peaks[-1]
+    per_million = (m1 - m0) / ((n1 - n0) / 1e6)
+    shown = ", ".join(f"{n / 1e6:g}M {m:.0f} MiB" for n, m in peaks)
+    rows.append((
+        "`report` memory", f"{per_million:.0f} MiB per extra million forecasts", shown, "",
+        "<= 150 MiB", "",
+    ))  # fmt: skip
+
+    # --- import throughput
+    source = work / f"generic-{n_import}.csv"
+    if not source.exists():
+        write_generic_csv(source, n_import)
+    targets = iter(range(10_000))
+
+    def fresh_target() -> Path:
+        target = work / f"import-{next(targets)}"
+        shutil.rmtree(target, ignore_errors=True)
+        init_home(target)
+        return target
+
+    times = []
+    for _ in range(args.import_runs):
+        target = fresh_target()
         os.sync()
-        time.sleep(2)
-        times = []
-        for target in targets[:-1]:
-            command = [exe, "import", str(source), "--from", "generic", "--home", str(target)]
-            times.append(timed(command, env))
-        t_import = statistics.median(times)
-        command = [exe, "import", str(source), "--from", "generic", "--home", str(targets[-1])]
-        mem = peak_rss_mib(command)
-        for target in targets:
-            shutil.rmtree(target, ignore_errors=True)
-        imports.append((n_rows, t_import, mem))
-        print(
-            f"import: {n_rows:,} generic CSV rows ({n_rows // FORECASTS_PER_QUESTION:,} new "
-            f"questions) in {t_import:.2f} s = {n_rows / t_import:,.0f} rows/s "
-            f"(peak {mem:.0f} MiB)"
-        )
+        times.append(run([exe, "import", str(source), "--from", "generic", "--home", str(target)]))
+        shutil.rmtree(target, ignore_errors=True)
+    t_import = statistics.median(times)
+    spread = f"{(min(times) - t_import) / t_import:+.0%}/{(max(times) - t_import) / t_import:+.0%}"
+    rows.append((
+        f"`import`, {n_import / 1e6:g}M rows", f"{n_import / t_import / 1000:.0f}k rows/s",
+        f"{t_import:.2f} s", "", ">= 150k rows/s", spread,
+    ))  # fmt: skip
 
+    print()
+    print("| operation | foretell | reference | ratio | target | spread of runs |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
     print(
-        "\n| forecasts | entries | report, cold (s) | peak (MiB) | report, cached (s) "
-        "| peak (MiB) | verify (s) | verify entries/s | peak (MiB) |"
+        f"\nmedians of {args.runs} interleaved rounds ({args.log_runs} for log, "
+        f"{args.import_runs} for import, 3 for memory); spread = fastest/slowest run against "
+        f"the median; load average at the end {os.getloadavg()[0]:.1f}"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for size, n, tc, mc, tr, mr, tv, rate, mv in rows:
-        print(
-            f"| {size:,} | {n:,} | {tc:.2f} | {mc:.0f} | {tr:.2f} | {mr:.0f} | {tv:.2f} "
-            f"| {rate:,.0f} | {mv:.0f} |"
-        )
     if args.keep is None:
         shutil.rmtree(work, ignore_errors=True)
 

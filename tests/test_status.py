@@ -155,7 +155,7 @@ def test_a_corrupt_index_is_ignored_and_rebuilt(tmp_path: Path, damage: bytes) -
     cache = status.index_path(tmp_path, "alice.jsonl")
     cache.write_bytes(damage)
     assert status.load_index(tmp_path) == good
-    assert orjson.loads(cache.read_bytes()) == good["alice.jsonl"]
+    assert status._header(orjson.loads(cache.read_bytes())) is not None  # rewritten whole
     assert status.question_status(tmp_path, "q1").sha == closing["sha"]  # type: ignore[union-attr]
 
 
@@ -199,10 +199,13 @@ def test_damaged_lines_are_skipped_not_fatal(tmp_path: Path) -> None:
 def test_a_damaged_row_in_an_otherwise_current_record_triggers_a_rebuild(tmp_path: Path) -> None:
     closing = _close(tmp_path, "alice", "q1", "2026-02-01T00:00:00.000000Z")
     good = status.load_index(tmp_path)
-    cache = status.index_path(tmp_path, "alice.jsonl")
-    damaged = dict(good["alice.jsonl"], status={"q1": ["resolution"], "q2": 7})
-    cache.write_bytes(orjson.dumps(damaged))
+    header = orjson.loads(status.index_path(tmp_path, "alice.jsonl").read_bytes())
+    ((shard, token),) = header["shards"].items()
+    where = status.shard_path(tmp_path, "alice.jsonl", shard)
+    damaged = {"token": token, "status": {"q1": ["resolution"], "q2": 7}, "amended": {}}
+    where.write_bytes(orjson.dumps(damaged))
     assert status.question_status(tmp_path, "q1").sha == closing["sha"]  # type: ignore[union-attr]
-    assert orjson.loads(cache.read_bytes()) == good["alice.jsonl"]
-    cache.write_bytes(orjson.dumps(damaged))
+    assert status.load_index(tmp_path) == good
+    header = orjson.loads(status.index_path(tmp_path, "alice.jsonl").read_bytes())
+    where.write_bytes(orjson.dumps({**damaged, "token": header["shards"][shard]}))
     assert set(status.question_statuses(tmp_path)) == {"q1"}

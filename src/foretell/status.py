@@ -1,16 +1,22 @@
 """Which questions are resolved or annulled, without reading every chain on each command.
 
-The answer is derived from the ledger files and cached in ``ledger/.index/<author>.json``,
-one small record per ledger file (git-ignored, rebuildable). Before a file's cached record is
-used it is checked against the file: same size and same last sha, or, when the file has
-grown, the sha of the line at the old end still matches, in which case only the new bytes are
-read. Anything else: that file is read again from the start. Only records that changed are
-written back. So the cost of ``log``/``resolve`` grows with what was appended since the last
-command, not with the ledger.
+The answer is derived from the ledger files and cached under ``ledger/.index/`` (git-ignored,
+rebuildable), per ledger file: a small header ``<author>.json`` (the file's size and last
+sha, and which shards hold rows) and the rows themselves in ``<author>/<kk>.json``, one of
+``SHARDS`` shards chosen by a CRC-32 of the question id. Before a file's header is used it
+is checked against the file: same size and same last sha, or, when the file has grown, the
+sha of the line at the old end still matches, in which case only the new bytes are read and
+only the shards they touch are rewritten. Anything else: that file is read again from the
+start. Each shard carries a token that its header names; a shard whose token differs (a write
+interrupted between the two), or that is missing or damaged, makes that file's rows rebuilt.
+So ``log``/``resolve`` read one header per ledger file and one shard per file that has closed
+questions: their cost grows with what was appended since the last command, not with the
+ledger.
 """
 
 from __future__ import annotations
 
+import binascii
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -78,57 +84,26 @@ def complete_end(fd: int, size: int) -> int:
     return ledger._line_start(fd, size)
 
 
-def _usable(record: object) -> dict[str, Any] | None:
-    """A cached record of the expected shape, or None (a damaged cache is rebuilt).
+SHARDS = 64
+FORMAT = 2
 
-    A record must name the sha at its end (``size`` 0 has none): without it there is no way to
-    tell whether the file still begins with the bytes that were scanned.
-    """
-    if not isinstance(record, dict):
-        return None
-    size, sha = record.get("size"), record.get("last_sha")
-    status, amended = record.get("status"), record.get("amended")
-    if type(size) is not int or size <= 0 or not isinstance(sha, str):
-        return None
-    if not (isinstance(status, dict) and isinstance(amended, dict)):
-        return None
-    return record  # rows are checked where they are used (``_rows``)
+
+def shard_of(question: str) -> str:
+    """The shard holding a question's rows: CRC-32 of its id, modulo SHARDS, two digits."""
+    return f"{binascii.crc32(question.encode()) % SHARDS:02d}"
 
 
 def _row(value: object, length: int, at: int) -> bool:
     return isinstance(value, list) and len(value) == length and isinstance(value[at], str)
 
 
-def _refresh(path: Path, cached: dict[str, Any] | None) -> dict[str, Any]:
-    fd = ids.open_nofollow(path)
-    try:
-        size = os.fstat(fd).st_size
-        end = complete_end(fd, size)
-        start = 0
-        record: dict[str, Any] = {"size": 0, "last_sha": None, "status": {}, "amended": {}}
-        if cached is not None and cached.get("size", -1) <= end:
-            old = int(cached["size"])
-            if tail_sha(fd, old) == cached.get("last_sha"):
-                if old == end:
-                    return cached  # unchanged: the same object, so nothing is rewritten
-                record = {
-                    "size": old,
-                    "last_sha": cached.get("last_sha"),
-                    "status": dict(cached.get("status", {})),
-                    "amended": dict(cached.get("amended", {})),
-                }
-                start = old
-        if end > start:
-            _scan(os.pread(fd, end - start, start), record)
-        record["size"] = end
-        record["last_sha"] = tail_sha(fd, end)
-        return record
-    finally:
-        os.close(fd)
-
-
 def index_path(ledger_dir: Path, ledger_file: str) -> Path:
+    """The header of a ledger file's index (its shards sit in the directory of that stem)."""
     return ledger_dir / INDEX_DIR / f"{ledger_file.removesuffix(ledger.SUFFIX)}.json"
+
+
+def shard_path(ledger_dir: Path, ledger_file: str, shard: str) -> Path:
+    return ledger_dir / INDEX_DIR / ledger_file.removesuffix(ledger.SUFFIX) / f"{shard}.json"
 
 
 def _read_cached(path: Path) -> object:
@@ -141,72 +116,185 @@ def _read_cached(path: Path) -> object:
 
 
 def _write_cached(path: Path, record: dict[str, Any]) -> None:
-    ids.write_cache(path, orjson.dumps(record))
+    """Write a header (``.index/<stem>.json``) or a shard (``.index/<stem>/<kk>.json``)."""
+    index_dir = path.parent if path.parent.name == INDEX_DIR else path.parent.parent
+    if ids.prepare_cache_dir(index_dir):
+        ids.write_cache(path, orjson.dumps(record))
 
 
-def load_index(ledger_dir: Path) -> dict[str, dict[str, Any]]:
-    """Per-file records, brought up to date with the files; stale cache files are rewritten."""
-    fresh: dict[str, dict[str, Any]] = {}
-    for path in ledger.ledger_files(ledger_dir):
-        where = index_path(ledger_dir, path.name)
-        cached = _usable(_read_cached(where))
-        record = _refresh(path, cached)
-        if record is not cached:
-            _write_cached(where, record)
-        fresh[path.name] = record
-    return fresh
+def _header(record: object) -> dict[str, Any] | None:
+    """A cached header of the expected shape, or None (a damaged cache is rebuilt).
+
+    A header must name the sha at its end (``size`` 0 has none): without it there is no way to
+    tell whether the file still begins with the bytes that were scanned.
+    """
+    if not isinstance(record, dict) or record.get("format") != FORMAT:
+        return None
+    size, sha, shards = record.get("size"), record.get("last_sha"), record.get("shards")
+    if type(size) is not int or size <= 0 or not isinstance(sha, str):
+        return None
+    if not isinstance(shards, dict) or not all(isinstance(v, str) for v in shards.values()):
+        return None
+    return record
 
 
 class _Damaged(Exception):
-    """A cached row of the wrong shape: the file's record is rebuilt from the ledger file."""
+    """A shard missing, of another write, or with a row of the wrong shape: rebuild the file."""
 
 
-def _rows(record: dict[str, Any], part: str, length: int, at: int) -> dict[str, list[Any]]:
-    """``record[part]`` with each row checked: status rows are [kind, at, sha, outcome],
-    amended rows are [at, question_sha]."""
-    rows = record[part]
-    for value in rows.values():
-        if not _row(value, length, at):
-            raise _Damaged
-    return rows
+def _read_shard(ledger_dir: Path, name: str, header: dict[str, Any], shard: str) -> dict[str, Any]:
+    """The rows of one shard (empty when the header names none); _Damaged when unusable."""
+    token = header["shards"].get(shard)
+    if token is None:
+        return {"status": {}, "amended": {}}
+    record = _read_cached(shard_path(ledger_dir, name, shard))
+    if not isinstance(record, dict) or record.get("token") != token:
+        raise _Damaged
+    status, amended = record.get("status"), record.get("amended")
+    if not (isinstance(status, dict) and isinstance(amended, dict)):
+        raise _Damaged
+    if not all(_row(v, 4, 1) for v in status.values()):
+        raise _Damaged
+    if not all(_row(v, 2, 0) for v in amended.values()):
+        raise _Damaged
+    return {"status": status, "amended": amended}
 
 
-def _load_checked(ledger_dir: Path, check: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
-    """load_index, rebuilding the record of any file whose cached rows ``check`` rejects."""
-    index = load_index(ledger_dir)
-    for name, record in index.items():
+def _split(rows: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Rows {"status": .., "amended": ..} grouped by shard."""
+    out: dict[str, dict[str, Any]] = {}
+    for part in ("status", "amended"):
+        for question, row in rows[part].items():
+            shard = out.setdefault(shard_of(question), {"status": {}, "amended": {}})
+            shard[part][question] = row
+    return out
+
+
+def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
+    """Fold rows of later bytes into a shard by ``_scan``'s rule (the latest ``at`` wins; of
+    equal ones, the later line)."""
+    for question, row in new["status"].items():
+        old = into["status"].get(question)
+        if old is None or old[1] <= row[1]:
+            into["status"][question] = row
+    for question, row in new["amended"].items():
+        old = into["amended"].get(question)
+        if old is None or old[0] <= row[0]:
+            into["amended"][question] = row
+
+
+def _store(
+    ledger_dir: Path, name: str, header: dict[str, Any], shards: dict[str, dict[str, Any]]
+) -> None:
+    """Write changed shards (each with a fresh token), then the header naming them."""
+    for shard, rows in shards.items():
+        token = os.urandom(6).hex()
+        _write_cached(shard_path(ledger_dir, name, shard), {"token": token, **rows})
+        header["shards"][shard] = token
+    _write_cached(index_path(ledger_dir, name), header)
+
+
+def _sync(ledger_dir: Path, path: Path, rebuild: bool = False) -> dict[str, Any]:
+    """The current header of one ledger file, brought up to date (see the module docstring)."""
+    cached = None if rebuild else _header(_read_cached(index_path(ledger_dir, path.name)))
+    fd = ids.open_nofollow(path)
+    try:
+        size = os.fstat(fd).st_size
+        end = complete_end(fd, size)
+        start = 0
+        if cached is not None and cached["size"] <= end:
+            old = cached["size"]
+            if tail_sha(fd, old) == cached["last_sha"]:
+                if old == end:
+                    return cached
+                start = old
+        new: dict[str, Any] = {"status": {}, "amended": {}}
+        if end > start:
+            _scan(os.pread(fd, end - start, start), new)
+        header: dict[str, Any] = {
+            "format": FORMAT,
+            "size": end,
+            "last_sha": tail_sha(fd, end),
+            "shards": dict(cached["shards"]) if start else {},
+        }
+    finally:
+        os.close(fd)
+    changed = _split(new)
+    if start:
+        for shard, rows in changed.items():
+            current = _read_shard(ledger_dir, path.name, header, shard)
+            _merge(current, rows)
+            changed[shard] = current
+    elif cached is not None or rebuild:
+        old_dir = index_path(ledger_dir, path.name).with_suffix("")
+        if ids.real_dir(old_dir):
+            for stale in old_dir.glob("*.json"):
+                stale.unlink(missing_ok=True)
+    _store(ledger_dir, path.name, header, changed)
+    return header
+
+
+def _each_file(
+    ledger_dir: Path, read: Callable[[str, dict[str, Any]], Any]
+) -> list[tuple[str, Any]]:
+    """``read(name, header)`` for every ledger file, rebuilding a file whose shards fail."""
+    out = []
+    for path in ledger.ledger_files(ledger_dir):
         try:
-            check(record)
+            header = _sync(ledger_dir, path)
         except _Damaged:
-            index_path(ledger_dir, name).unlink(missing_ok=True)
-            index[name] = _refresh(ledger_dir / name, None)
-            _write_cached(index_path(ledger_dir, name), index[name])
-    return index
+            header = _sync(ledger_dir, path, rebuild=True)
+        try:
+            out.append((path.name, read(path.name, header)))
+        except _Damaged:
+            out.append((path.name, read(path.name, _sync(ledger_dir, path, rebuild=True))))
+    return out
+
+
+def _all_rows(ledger_dir: Path) -> list[tuple[str, dict[str, Any]]]:
+    def read(name: str, header: dict[str, Any]) -> dict[str, Any]:
+        rows: dict[str, Any] = {"status": {}, "amended": {}}
+        for shard in sorted(header["shards"]):
+            part = _read_shard(ledger_dir, name, header, shard)
+            rows["status"].update(part["status"])
+            rows["amended"].update(part["amended"])
+        return rows
+
+    return _each_file(ledger_dir, read)
+
+
+def load_index(ledger_dir: Path) -> dict[str, dict[str, Any]]:
+    """Per-file records {size, last_sha, status, amended}, brought up to date with the files."""
+    out = {}
+    for name, rows in _all_rows(ledger_dir):
+        header = _header(_read_cached(index_path(ledger_dir, name))) or {}
+        out[name] = {"size": header.get("size"), "last_sha": header.get("last_sha"), **rows}
+    return out
 
 
 def question_statuses(ledger_dir: Path) -> dict[str, Status]:
     """Final status per question across all authors: the latest entry by ``at``."""
-    index = _load_checked(ledger_dir, lambda r: _rows(r, "status", 4, 1))
     best: dict[str, Status] = {}
-    for name, record in index.items():
+    for name, rows in _all_rows(ledger_dir):
         author = name.removesuffix(ledger.SUFFIX)
-        for question, (kind, at, sha, outcome) in record["status"].items():
+        for question, (kind, at, sha, outcome) in rows["status"].items():
             if question not in best or best[question].at <= at:
                 best[question] = Status(kind, at, sha, author, outcome)
     return best
 
 
 def question_status(ledger_dir: Path, question: str) -> Status | None:
-    """The final status of one question: reads one cached row per ledger file."""
+    """The final status of one question: one header per ledger file, and one shard of each
+    file whose header says it holds rows there."""
+    shard = shard_of(question)
 
-    def check(record: dict[str, Any]) -> None:
-        row = record["status"].get(question)
-        if row is not None and not _row(row, 4, 1):
-            raise _Damaged
+    def read(name: str, header: dict[str, Any]) -> list[Any] | None:
+        if shard not in header["shards"]:
+            return None
+        return _read_shard(ledger_dir, name, header, shard)["status"].get(question)
 
     best: Status | None = None
-    for name, record in _load_checked(ledger_dir, check).items():
-        row = record["status"].get(question)
+    for name, row in _each_file(ledger_dir, read):
         if row is not None and (best is None or best.at <= row[1]):
             best = Status(row[0], row[1], row[2], name.removesuffix(ledger.SUFFIX), row[3])
     return best
@@ -214,10 +302,9 @@ def question_status(ledger_dir: Path, question: str) -> Status | None:
 
 def latest_amendments(ledger_dir: Path) -> dict[str, str]:
     """question -> question_sha pinned by its latest amendment."""
-    index = _load_checked(ledger_dir, lambda r: _rows(r, "amended", 2, 0))
     best: dict[str, list[str]] = {}
-    for record in index.values():
-        for question, (at, sha) in record["amended"].items():
+    for _name, rows in _all_rows(ledger_dir):
+        for question, (at, sha) in rows["amended"].items():
             if question not in best or best[question][0] <= at:
                 best[question] = [at, sha]
     return {q: v[1] for q, v in best.items()}

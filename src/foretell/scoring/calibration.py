@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -95,11 +96,8 @@ def calibration_table(
 ) -> CalibrationTable:
     """Per bin: n, mean forecast, observed frequency and its Wilson 95% interval.
 
-    Wilson score interval (Wilson 1927) via statsmodels ``proportion_confint``. Empty bins
-    are dropped.
+    Wilson score interval (Wilson 1927), ``wilson_interval``. Empty bins are dropped.
     """
-    from statsmodels.stats.proportion import proportion_confint
-
     pa = as_probabilities(p)
     oa = as_outcomes(o, pa.shape[0])
     edges = _edges(pa, bins, n_bins)
@@ -110,7 +108,7 @@ def calibration_table(
     count = n[keep]
     events = np.bincount(idx, weights=oa, minlength=k)[keep]
     mean_p = np.bincount(idx, weights=pa, minlength=k)[keep] / count
-    low, high = proportion_confint(events, count, alpha=0.05, method="wilson")
+    low, high = wilson_interval(events, count)
     upper_edges = edges[1:] if edges.shape[0] > 1 else edges
     return CalibrationTable(
         lower=edges[:k][keep],
@@ -121,6 +119,29 @@ def calibration_table(
         wilson_low=np.asarray(low, dtype=np.float64),
         wilson_high=np.asarray(high, dtype=np.float64),
     )
+
+
+Z_95 = NormalDist().inv_cdf(0.975)  # 1.959963984540054
+
+
+def wilson_interval(
+    events: ArrayLike, n: ArrayLike, z: float = Z_95
+) -> tuple[FloatArray, FloatArray]:
+    """Wilson score interval for ``events`` successes in ``n`` trials (n > 0).
+
+    With q = events / n: centre (q + z^2 / 2n) / (1 + z^2 / n), half-width
+    z sqrt(q (1 - q) / n + z^2 / 4n^2) / (1 + z^2 / n); z = 1.96 for 95%. A closed formula
+    (the one statsmodels' ``proportion_confint(method="wilson")`` computes), so the
+    calibration table needs no statistics library.
+    """
+    x = np.asarray(events, dtype=np.float64)
+    m = np.asarray(n, dtype=np.float64)
+    q = x / m
+    z2 = z * z
+    denom = 1.0 + z2 / m
+    centre = (q + z2 / (2.0 * m)) / denom
+    half = z * np.sqrt(q * (1.0 - q) / m + z2 / (4.0 * m * m)) / denom
+    return centre - half, centre + half
 
 
 def spiegelhalter(p: ArrayLike, o: ArrayLike) -> Spiegelhalter:
@@ -190,6 +211,7 @@ def _fit_logistic(p: FloatArray, o: FloatArray, *, slope: bool) -> Any:
     """Logistic regression (Newton-Raphson MLE) of o on logit(p): as covariate or as offset.
 
     Warnings about separation are silenced; the caller reads ``mle_retvals["converged"]``.
+    statsmodels (and with it scipy.stats) is imported here, only when a fit is computed.
     """
     import warnings
 

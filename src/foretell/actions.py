@@ -24,7 +24,7 @@ from foretell.checked import Terms
 from foretell.errors import ForetellError
 from foretell.home import Home
 from foretell.lock import project_lock
-from foretell.values import fit_forecast, parse_outcome, slugify_author
+from foretell.values import fit_forecast, parse_outcome, probability_outcome, slugify_author
 
 if TYPE_CHECKING:
     from foretell.model import Question
@@ -235,12 +235,25 @@ def resolve(
     on: date | None = None,
     amend: bool = False,
     why: str | None = None,
+    probability: float | str | None = None,
 ) -> dict[str, Any]:
-    """Record the outcome; a second resolution needs ``amend`` and ``why`` (the old one stays)."""
+    """Record the outcome; a second resolution needs ``amend`` and ``why`` (the old one stays).
+
+    ``probability`` (binary only, instead of ``outcome``): the outcome is that probability.
+    """
     with project_lock(home.ledger):
         question = checked.find_question(home, question_id)
         try:
-            value = parse_outcome(question, outcome)
+            if probability is not None:
+                if outcome:
+                    raise ValueError("give an outcome or --probability, not both")
+                value = probability_outcome(question, probability)
+            else:
+                if not outcome:
+                    raise ValueError(
+                        "give the outcome (yes/no, an option, a number) or --probability"
+                    )
+                value = parse_outcome(question, outcome)
         except ValueError as err:
             raise ForetellError(str(err)) from None
         fields = {"outcome": value, "evidence": evidence or None}

@@ -159,6 +159,26 @@ def parse_outcome(question: QuestionLike, text: str) -> str | float:
     return value
 
 
+def probability_outcome(question: QuestionLike, given: float | str) -> str | float:
+    """An outcome that is a probability (a market price, a panel's judgement), as stored:
+    a float strictly between 0 and 1, or 'no'/'yes' for exactly 0/1. Binary questions only.
+    ``given`` may be text ('0.03')."""
+    try:
+        value = float(given)
+    except ValueError:
+        raise ValueError(f"--probability must be a number in [0, 1], not {given!r}") from None
+    if question.type != "binary":
+        raise ValueError(
+            f"{question.id} is {question.type.replace('_', ' ')}: only a binary question can "
+            "be resolved to a probability"
+        )
+    if not (math.isfinite(value) and 0.0 <= value <= 1.0):
+        raise ValueError(f"--probability must lie in [0, 1], not {value!r}")
+    if value in (0.0, 1.0):
+        return "yes" if value == 1.0 else "no"
+    return float(value)
+
+
 def slugify_author(name: str) -> str:
     """Author name -> ledger file stem: lowercase, runs of other characters become '-'.
 

@@ -19,12 +19,13 @@ from foretell.home import Home, find_home
 # never loads the read, report or import machinery. --help lists the commands in this order
 # (modules in MODULES order, each module's commands in definition order). A command missing
 # here still works: an unknown name loads every module of the package first.
-MODULES: tuple[str, ...] = ("write", "claims", "read", "report", "interop")
+MODULES: tuple[str, ...] = ("write", "claims", "read", "report", "compare", "interop")
 COMMAND_MODULES: dict[str, str] = {
     **dict.fromkeys(("init", "ask", "log", "resolve", "annul", "amend", "repair"), "write"),
     "claim": "claims",
     **dict.fromkeys(("list", "show", "due", "verify"), "read"),
     **dict.fromkeys(("report", "demo"), "report"),
+    "compare": "compare",
     **dict.fromkeys(("import", "export"), "interop"),
 }
 

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 import typer
 
-from foretell import actions, catalog, history, parse
+from foretell import actions, catalog, history, parse, standing
 from foretell.cli.app import (
     FormatOption,
     HomeOption,
@@ -148,6 +148,15 @@ def show(
             for e in sorted(hist.forecasts + hist.closings + hist.amendments, key=lambda e: e["at"])
         ],
         claims=[_claim_json(q, e, labels) for e in hist.claims],
+        standing=[
+            {
+                "author": e["author"],
+                "at": e["at"],
+                **{k: e[k] for k in ("p", "probs", "quantiles") if k in e},
+            }
+            for e in standing.standing(hist.forecasts)
+        ],
+        crowd=standing.current_crowd(q, hist.forecasts),
     )
     if output is OutputFormat.json:
         print_json(data)
@@ -232,7 +241,22 @@ def _show_text(q: Question, data: dict[str, Any], labels: dict[str, str]) -> str
         body = tabulate(table, headers=["at (UTC)", "by", "kind", "version", "detail"])
         lines += ["  " + ln for ln in body.splitlines()]
     lines += _claims_text(data["claims"])
+    lines += _standing_text(data)
     return "\n".join(lines)
+
+
+def _standing_text(data: dict[str, Any]) -> list[str]:
+    """Each forecaster's standing forecast now, with the crowd's beside them."""
+    if not data["standing"]:
+        return []
+    lines = ["", "standing forecasts (latest of each):"]
+    rows = [(r["author"], _short(_payload(r))) for r in data["standing"]]
+    rows += [(name, _short(_payload(payload))) for name, payload in data["crowd"].items()]
+    width = max(len(a) for a, _ in rows)
+    lines += [f"  {a.ljust(width)}  {text}" for a, text in rows]
+    if not data["crowd"]:
+        lines.append("  (no crowd forecast: fewer than two people have forecast)")
+    return lines
 
 
 def _detail(h: dict[str, Any]) -> str:

@@ -234,8 +234,21 @@ def _where(ledger_dir: Path, author: str, entry: dict[str, object]) -> str:
 def resolve(
     question_id: Annotated[str, typer.Argument(metavar="ID")],
     outcome: Annotated[
-        str, typer.Argument(help="yes/no, one of the options, or a number (numeric).")
-    ],
+        str | None,
+        typer.Argument(
+            help="yes/no, one of the options, or a number (numeric).", show_default=False
+        ),
+    ] = None,
+    probability: Annotated[
+        str | None,
+        typer.Option(
+            "--probability",
+            metavar="P",
+            help="Resolve a binary question to a probability in [0, 1] (a market's price, a "
+            "panel's judgement) instead of yes/no.",
+            show_default=False,
+        ),
+    ] = None,
     evidence: Annotated[
         str | None, typer.Option("--evidence", help="Where the outcome is shown: text or URL.")
     ] = None,
@@ -249,18 +262,20 @@ def resolve(
 ) -> None:
     """Record a question's outcome.
 
-    Example: foretell resolve smic-supply yes --evidence https://example.org --on 2026-12-31
+    Examples: foretell resolve smic-supply yes --evidence https://example.org --on 2026-12-31;
+    foretell resolve smic-supply --probability 0.03 --evidence "market close"
     """
     project = open_home(home)
     entry = actions.resolve(
         project,
         question_id,
-        outcome,
+        outcome or "",
         actions.resolve_author(by),
         evidence=evidence,
         on=_date_or_none(on, "--on"),
         amend=amend,
         why=why,
+        probability=probability,
     )
     verb = "amended" if "amends" in entry else "resolved"
     typer.echo(f"{verb} {entry['question']}: {entry['outcome']} (on {entry['resolved_on']})")

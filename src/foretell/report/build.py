@@ -179,6 +179,7 @@ def build_report(
         _notes(data, scope, options.filters)
         + reading_notes(frames.skipped)
         + verification_notes(verification)
+        + comparison.probability_notes(data["groups"])
     )
     data["hindsight"] = {"forecasts": hindsight_forecasts(scope)}
     if options.claims != "none":

@@ -256,6 +256,18 @@ def score_matrix(long: pd.DataFrame, names: list[str]) -> tuple[np.ndarray, list
     return wide.to_numpy(dtype=np.float64), questions
 
 
+def probability_notes(groups: list[dict[str, Any]]) -> list[str]:
+    """A note when pairs resolved to a probability were left out of the calibration."""
+    n = groups[0]["binary"].get("n_probability_outcomes", 0) if groups else 0
+    if not n:
+        return []
+    return [
+        f"{n} binary pair(s) on questions resolved to a probability are scored (Brier, log) "
+        "but left out of the calibration tables, decompositions and calibration tests, which "
+        "need outcomes of 0 or 1."
+    ]
+
+
 # ------------------------------------------------------------------------ conventions
 
 

@@ -180,7 +180,7 @@ def test_verify_reports_a_claim_that_does_not_fit_its_question(
 def test_show_lists_the_claims_beside_the_forecasts(
     home: Home, questions: dict[str, Question], invoke: Invoke
 ) -> None:
-    assert invoke("log", "num", "--quantiles", "0.5=450").code == 0
+    assert invoke("log", "num", "--quantiles", "0.5=450", "0.9=700").code == 0
     assert claim(invoke, "num", "700", by="analyst", hedge="unlikely").code == 0
     text = invoke("show", "num").out
     assert "claims (the sources' own predictions" in text

@@ -22,7 +22,7 @@ def seeded(home: Home, questions: dict, invoke: Invoke) -> Home:
     """q1, mc and num, each with one forecast by alice (so the ledger file has content)."""
     assert invoke("log", "q1", "0.6").code == 0
     assert invoke("log", "mc", "--probs", "a=0.2", "b=0.3", "c=0.5").code == 0
-    assert invoke("log", "num", "--quantiles", "0.1=100", "0.9=900").code == 0
+    assert invoke("log", "num", "--quantiles", "0.1=100", "0.5=500", "0.9=900").code == 0
     return home
 
 
@@ -66,7 +66,7 @@ def test_log_binary_appends_one_chained_entry(seeded: Home, invoke: Invoke) -> N
         (["q1", "1.5"], "probability 1.5 is outside [0, 1]"),
         (["q1", "--", "-0.1"], "probability -0.1 is outside [0, 1]"),
         (["q1", "101%"], "outside [0, 1]"),
-        (["q1", "abc"], "'abc' is not a probability (try 0.7 or 70%)"),
+        (["q1", "abc"], "'abc' is not a probability (try 0.7, 70%"),
         (["q1", "nan"], "is not a probability"),
         (["q1", "70"], "probability 70 is outside [0, 1] (did you mean 70%?)"),
     ],
@@ -114,9 +114,9 @@ def test_log_refuses_bad_option_pairs(
     [
         (["0=10", "0.5=50"], "quantile level '0' must lie strictly between 0 and 1"),
         (["0.5=50", "1=90"], "quantile level '1' must lie strictly between 0 and 1"),
-        (["1.5=90"], "quantile level '1.5' must lie strictly between 0 and 1"),
+        (["0.5=50", "1.5=90"], "quantile level '1.5' must lie strictly between 0 and 1"),
         (["0.1=500", "0.9=100"], "quantile values must not decrease: 0.1=500 but 0.9=100"),
-        (["0.5=many"], "'many' is not a number"),
+        (["0.5=many", "0.9=9"], "'many' is not a number"),
         (["0.5=1", "50%=2"], "given twice"),
     ],
 )
@@ -127,8 +127,14 @@ def test_log_refuses_bad_quantiles(
 
 
 def test_log_quantiles_accept_separators_and_percent_levels(seeded: Home, invoke: Invoke) -> None:
-    assert invoke("log", "num", "--quantiles", "5%=100,000", "0.95=900_000").code == 0
-    assert _entries(seeded)[-1]["quantiles"] == {"0.05": 100000.0, "0.95": 900000.0}
+    assert (
+        invoke("log", "num", "--quantiles", "5%=100,000", "50%=500,000", "0.95=900_000").code == 0
+    )
+    assert _entries(seeded)[-1]["quantiles"] == {
+        "0.05": 100000.0,
+        "0.5": 500000.0,
+        "0.95": 900000.0,
+    }
 
 
 @pytest.mark.parametrize(
@@ -176,7 +182,7 @@ def test_log_on_an_annulled_question_is_refused(
     seeded: Home, invoke: Invoke, refused: Callable[..., Result]
 ) -> None:
     assert invoke("annul", "num", "--why", "no figure was published").code == 0
-    refused("log", "num", "--quantiles", "0.5=1", message="num is annulled")
+    refused("log", "num", "--quantiles", "0.5=1", "0.9=2", message="num is annulled")
 
 
 def test_log_after_resolve_by_is_refused(home: Home, refused: Callable[..., Result]) -> None:

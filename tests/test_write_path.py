@@ -45,7 +45,7 @@ def _run_fresh(home: Home, *argv: str) -> subprocess.CompletedProcess[str]:
         ["ask", "fresh", "--title", "T?", "--criteria", "C", "--resolve-by", "2099-01-01"],
         ["log", "q1", "0.7", "--note", "why not"],
         ["log", "mc", "--probs", "a=0.2", "b=0.3", "c=0.5"],
-        ["log", "num", "--quantiles", "0.1=1", "0.9=9"],
+        ["log", "num", "--quantiles", "0.1=1", "0.5=5", "0.9=9"],
         ["resolve", "q1", "yes"],
         ["annul", "mc", "--why", "withdrawn"],
     ],

@@ -84,12 +84,18 @@ def _refuse_if_closed(home: Home, question: Question | Terms, doing: str) -> Non
 
 
 def forecast_payload(
-    question: Question | Terms, values: list[str], probs: bool = False, quantiles: bool = False
+    question: Question | Terms,
+    values: list[str],
+    probs: bool = False,
+    quantiles: bool = False,
+    allow_tiny: bool = False,
 ) -> dict[str, Any]:
     """The payload of a forecast given as text, as typed on the command line.
 
-    Binary: one probability ('0.7', '70%'); multiple choice: 'option=p' pairs; numeric:
-    'level=value' pairs. ``probs``/``quantiles`` say which form the user meant.
+    Binary: one probability (see ``parse.parse_probability``); multiple choice: 'option=p'
+    pairs, with spaces or commas between them, options matched without regard to case;
+    numeric: 'level=value' pairs including the median. ``probs``/``quantiles`` say which form
+    the user meant; ``allow_tiny`` lets a percentage under 1% through (``--yes``).
     """
     if not values:
         raise ForetellError("give a probability, option=p pairs or level=value pairs")
@@ -99,16 +105,24 @@ def forecast_payload(
         if question.type == "binary":
             if probs or quantiles or len(values) != 1:
                 raise ForetellError(
-                    f"{question.id} is binary: give one probability, e.g. 0.7 or 70%"
+                    f"{question.id} is binary: give one probability, e.g. 0.7, 70% or 7:3"
                 )
-            return {"p": typed_value("P", parse.parse_probability, values[0])}
+            p = typed_value("P", lambda t: parse.parse_probability(t, allow_tiny), values[0])
+            return {"p": p}
         if question.type == "multiple_choice":
             if quantiles:
                 raise ForetellError(f"{question.id} is multiple choice: use --probs option=p ...")
-            return {"probs": typed_value("--probs", parse.parse_choice_probs, values)}
+            given = typed_value(
+                "--probs", lambda v: parse.parse_choice_probs(v, allow_tiny), values
+            )
+            return {"probs": parse.match_options(given, question.options or [])}
         if probs:
             raise ForetellError(f"{question.id} is numeric: use --quantiles level=value ...")
-        return {"quantiles": typed_value("--quantiles", parse.parse_quantiles, values)}
+        levels = typed_value("--quantiles", parse.parse_quantiles, values)
+        check_forecast_fits(question, {"quantiles": levels})  # order first, then the median
+        return {"quantiles": typed_value("--quantiles", parse.require_median, levels)}
+    except ValidationError as err:
+        raise ForetellError(describe_validation_error(err)) from None
     except ValueError as err:
         raise ForetellError(str(err)) from None
 

@@ -50,7 +50,7 @@ def pydantic_loaded(done: subprocess.CompletedProcess[str]) -> bool:
     [
         ["log", "q1", "0.7", "--note", "why not"],
         ["log", "mc", "--probs", "a=0.2", "b=0.3", "c=0.5"],
-        ["log", "num", "--quantiles", "0.1=1", "0.9=9"],
+        ["log", "num", "--quantiles", "0.1=1", "0.5=5", "0.9=9"],
         ["resolve", "q1", "yes", "--evidence", "https://example.org"],
         ["annul", "mc", "--why", "withdrawn"],
         ["amend", "num", "--why", "clearer criteria"],

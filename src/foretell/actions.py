@@ -119,10 +119,8 @@ def forecast_payload(
         if probs:
             raise ForetellError(f"{question.id} is numeric: use --quantiles level=value ...")
         levels = typed_value("--quantiles", parse.parse_quantiles, values)
-        check_forecast_fits(question, {"quantiles": levels})  # order first, then the median
+        fit_forecast(question, {"quantiles": levels})  # order first, then the median
         return {"quantiles": typed_value("--quantiles", parse.require_median, levels)}
-    except ValidationError as err:
-        raise ForetellError(describe_validation_error(err)) from None
     except ValueError as err:
         raise ForetellError(str(err)) from None
 

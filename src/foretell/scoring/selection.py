@@ -12,11 +12,18 @@ A *pair* is one forecaster on one question; its *close day* is
   only the latest counts. Forecasts after the close day weigh 0.
 - ``last``: weight 1 on the final forecast made on or before the close day.
 - ``first``: weight 1 on the forecaster's first forecast, if it is on or before the close day.
+- ``each``: weight 1 on every forecast made on or before the close day (same-day forecasts
+  included): each forecast is its own scored unit, so the caller gives every row its own
+  group (``pair_sums`` over pairs would add, not average).
+- ``spot:N`` (N >= 0 days; Metaculus' spot score): weight 1 on the forecast standing N days
+  before the close day, i.e. the latest one made on or before ``close_day - N``. A pair
+  with no forecast by then gets no weight (the caller counts such pairs).
 
-Weights within a pair sum to 1, or are all 0 when no forecast precedes the close; such a pair
-is skipped. Pair score = ``sum(w * row score)``; pair probability = ``sum(w * p)``. Because
-the Brier and log scores are computed per forecast, the time-averaged pair score equals the
-mean of the daily scores, not the score of the time-averaged probability.
+Under the first three (``RULES``) and ``spot:N``, weights within a pair sum to 1, or are
+all 0 when no forecast precedes the close (or the spot day); such a pair is skipped.
+Pair score = ``sum(w * row score)``; pair probability = ``sum(w * p)``. Because the Brier
+and log scores are computed per forecast, the time-averaged pair score equals the mean of
+the daily scores, not the score of the time-averaged probability.
 """
 
 from __future__ import annotations
@@ -25,6 +32,22 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 RULES = ("time-averaged", "last", "first")
+"""The rules whose weights sum to 1 within each pair."""
+RULE_CHOICES = (*RULES, "each", "spot:N")
+NAMED_RULES = (*RULES, "each")
+
+
+def parse_rule(rule: str) -> tuple[str, int]:
+    """``(name, days)``: ``("spot", N)`` for ``spot:N``, else ``(rule, 0)``; ValueError if bad."""
+    if rule in NAMED_RULES:
+        return rule, 0
+    name, sep, days = rule.partition(":")
+    if name == "spot" and sep and days.isdigit() and len(days) <= 5:
+        return "spot", int(days)
+    if name == "spot":
+        raise ValueError(f"rule {rule!r}: give spot:N with N a whole number of days, e.g. spot:30")
+    raise ValueError(f"unknown rule {rule!r}; choose one of {', '.join(RULE_CHOICES)}")
+
 
 IntArray = NDArray[np.int64]
 
@@ -39,12 +62,15 @@ def rule_weights(
     Rows may come in any order; within a pair, forecasts on the same day are taken in row
     order (pass rows sorted by time), the later row replacing the earlier.
     """
-    if rule not in RULES:
-        raise ValueError(f"unknown rule {rule!r}; choose one of {', '.join(RULES)}")
+    name, offset = parse_rule(rule)
     g = _as_ints(group, "group")
     n = g.shape[0]
     d = _as_ints(day, "day", n)
     c = _as_ints(close_day, "close_day", n)
+    if name == "each":
+        return (d <= c).astype(np.float64)
+    if name == "spot":
+        return rule_weights(g, d, c - offset, "last")
 
     order = _pair_day_order(g, d)
     gs, ds, cs = g[order], d[order], c[order]

@@ -1,0 +1,113 @@
+"""CORP reliability curve and its consistency band, from counts over distinct forecasts.
+
+Inputs are mergeable sums: for each distinct forecast probability ``x_j`` (increasing), the
+number of forecasts ``n_j`` and of events ``s_j`` among them (``distinct_counts`` builds them
+from raw arrays; two batches merge by adding counts at equal x).
+
+- **CORP curve** (Dimitriadis, Gneiting & Jordan 2021): the isotonic (PAV) regression of the
+  outcome on the forecast, i.e. the non-decreasing fit of ``s_j / n_j`` with weights ``n_j``;
+  for a calibrated forecaster it follows the diagonal.
+- **Consistency band**: under the hypothesis of calibration the outcomes are
+  ``Bernoulli(x_j)``; draw ``s*_j ~ Binomial(n_j, x_j)`` ``resamples`` times, refit the PAV
+  curve each time, and take the pointwise ``(1 - level)/2`` and ``(1 + level)/2`` quantiles of
+  the refitted curves at each ``x_j``. Where the CORP curve leaves the band the data are
+  inconsistent with calibration at that forecast value (pointwise, at ``level``).
+
+With more than ``MAX_POINTS`` distinct forecasts the band is computed on that many groups of
+consecutive forecasts of about equal count (each group at its mean forecast) and read off at
+each x by linear interpolation; the curve itself is always fitted on every distinct value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from foretell.scoring.rules import as_outcomes, as_probabilities
+
+FloatArray = NDArray[np.float64]
+
+MAX_POINTS = 1000
+RESAMPLES = 200
+LEVEL = 0.9
+
+
+@dataclass(frozen=True)
+class Counts:
+    x: FloatArray  # distinct forecasts, increasing
+    n: FloatArray  # forecasts at each
+    s: FloatArray  # events among them
+
+
+def distinct_counts(p: ArrayLike, o: ArrayLike) -> Counts:
+    pa = as_probabilities(p)
+    oa = as_outcomes(o, pa.shape[0])
+    x, inverse = np.unique(pa, return_inverse=True)
+    n = np.bincount(inverse, minlength=x.shape[0]).astype(np.float64)
+    s = np.bincount(inverse, weights=oa, minlength=x.shape[0])
+    return Counts(x, n, s)
+
+
+def corp_curve(counts: Counts) -> FloatArray:
+    """PAV fit (non-decreasing in x) of the event rate at each distinct forecast."""
+    from scipy.optimize import isotonic_regression
+
+    _check(counts)
+    return np.asarray(isotonic_regression(counts.s / counts.n, weights=counts.n).x)
+
+
+@dataclass(frozen=True)
+class Band:
+    x: FloatArray
+    low: FloatArray
+    high: FloatArray
+    level: float
+    resamples: int
+
+
+def consistency_band(
+    counts: Counts, *, level: float = LEVEL, resamples: int = RESAMPLES, seed: int = 0
+) -> Band:
+    """Pointwise ``level`` band of the CORP curve under calibration (module docstring)."""
+    from scipy.optimize import isotonic_regression
+
+    _check(counts)
+    if not 0.0 < level < 1.0:
+        raise ValueError("level must lie strictly between 0 and 1")
+    if resamples < 10:
+        raise ValueError("the band needs at least 10 resamples")
+    x, n = _grouped(counts)
+    rng = np.random.default_rng(seed)
+    n_int = np.rint(n).astype(np.int64)
+    fits = np.empty((resamples, x.shape[0]))
+    for r in range(resamples):
+        s = rng.binomial(n_int, x)
+        fits[r] = isotonic_regression(s / n_int, weights=n).x
+    low, high = np.quantile(fits, [(1 - level) / 2, (1 + level) / 2], axis=0)
+    if x.shape[0] != counts.x.shape[0]:
+        low = np.interp(counts.x, x, low)
+        high = np.interp(counts.x, x, high)
+    return Band(counts.x, low, high, level, resamples)
+
+
+def _grouped(counts: Counts) -> tuple[FloatArray, FloatArray]:
+    """At most MAX_POINTS (x, n): consecutive distinct forecasts pooled by count."""
+    if counts.x.shape[0] <= MAX_POINTS:
+        return counts.x, counts.n
+    cum = np.cumsum(counts.n)
+    group = np.minimum((MAX_POINTS * (cum - counts.n) / cum[-1]).astype(np.int64), MAX_POINTS - 1)
+    n = np.bincount(group, weights=counts.n)
+    keep = n > 0
+    x = np.bincount(group, weights=counts.n * counts.x)[keep] / n[keep]
+    return x, n[keep]
+
+
+def _check(counts: Counts) -> None:
+    if counts.x.shape[0] == 0:
+        raise ValueError("no forecasts")
+    if (counts.n <= 0).any() or (counts.s < 0).any() or (counts.s > counts.n).any():
+        raise ValueError("counts must satisfy n > 0 and 0 <= s <= n")
+    if (np.diff(counts.x) <= 0).any():
+        raise ValueError("x must be strictly increasing")

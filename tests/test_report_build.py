@@ -168,7 +168,7 @@ def test_unknown_filter_values_are_user_errors(frames) -> None:
         ("forecaster", ["all", "alice", "bob"]),
         ("tag", ["all", "chips", "models", "(no tag)"]),
         ("type", ["all", "binary", "multiple_choice", "numeric"]),
-        ("horizon", ["all", "<7d", "7-30d"]),
+        ("horizon", ["all", "<7d", "7-29d"]),
     ],
 )
 def test_group_by_names_the_groups(frames, group_by: str, names: list[str]) -> None:
@@ -179,9 +179,9 @@ def test_group_by_names_the_groups(frames, group_by: str, names: list[str]) -> N
 def test_horizon_is_measured_from_the_first_forecast_under_time_averaged(frames) -> None:
     groups = build_report(frames, ReportOptions(group_by="horizon")).data["groups"]
     by_name = {g["name"]: g["binary"]["n_pairs"] for g in groups}
-    # alice q-a: day 0 -> close day 9 (7-30d); bob q-a: day 4 -> 9 (<7d);
-    # alice q-n: day 1 -> close day 20 (7-30d)
-    assert by_name == {"all": 3, "<7d": 1, "7-30d": 2}
+    # alice q-a: day 0 -> close day 9 (7-29d); bob q-a: day 4 -> 9 (<7d);
+    # alice q-n: day 1 -> close day 20 (7-29d)
+    assert by_name == {"all": 3, "<7d": 1, "7-29d": 2}
     last = build_report(frames, ReportOptions(group_by="horizon", rule="last")).data["groups"]
     assert {g["name"]: g["binary"]["n_pairs"] for g in last}["<7d"] == 2
 

@@ -92,6 +92,8 @@ def dump_question(question: Question) -> str:
     data = question.model_dump(mode="python", exclude={"id"}, exclude_none=True)
     if not data.get("thresholds"):
         data.pop("thresholds", None)
+    if not data.get("ordered"):
+        data.pop("ordered", None)
     if "range" in data:
         data["range"] = list(data["range"])
     sources = data.pop("sources", [])

@@ -22,7 +22,7 @@ from foretell.errors import ForetellError
 from foretell.model import Question
 
 CACHE_NAME = "catalog.json"
-VERSION = 2
+VERSION = 3  # 3: rows carry ordered and target_date
 
 
 def cache_file(ledger_dir: Path) -> Path:
@@ -47,6 +47,8 @@ def question_row(q: Question) -> dict[str, Any]:
         "thresholds": [float(t) for t in q.thresholds],
         "sha": q.sha(),
         "period_start": q.period_start.isoformat() if q.period_start else None,
+        "ordered": q.ordered,
+        "target_date": q.target_date.isoformat() if q.target_date else None,
     }
 
 

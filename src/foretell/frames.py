@@ -39,7 +39,7 @@ from foretell.tables import (
 
 QUESTION_COLUMNS = [
     "id", "title", "type", "opened", "resolve_by", "tags", "options", "unit",
-    "range_low", "range_high", "thresholds", "sha", "period_start",
+    "range_low", "range_high", "thresholds", "sha", "period_start", "ordered", "target_date",
 ]  # fmt: skip
 FORECAST_COLUMNS = [
     "author", "seq", "at", "question", "question_sha", "type", "p", "probs", "quantiles",
@@ -115,7 +115,7 @@ def rows_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=QUESTION_COLUMNS)
     for col in ("range_low", "range_high"):
         frame[col] = frame[col].astype(np.float64)
-    for col in ("opened", "resolve_by", "period_start"):
+    for col in ("opened", "resolve_by", "period_start", "target_date"):
         frame[col] = pd.to_datetime(frame[col]).astype("datetime64[ns]")
     return frame
 

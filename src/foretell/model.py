@@ -3,6 +3,10 @@
 No I/O here. Questions live in ``forecasts/<id>.toml`` (see ``catalog``); entries live in
 ``ledger/<author>.jsonl`` (see ``ledger``).
 
+``ordered`` (multiple choice: options listed in order, scored with the ranked probability
+score too) and ``target_date`` (the date a quantity refers to, from which lead times are
+counted) say how forecasts are scored, not how the question resolves; they are not terms.
+
 A question's *terms* are the fields that decide how it resolves: title, type, criteria,
 opened, resolve_by, options, unit, range, thresholds. ``question_sha`` is the SHA-256 of the
 canonical JSON of the terms. Tags, sources and ``period_start`` are bookkeeping: editing them
@@ -89,6 +93,9 @@ class Question(BaseModel):
     range: tuple[float, float] | None = None
     thresholds: list[float] = Field(default_factory=list)
     period_start: dt.date | None = None
+    # How to score, not how to resolve: neither is a term, so neither changes question_sha.
+    ordered: bool = False  # multiple choice: the options are listed in their natural order
+    target_date: dt.date | None = None  # the date the quantity refers to (lead times)
 
     @field_validator("id")
     @classmethod
@@ -116,6 +123,8 @@ class Question(BaseModel):
             )
         if self.type == "multiple_choice":
             _check_options(self.options)
+        elif self.ordered:
+            raise ValueError(f"ordered only belongs to multiple_choice questions, not {self.type}")
         elif self.options is not None:
             raise ValueError(f"options only belong to multiple_choice questions, not {self.type}")
         if self.type == "numeric":

@@ -18,10 +18,34 @@ if TYPE_CHECKING:
     from foretell.report.build import Report
 
 
-class Rule(StrEnum):
-    time_averaged = "time-averaged"
-    last = "last"
-    first = "first"
+class Period(StrEnum):
+    month = "month"
+    quarter = "quarter"
+    year = "year"
+
+
+def _check_rule(value: str) -> str:
+    from foretell.scoring.selection import parse_rule
+
+    try:
+        parse_rule(value)
+    except ValueError as err:
+        raise typer.BadParameter(str(err)) from None
+    return value
+
+
+def _parse_horizons(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        edges = [int(part) for part in value.split(",")]
+    except ValueError:
+        edges = []
+    if not edges or any(e < 0 for e in edges) or sorted(set(edges)) != edges:
+        raise typer.BadParameter(
+            f"{value!r}: give increasing whole numbers of days, e.g. 7,14,21,28"
+        )
+    return value
 
 
 class ClaimsMode(StrEnum):
@@ -39,7 +63,15 @@ class ReportFormat(StrEnum):
 
 
 RuleOption = Annotated[
-    Rule, typer.Option("--rule", help="Which forecasts count for each forecaster and question.")
+    str,
+    typer.Option(
+        "--rule",
+        metavar="RULE",
+        callback=_check_rule,
+        help="Which forecasts count for each forecaster and question: time-averaged, last, "
+        "first, each (every forecast its own unit) or spot:N (the forecast standing N days "
+        "before close).",
+    ),
 ]
 BinsOption = Annotated[
     str,
@@ -91,6 +123,16 @@ PlotOption = Annotated[
         show_default=False,
     ),
 ]
+PlotDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--plot-dir",
+        metavar="DIR",
+        help="Also write every diagnostic figure (reliability with CORP band, discrimination, "
+        "PIT histogram, interval coverage, score trend) as PNG files into DIR.",
+        show_default=False,
+    ),
+]
 OutputOption = Annotated[
     Path | None,
     typer.Option(
@@ -112,8 +154,15 @@ def _date(text: str | None, what: str) -> date | None:
         raise ForetellError(f"{what}: {err}") from None
 
 
-def _emit(report: "Report", fmt: ReportFormat, output: Path | None, plot: Path | None) -> None:
-    """Render the report; write it to ``output`` or stdout, and the diagram to ``plot``."""
+def _emit(
+    report: "Report",
+    fmt: ReportFormat,
+    output: Path | None,
+    plot: Path | None,
+    plot_dir: Path | None = None,
+) -> None:
+    """Render the report; write it to ``output`` or stdout, the diagram to ``plot`` and the
+    figures into ``plot_dir``."""
     from foretell.report.plot import plot_format, write_plot
     from foretell.report.render import render
 
@@ -123,6 +172,11 @@ def _emit(report: "Report", fmt: ReportFormat, output: Path | None, plot: Path |
     if plot is not None:
         write_plot(report.data, plot)
         typer.echo(f"wrote {display_path(plot)}", err=True)
+    if plot_dir is not None:
+        from foretell.report.figures import write_figures
+
+        for path in write_figures(report.data, plot_dir):
+            typer.echo(f"wrote {display_path(path)}", err=True)
     if output is None:
         typer.echo(text, nl=False)
     else:
@@ -172,13 +226,59 @@ def report(
             "--until", metavar="DATE", help="Only forecasts made on or before DATE (UTC)."
         ),
     ] = None,
-    rule: RuleOption = Rule.time_averaged,
+    resolved_since: Annotated[
+        str | None,
+        typer.Option(
+            "--resolved-since",
+            metavar="DATE",
+            help="Only questions resolved (or annulled) on or after DATE.",
+        ),
+    ] = None,
+    resolved_until: Annotated[
+        str | None,
+        typer.Option(
+            "--resolved-until",
+            metavar="DATE",
+            help="Only questions resolved (or annulled) on or before DATE.",
+        ),
+    ] = None,
+    rule: RuleOption = "time-averaged",
     bins: BinsOption = "10",
     group_by: GroupByOption = "forecaster",
     crowd: CrowdOption = None,
     extremize: ExtremizeOption = 1.5,
+    horizons: Annotated[
+        str | None,
+        typer.Option(
+            "--horizons",
+            metavar="DAYS[,DAYS]",
+            callback=_parse_horizons,
+            help="Lead-time bin edges in days for --group-by horizon (default 7,30,90,365).",
+            show_default=False,
+        ),
+    ] = None,
+    period: Annotated[
+        Period,
+        typer.Option("--period", help="Period of resolution for --group-by period."),
+    ] = Period.quarter,
+    window: Annotated[
+        int,
+        typer.Option(
+            "--window", min=1, help="Resolved questions per rolling mean in the score trend."
+        ),
+    ] = 10,
+    wis_baseline: Annotated[
+        str | None,
+        typer.Option(
+            "--wis-baseline",
+            metavar="NAME",
+            help="Forecaster the relative WIS of numeric forecasts is measured against.",
+            show_default=False,
+        ),
+    ] = None,
     fmt: ReportFormatOption = ReportFormat.text,
     plot: PlotOption = None,
+    plot_dir: PlotDirOption = None,
     output: OutputOption = None,
     claims: Annotated[
         ClaimsMode,
@@ -203,7 +303,9 @@ def report(
     numeric quantile scores, best and worst questions, and what is still open.
 
     Examples: foretell report --rule last --group-by forecaster,tag --plot reliability.png;
-    foretell report --claims only; foretell report --crowd median,geo-odds --extremize 2
+    foretell report --claims only; foretell report --crowd median,geo-odds --extremize 2;
+    foretell report --rule each --horizons 7,14,21,28 --group-by forecaster,horizon
+    --plot-dir figures
     """
     from foretell.actions import author_name
     from foretell.frames import load_frames
@@ -221,13 +323,19 @@ def report(
             questions=tuple(check_id(q) for q in question or ()),
             since=_date(since, "--since"),
             until=_date(until, "--until"),
+            resolved_since=_date(resolved_since, "--resolved-since"),
+            resolved_until=_date(resolved_until, "--resolved-until"),
         ),
-        rule=rule.value,
+        rule=rule,
         bins=bin_setting(bins),
         group_by=group_by,
         claims=claims.value,
         crowd=crowd,
         extremize=extremize,
+        horizons=tuple(int(d) for d in horizons.split(",")) if horizons else None,
+        period=period.value,
+        window=window,
+        wis_baseline=author_name(wis_baseline) if wis_baseline else None,
     )
     problems = None
     if verify:
@@ -236,7 +344,7 @@ def report(
         problems = verify_ledger(project)
     frames = load_frames(project, use_cache=not verify)
     built = build_report(frames, options, home=project.root.name, verification=problems)
-    _emit(built, fmt, output, plot)
+    _emit(built, fmt, output, plot, plot_dir)
 
 
 @app.command()

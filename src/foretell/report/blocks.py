@@ -1,6 +1,7 @@
 """Scores and diagnostics for one group of pairs, as JSON-ready dicts (NaN -> None).
 
-Thresholds: the calibration table needs one pair; the Murphy and CORP decompositions,
+Thresholds: the calibration table needs one pair; the Murphy and CORP decompositions, the
+CORP curve with its consistency band, the discrimination view (``report.discrimination``),
 Spiegelhalter's test, the Cox fit and calibration-in-the-large need
 ``MIN_FOR_CALIBRATION`` (20) resolved binary pairs, and Cox also needs both outcomes
 present. Below that a diagnostic is ``{"unavailable": "<why>"}``.
@@ -14,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from foretell.report import discrimination
 from foretell.report.bins import Bins
 from foretell.scoring import calibration as cal
 from foretell.scoring import decompose, rules
@@ -111,7 +113,15 @@ def binary_block(pairs: pd.DataFrame, bins: Bins, diagnose: str | None = None) -
     return block
 
 
-DIAGNOSTICS = ("murphy", "corp", "spiegelhalter", "cox", "calibration_in_the_large")
+DIAGNOSTICS = (
+    "murphy",
+    "corp",
+    "spiegelhalter",
+    "cox",
+    "calibration_in_the_large",
+    "corp_curve",
+    "discrimination",
+)
 
 
 def _diagnostics(p: np.ndarray, o: np.ndarray, bins: Bins) -> dict[str, Any]:
@@ -123,6 +133,8 @@ def _diagnostics(p: np.ndarray, o: np.ndarray, bins: Bins) -> dict[str, Any]:
             "spiegelhalter": too_few(n),
             "cox": too_few(n),
             "calibration_in_the_large": too_few(n),
+            "corp_curve": too_few(n, "the CORP curve and its consistency band"),
+            "discrimination": too_few(n, "the ROC curve and AUC"),
         }
     m = decompose.murphy(p, o, bins)
     c = decompose.corp(p, o)
@@ -156,6 +168,8 @@ def _diagnostics(p: np.ndarray, o: np.ndarray, bins: Bins) -> dict[str, Any]:
         }
     except ValueError as err:
         out["cox"] = {"unavailable": f"the Cox fit is undefined: {err}"}
+    out["corp_curve"] = discrimination.corp_block(p, o)
+    out["discrimination"] = discrimination.discrimination_block(p, o)
     itl = cal.calibration_in_the_large(p, o)
     out["calibration_in_the_large"] = {
         "mean_forecast": itl.mean_forecast,
@@ -197,6 +211,17 @@ def choice_block(pairs: pd.DataFrame, options: pd.DataFrame, bins: Bins) -> dict
         log_score=log,
         n_log_infinite=n_inf,
     )
+    if "rps" in pairs:
+        rps = pairs["rps"].to_numpy(dtype=np.float64)
+        ordered = ~np.isnan(rps)
+        block["n_ordered_pairs"] = int(ordered.sum())
+        block["n_ordered_questions"] = (
+            int(pairs.loc[ordered, "question"].nunique()) if ordered.any() else 0
+        )
+        block["rps"] = float(rps[ordered].mean()) if ordered.any() else None
+        block["brier_multi_ordered"] = (
+            float(pairs["brier_multi"].to_numpy()[ordered].mean()) if ordered.any() else None
+        )
     if len(options):
         p = np.clip(options["p"].to_numpy(dtype=np.float64), 0.0, 1.0)
         o = options["o"].to_numpy(dtype=np.float64)

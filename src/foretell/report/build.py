@@ -19,11 +19,13 @@ import numpy as np
 import pandas as pd
 
 from foretell.errors import ForetellError, Problem
-from foretell.report import blocks, comparison, crowd, grouping, pairs, quantile_pairs
+from foretell.report import blocks, comparison, crowd, grouping, pairs, quantile_pairs, trends
+from foretell.report import numeric as nm
 from foretell.report.bins import Bins, bin_setting, bins_json
 from foretell.report.claims import CLAIMS_MODES, claims_data, hindsight_forecasts
 from foretell.report.claims import CONVENTION as CLAIMS_CONVENTION
 from foretell.report.conventions import conventions
+from foretell.report.grouping import PERIODS
 from foretell.report.scope import (
     ANNULLED,
     OPEN,
@@ -35,7 +37,7 @@ from foretell.report.scope import (
     select,
 )
 from foretell.scoring.compare.crowd import DEFAULT_EXTREMIZE
-from foretell.scoring.selection import RULES
+from foretell.scoring.selection import parse_rule
 from foretell.tables import EDITED
 
 if TYPE_CHECKING:
@@ -62,6 +64,10 @@ class ReportOptions:
     crowd: str | tuple[str, ...] | None = None  # methods, "all", "none"; None: the default
     extremize: float = DEFAULT_EXTREMIZE  # d of crowd:extremized
     peer: bool = True  # compute the peer scores (the per-forecaster comparison table)
+    horizons: tuple[int, ...] | None = None  # lead-time bin edges in days (``--horizons``)
+    period: str = "quarter"  # of resolution, for --group-by period: month, quarter, year
+    window: int = 10  # resolved questions per rolling mean in the trend
+    wis_baseline: str | None = None  # forecaster the relative WIS is measured against
 
 
 @dataclass(frozen=True)
@@ -78,8 +84,23 @@ class Report:
 
 def check_options(options: ReportOptions) -> ReportOptions:
     """Refuse bad options; return them with ``bins`` normalised (see ``report.bins``)."""
-    if options.rule not in RULES:
-        raise ForetellError(f"unknown rule {options.rule!r}; choose one of {', '.join(RULES)}")
+    try:
+        parse_rule(options.rule)
+    except ValueError as err:
+        raise ForetellError(str(err)) from None
+    if options.horizons is not None:
+        edges = list(options.horizons)
+        if not edges or any(e < 0 for e in edges) or sorted(set(edges)) != edges:
+            raise ForetellError(
+                f"--horizons {','.join(map(str, edges))}: give increasing whole numbers of days "
+                "(e.g. 7,14,21,28)"
+            )
+    if options.period not in PERIODS:
+        raise ForetellError(
+            f"unknown --period {options.period!r}; choose one of {', '.join(PERIODS)}"
+        )
+    if options.window < 1:
+        raise ForetellError(f"--window {options.window}: give at least 1")
     if options.claims not in CLAIMS_MODES:
         raise ForetellError(
             f"unknown --claims {options.claims!r}; choose one of {', '.join(CLAIMS_MODES)}"
@@ -137,13 +158,19 @@ def build_report(
             "claims": options.claims,
             "crowd": [crowd.PREFIX + m for m in methods],
             "extremize": options.extremize,
+            "horizons": list(options.horizons) if options.horizons else None,
+            "period": options.period,
+            "window": options.window,
+            "wis_baseline": options.wis_baseline,
             **options.filters.as_json(),
         },
         "conventions": {
-            **conventions(rule, options.bins),
+            **conventions(rule, options.bins, options.horizons),
             **comparison.conventions(methods, options.extremize),
         },
-        "counts": _counts(scope, rows, choice.misfit, all_binary, choice.pairs, numeric.pairs),
+        "counts": _counts(
+            scope, rows, choice.misfit, all_binary, choice.pairs, numeric.pairs, rule
+        ),
     }
     keys = group_keys(options)
     data["groups"] = _groups(options, keys, q, all_binary, choice, numeric)
@@ -163,6 +190,8 @@ def build_report(
         else {"forecasters": [], "unavailable": "peer scores were not computed"}
     )
     data["numeric_questions"] = blocks.numeric_questions(numeric.pairs, q)
+    data["relative_wis"] = nm.relative_wis(numeric.pairs, options.wis_baseline)
+    data["trend"] = trends.trend(all_binary, q, options.window)
     data["best_questions"], data["worst_questions"] = _extremes(
         binary, choice.pairs, q, options.top
     )
@@ -177,6 +206,7 @@ def build_report(
     }
     data["notes"] = (
         _notes(data, scope, options.filters)
+        + nm.range_notes(q, numeric.outside_range)
         + reading_notes(frames.skipped)
         + verification_notes(verification)
         + comparison.probability_notes(data["groups"])
@@ -208,6 +238,7 @@ def _counts(
     binary: pd.DataFrame,
     choice: pd.DataFrame,
     numeric: pd.DataFrame,
+    rule: str,
 ) -> dict[str, Any]:
     q, f = scope.questions, scope.forecasts
     status = q["status"].to_numpy()
@@ -221,6 +252,8 @@ def _counts(
     all_pairs = pd.unique(key[fits]).shape[0]
     live_pairs = pd.unique(key[fits & ~after]).shape[0]
     derived = binary["derived"].to_numpy(dtype=bool) if len(binary) else np.zeros(0, bool)
+    name, offset = parse_rule(rule)
+    at_spot = pd.unique(key[fits & (rows.day <= rows.close - offset)]).shape[0]
     return {
         "questions": {
             "in_scope": len(q),
@@ -246,6 +279,7 @@ def _counts(
             "multiple_choice": len(choice),
             "numeric": len(numeric),
             "skipped_no_forecast_before_close": all_pairs - live_pairs,
+            **({"skipped_no_forecast_at_spot": live_pairs - at_spot} if name == "spot" else {}),
         },
     }
 
@@ -263,13 +297,18 @@ def _groups(
     with_all: bool = True,
 ) -> list[dict[str, Any]]:
     bins = options.bins
+    units = dict(zip(q["id"].astype(str), q["unit"], strict=False))
     groups = []
     if with_all:
         groups.append(
             _group_entry(
-                "all", binary, choice.pairs, choice.options, numeric.pairs, numeric.pinball, bins
+                "all",
+                [binary, choice.pairs, choice.options, numeric.pairs, numeric.pinball,
+                 numeric.coverage, numeric.pit],
+                bins,
+                units,
             )
-        )
+        )  # fmt: skip
     if not keys:
         return groups
     lb = grouping.label(binary, keys, q, options)
@@ -278,13 +317,15 @@ def _groups(
     pair_keys = ["author", "question"]
     lo = _attach(choice.options, lc, pair_keys)
     lp = _attach(numeric.pinball, ln, pair_keys)
+    lv = _attach(numeric.coverage, ln, pair_keys)
+    lt = _attach(numeric.pit, ln, pair_keys)
     names = {tuple(n) for f in (lb, lc, ln) if len(f) for n in f["group"].dropna()}
-    split = [_split(f) for f in (lb, lc, lo, ln, lp)]
+    split = [_split(f) for f in (lb, lc, lo, ln, lp, lv, lt)]
     skip = _undiagnosed(split[0])
     for labels in grouping.order(keys, names, options):
         parts = [s.get(labels, _EMPTY) for s in split]
         name = grouping.group_name(labels)
-        entry = _group_entry(name, *parts, bins, skip.get(labels))
+        entry = _group_entry(name, parts, bins, units, skip.get(labels))
         if len(keys) > 1:
             entry["keys"] = dict(zip(keys, labels, strict=True))
         groups.append(entry)
@@ -357,20 +398,22 @@ def _attach(detail: pd.DataFrame, labelled: pd.DataFrame, keys: list[str]) -> pd
 
 def _group_entry(
     name: str,
-    binary: pd.DataFrame,
-    choice: pd.DataFrame,
-    options: pd.DataFrame,
-    numeric: pd.DataFrame,
-    pinball: pd.DataFrame,
+    parts: list[pd.DataFrame],
     bins: Bins,
+    units: dict[str, Any],
     skip_diagnostics: str | None = None,
 ) -> dict[str, Any]:
+    """``parts``: binary, choice, option events, numeric, pinball, coverage and PIT rows."""
+    binary, choice, options, numeric, pinball, coverage, pit = parts
     binary = binary if len(binary) else pairs.empty_binary()
+    block = blocks.numeric_block(numeric, pinball)
+    if len(numeric):
+        block.update(nm.numeric_extras(numeric, coverage, pit, units))
     return {
         "name": name,
         "binary": blocks.binary_block(binary, bins, skip_diagnostics),
         "multiple_choice": blocks.choice_block(choice, options, bins),
-        "numeric": blocks.numeric_block(numeric, pinball),
+        "numeric": block,
     }
 
 

@@ -6,7 +6,6 @@ from foretell.report.bins import Bins, edges_text
 from foretell.scoring.calibration import MIN_FOR_CALIBRATION
 
 HORIZON_EDGES = (7, 30, 90, 365)
-HORIZON_LABELS = ("<7d", "7-30d", "30-90d", "90-365d", ">365d")
 
 _RULES = {
     "time-averaged": (
@@ -17,6 +16,16 @@ _RULES = {
     ),
     "last": "last: each pair is scored on its final forecast made on or before the close day.",
     "first": "first: each pair is scored on the forecaster's first forecast.",
+    "each": (
+        "each: every forecast made on or before the close day is its own scored unit (several "
+        "forecasts by one forecaster on one question are several units, same-day ones "
+        "included); the tables' 'pairs' are these units."
+    ),
+    "spot": (
+        "spot:{n}: each pair is scored on the forecast standing {n} days before the close day "
+        "(the latest made on or before close day - {n}), as Metaculus' spot score; pairs with "
+        "no forecast by then are not scored and are counted."
+    ),
 }
 
 _PAIRS = {
@@ -36,6 +45,14 @@ _PAIRS = {
         "Calibration pairs: one probability per pair, the counted (first) forecast; the "
         "decompositions add up to the headline Brier."
     ),
+    "each": (
+        "Calibration units: one probability per forecast; the decompositions add up to the "
+        "headline Brier."
+    ),
+    "spot": (
+        "Calibration pairs: one probability per pair, the forecast standing at the spot day; "
+        "the decompositions add up to the headline Brier."
+    ),
 }
 
 
@@ -54,9 +71,14 @@ def _binning(bins: Bins) -> str:
     )
 
 
-def conventions(rule: str, bins: Bins) -> dict[str, str]:
+def conventions(rule: str, bins: Bins, horizons: tuple[int, ...] | None = None) -> dict[str, str]:
     """Named statements of how this report scores (keys are stable for JSON readers)."""
+    from foretell.report.grouping import horizon_labels
+    from foretell.scoring.selection import parse_rule
+
     binning = _binning(bins)
+    name, days = parse_rule(rule)
+    rule_text = _RULES[name].format(n=days)
     return {
         "brier": (
             "Binary Brier score (p - o)^2 on the 0..1 scale (0 perfect; always saying 50% "
@@ -71,8 +93,8 @@ def conventions(rule: str, bins: Bins) -> dict[str, str]:
             "infinite when the outcome had probability 0 (such pairs are counted and the mean "
             "is then shown as infinite)."
         ),
-        "rule": "Rule " + _RULES[rule] + " Close day = min(resolved_on, resolve_by).",
-        "pairs": _PAIRS[rule],
+        "rule": "Rule " + rule_text + " Close day = min(resolved_on, resolve_by).",
+        "pairs": _PAIRS[name],
         "skill": (
             "Brier skill = 1 - Brier / reference: against always 50% (reference 0.25) and "
             "against always the group's observed base rate obar (reference obar(1 - obar), "
@@ -112,6 +134,53 @@ def conventions(rule: str, bins: Bins) -> dict[str, str]:
             "loss over the levels, and coverage of the central 50% and 90% intervals. Losses "
             "are in each question's unit, so means across questions mix units."
         ),
+        "ranked_probability_score": (
+            "Ordered multiple-choice questions (ordered = true): ranked probability score "
+            "RPS = 1/(k - 1) sum_{j<k} (F_j - O_j)^2 over the cumulative forecast F and "
+            "outcome O (Epstein 1969), normalised to 0..1 by k - 1; beside the Brier score, it "
+            "charges less for probability on options near the outcome."
+        ),
+        "wis_parts": (
+            "WIS parts (as scoringutils defines them): dispersion sum (alpha/2)(u - l), "
+            "overprediction (l - y)+ and underprediction (y - u)+ over the central intervals "
+            "[l, u], the median counted as a half-weight interval of width 0, each divided by "
+            "K + 1/2; they add up to the WIS. Bias (scoringutils' quantile bias) in [-1, 1], "
+            "positive when forecasts are too high; absolute error of the median |y - q_0.5|."
+        ),
+        "numeric_units": (
+            "WIS, CRPS, their parts and the absolute error are in each question's unit: they "
+            "are given per unit; a mean over several units is labelled as mixed. Scale-free "
+            "across units: bias, interval coverage, the PIT histogram, WIS of ln(x + 1) values "
+            "(Bosse et al. 2023; questions whose range, quantiles and outcome are >= 0) and the "
+            "relative WIS (per shared question the ratio of WIS to the --wis-baseline "
+            "forecaster's WIS, geometric mean over questions)."
+        ),
+        "pit": (
+            "PIT from quantiles: the outcome's PIT lies between the highest level whose "
+            "quantile is below it and the lowest level whose quantile is above it (0 and 1 "
+            "beyond the ends); the randomised PIT draws uniformly there (fixed seed). The "
+            "histogram adds each forecast's rule weight to its bin (10 bins); uniformity by "
+            "Pearson's chi-square test, 9 degrees of freedom. Coverage is given for every "
+            "central interval the forecasts hold (level pairs tau, 1 - tau)."
+        ),
+        "corp_band": (
+            "CORP reliability curve: the isotonic (PAV) fit of the outcome on the pair "
+            "probabilities; its 90% consistency band comes from 200 resamples of the outcomes "
+            "as Bernoulli(p) under calibration, refitted each time (Dimitriadis, Gneiting & "
+            "Jordan 2021). Where the curve leaves the band, the forecasts are miscalibrated "
+            "there."
+        ),
+        "discrimination": (
+            "Discrimination: histograms of the pair probabilities for events that happened "
+            "and did not; ROC area (AUC, ties count half) with DeLong's standard error and a "
+            "95% interval AUC +- 1.96 se."
+        ),
+        "trend": (
+            "Trend: per forecaster, each resolved binary question's mean Brier score "
+            "(derived threshold events averaged into their question), ordered by resolution "
+            "date; the rolling mean over the last --window questions. --group-by period "
+            "groups by the month, quarter or year (--period) of resolution."
+        ),
         "exclusions": (
             "Annulled questions are excluded from every score; open questions are not scored; "
             "forecasts dated after a question's close day are ignored."
@@ -122,9 +191,11 @@ def conventions(rule: str, bins: Bins) -> dict[str, str]:
             "once); with several group keys, over every combination that has pairs."
         ),
         "horizon": (
-            "Horizon: days from the pair's counted forecast (its first forecast under "
-            "time-averaged and first) to the close day, in buckets "
-            + ", ".join(HORIZON_LABELS)
-            + "."
+            "Horizon (lead time): days from the pair's counted forecast (its first forecast "
+            "under time-averaged and first; the forecast itself under each) to the question's "
+            "target_date when it names one (the date a quantity refers to), else to the close "
+            "day; in bins "
+            + ", ".join(horizon_labels(horizons or HORIZON_EDGES))
+            + " (a-bd holds lead times a to b days; negative lead times fall in the first)."
         ),
     }

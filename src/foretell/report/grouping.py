@@ -7,12 +7,17 @@ keys at once (``--group-by forecaster,tag``) group by every combination that occ
 combined group's name joins the labels with `` / `` in the order the keys were given, and its
 ``keys`` maps each key to its label. Groups are ordered key by key, each key in its own order.
 
+``horizon`` bins each pair's lead time (``horizon_days``) by ``options.horizons`` (default
+``HORIZON_EDGES``); ``period`` is the month, quarter or year (``options.period``) of the
+question's resolution date.
+
 New keys are added with :func:`register`; a key's functions get the report options, so a key
 may depend on them (bin edges, periods).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from foretell.errors import ForetellError
-from foretell.report.conventions import HORIZON_EDGES, HORIZON_LABELS
+from foretell.report.conventions import HORIZON_EDGES
 from foretell.scoring.compare.crowd import METHODS as CROWD_METHODS
 
 TYPE_ORDER = ("binary", "multiple_choice", "numeric")
@@ -140,12 +145,55 @@ def _type(frame: pd.DataFrame, q: pd.DataFrame, options: Any) -> np.ndarray:
     return q["type"].to_numpy(dtype=object)[frame["qpos"].to_numpy(dtype=np.int64)]
 
 
+def horizon_edges(options: Any) -> tuple[int, ...]:
+    edges = getattr(options, "horizons", None)
+    return tuple(edges) if edges else HORIZON_EDGES
+
+
+def horizon_labels(edges: Sequence[int]) -> list[str]:
+    """Bin labels for lead-time edges in whole days: ``<7d``, ``7-13d``, ..., ``>=28d``.
+
+    Bin i holds lead times ``edges[i-1] <= d < edges[i]``; the first bin also holds negative
+    lead times (forecasts made after the target date).
+    """
+    labels = [f"<{edges[0]}d"]
+    for lo, hi in itertools.pairwise(edges):
+        labels.append(f"{lo}d" if hi == lo + 1 else f"{lo}-{hi - 1}d")
+    labels.append(f">={edges[-1]}d")
+    return labels
+
+
 def _horizon(frame: pd.DataFrame, q: pd.DataFrame, options: Any) -> np.ndarray:
-    bucket = np.searchsorted(np.array(HORIZON_EDGES), frame["horizon_days"].to_numpy(), "right")
-    return np.array(HORIZON_LABELS, dtype=object)[bucket]
+    edges = horizon_edges(options)
+    bucket = np.searchsorted(np.array(edges), frame["horizon_days"].to_numpy(), "right")
+    return np.array(horizon_labels(edges), dtype=object)[bucket]
+
+
+def _horizon_order(names: set[str], options: Any) -> list[str]:
+    return [h for h in horizon_labels(horizon_edges(options)) if h in names]
+
+
+PERIODS = ("month", "quarter", "year")
+
+
+def period_label(iso_day: str, period: str) -> str:
+    """``2026-03-15`` -> ``2026-03`` (month), ``2026-Q1`` (quarter) or ``2026`` (year)."""
+    if period == "month":
+        return iso_day[:7]
+    if period == "quarter":
+        return f"{iso_day[:4]}-Q{(int(iso_day[5:7]) - 1) // 3 + 1}"
+    return iso_day[:4]
+
+
+def _period(frame: pd.DataFrame, q: pd.DataFrame, options: Any) -> np.ndarray:
+    period = getattr(options, "period", "quarter")
+    days = q["resolved_on_day"].to_numpy(dtype=object)
+    per_q = np.array([period_label(str(d), period) if d else "" for d in days], dtype=object)
+    return per_q[frame["qpos"].to_numpy(dtype=np.int64)]
 
 
 register(GroupKey("forecaster", _forecaster, _forecasters))
 register(GroupKey("tag", _tags, _alphabetical, many=True))
 register(GroupKey("type", _type, lambda names, _: [t for t in TYPE_ORDER if t in names]))
-register(GroupKey("horizon", _horizon, lambda names, _: [h for h in HORIZON_LABELS if h in names]))
+register(GroupKey("horizon", _horizon, _horizon_order))
+register(GroupKey("period", _period, lambda names, _: sorted(names)))

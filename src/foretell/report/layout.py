@@ -110,6 +110,9 @@ def layout(data: dict[str, Any], full_conventions: bool = False) -> list[Section
     sections.extend(_calibration_tables(data, groups))
     sections.extend(_choice(groups))
     sections.extend(_numeric(data, groups))
+    from foretell.report import layout_scores  # imports this module's helpers
+
+    sections.extend(layout_scores.sections(data))
     sections.extend(_extremes(data))
     sections.extend(_open_and_annulled(data))
     sections.extend(claims_sections(data))

@@ -76,9 +76,10 @@ class Paired:
         return np.bincount(self.code, weights=on_time, minlength=self.n_pairs).astype(np.int64)
 
     def reference_day(self, rule: str) -> IntArray:
-        """The day a pair's horizon is measured from: the counted forecast under ``last``,
-        the pair's first forecast under ``first`` and ``time-averaged``."""
-        if rule == "last":
+        """The day a pair's lead time is measured from: the counted forecast under ``last``,
+        ``each`` and ``spot:N``, the pair's first forecast under ``first`` and
+        ``time-averaged``."""
+        if rule not in ("first", "time-averaged"):
             chosen = np.bincount(self.code, weights=self.weight * self.day, minlength=self.n_pairs)
             return np.rint(chosen).astype(np.int64)
         return self.day[self.first]
@@ -90,14 +91,15 @@ def pair_rows(
     """Sort rows by (key, stamp, seq), code the pairs and weigh the rows under ``rule``.
 
     ``key`` is any int64 identifying the pair (equal keys = same pair); ``close`` the pair's
-    close day (the same on each of its rows).
+    close day (the same on each of its rows). Under ``each`` every row is its own unit: the
+    units keep the (key, stamp, seq) order, one code per row.
     """
     n = key.shape[0]
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
         return Paired(empty, empty, np.zeros(0), empty, empty, empty)
     order = np.lexsort((seq, stamp, key)).astype(np.int64)
-    sorted_key = key[order]
+    sorted_key = np.arange(n, dtype=np.int64) if rule == "each" else key[order]
     new = np.empty(n, dtype=bool)
     new[0] = True
     np.not_equal(sorted_key[1:], sorted_key[:-1], out=new[1:])

@@ -10,8 +10,9 @@ numeric payloads out of their dicts).
 - Derived events (from numeric thresholds, see ``quantile_pairs``) are paired and scored
   exactly like binary questions, one pair per (forecaster, question, threshold).
 - Multiple choice: multi-category Brier (0..2) and log score ``-ln p(outcome)`` per row,
-  weighed like binary; each option's pair probability is also kept as a one-vs-rest event for
-  the separate option calibration table.
+  weighed like binary, and for ordered questions the ranked probability score (0..1,
+  ``scoring.ordinal``; NaN for unordered ones); each option's pair probability is also kept
+  as a one-vs-rest event for the separate option calibration table.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from foretell.report.pairing import FloatArray, IntArray, Paired, combine_keys, pair_rows
-from foretell.report.scope import RESOLVED, Scope
-from foretell.scoring import rules
+from foretell.report.scope import RESOLVED, Scope, day_numbers
+from foretell.scoring import ordinal, rules
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Rows:
     seq: IntArray
     day: IntArray
     close: IntArray
+    target: IntArray  # lead times end here: the question's target_date, else the close day
     usable: np.ndarray  # bool: on a resolved question and fits its type
 
     def of_type(self, kind: str) -> IntArray:
@@ -75,10 +77,12 @@ def rows_of(scope: Scope) -> Rows:
         status = q["status"].to_numpy()[safe]
         qtype = np.where(known, q["type"].to_numpy(dtype=object)[safe], "")
         close = q["close_day"].to_numpy(dtype=np.int64)[safe]
+        target = np.where(_has_target(q), _target_days(q), q["close_day"].to_numpy())[safe]
     else:
         status = np.zeros(n, dtype=np.int64)
         qtype = np.full(n, "", dtype=object)
         close = np.zeros(n, dtype=np.int64)
+        target = close
     fits = f["type"].to_numpy(dtype=object) == qtype
     return Rows(
         author_code=codes.astype(np.int64),
@@ -89,8 +93,23 @@ def rows_of(scope: Scope) -> Rows:
         seq=f["seq"].to_numpy(dtype=np.int64),
         day=f["day"].to_numpy(dtype=np.int64),
         close=close,
+        target=target.astype(np.int64),
         usable=known & (status == RESOLVED) & fits,
     )
+
+
+def _has_target(q: pd.DataFrame) -> np.ndarray:
+    if "target_date" not in q:
+        return np.zeros(len(q), dtype=bool)
+    return q["target_date"].notna().to_numpy()
+
+
+def _target_days(q: pd.DataFrame) -> IntArray:
+    has = _has_target(q)
+    out = np.zeros(len(q), dtype=np.int64)
+    if has.any():
+        out[has] = day_numbers(q["target_date"][has])
+    return out
 
 
 def pair_by(rows: Rows, src: IntArray, key: IntArray, rule: str) -> Paired:
@@ -98,10 +117,16 @@ def pair_by(rows: Rows, src: IntArray, key: IntArray, rule: str) -> Paired:
 
 
 def base_table(rows: Rows, src: IntArray, paired: Paired, rule: str) -> pd.DataFrame:
-    """One row per pair: author/qpos codes, forecasts on or before close, horizon days."""
+    """One row per pair: author/qpos codes, forecasts on or before close, lead time.
+
+    ``horizon_days`` (the lead time) = the question's target date, or else its close day,
+    minus ``ref_day`` (see ``Paired.reference_day``); negative when a forecast was made after
+    the date the quantity refers to.
+    """
     first = src[paired.order[paired.first]]
     ref_day = paired.reference_day(rule)
     close = rows.close[first]
+    target = rows.target[first]
     return pd.DataFrame(
         {
             "author": rows.author_code[first],
@@ -109,7 +134,7 @@ def base_table(rows: Rows, src: IntArray, paired: Paired, rule: str) -> pd.DataF
             "n_forecasts": paired.count_on_or_before_close(),
             "ref_day": ref_day,
             "close_day": close,
-            "horizon_days": close - ref_day,
+            "horizon_days": target - ref_day,
         }
     )
 
@@ -234,6 +259,14 @@ def choice(scope: Scope, rows: Rows, rule: str) -> ChoicePairs:
     table = base_table(rows, src, paired, rule)
     table["brier_multi"] = paired.sum(brier)
     table["log"] = paired.sum(log)
+    ordered_q = _ordered(q)
+    row_ordered = ordered_q[rows.qpos[src]][paired.order]
+    row_rps = np.zeros(m.shape[0])
+    if row_ordered.any():
+        row_rps[row_ordered] = ordinal.rps(
+            m[row_ordered], outcome[row_ordered], k_of[rows.qpos[src]][paired.order][row_ordered]
+        )
+    table["rps"] = np.where(ordered_q[table["qpos"].to_numpy()], paired.sum(row_rps), np.nan)
     table["outcome"] = [options[i][outcome_of[i]] for i in table["qpos"]]
     pair_probs = np.column_stack([paired.sum(m[:, j]) for j in range(m.shape[1])])
     kept = paired.kept
@@ -252,6 +285,13 @@ def choice(scope: Scope, rows: Rows, rule: str) -> ChoicePairs:
         }
     )
     return ChoicePairs(pairs=table, options=option_events, misfit=misfit)
+
+
+def _ordered(q: pd.DataFrame) -> np.ndarray:
+    """Whether each question's options are ordered (``ordered = true``)."""
+    if "ordered" not in q:
+        return np.zeros(len(q), dtype=bool)
+    return q["ordered"].fillna(False).to_numpy(dtype=bool)
 
 
 def _index(options: list[str] | None, outcome: object) -> int:

@@ -2,7 +2,8 @@
 tables.
 
 Main panel: the ``all`` group alone, observed frequency against mean forecast per bin with
-Wilson 95% error bars and the diagonal; each point's area grows with its bin's number of
+Wilson 95% error bars and the diagonal, beside the CORP (isotonic) curve with its shaded 90%
+consistency band when the report has them; each point's area grows with its bin's number of
 pairs and is labelled with that number. Below it, a histogram of pairs per bin (integer
 ticks). When the report has groups, one small panel per group (the ``MAX_SERIES`` groups with
 the most binary pairs when there are more) on the same axes. PNG at ``DPI`` dots per inch.
@@ -102,6 +103,34 @@ def _reliability(
             )
 
 
+def _corp(ax: Axes, corp: dict[str, Any] | None) -> None:
+    """The CORP (isotonic) curve as a step line over its shaded consistency band."""
+    if not corp or "x" not in corp:
+        return
+    ax.fill_between(
+        corp["x"],
+        corp["band_low"],
+        corp["band_high"],
+        step="post",
+        color="tab:orange",
+        alpha=0.22,
+        linewidth=0,
+        zorder=1,
+        label=f"{round(100 * corp['level'])}% consistency band (calibrated)",
+    )
+    ax.step(
+        corp["x"],
+        corp["y"],
+        where="post",
+        color="tab:orange",
+        linewidth=1.6,
+        zorder=2,
+        label=f"CORP curve (PAV; {corp['n_outside']} of {corp['n_points']} values outside)",
+    )
+    ax.plot([], [], color="0.25", marker="o", linewidth=1.2, label="binned (Wilson 95%)")
+    ax.legend(loc="upper left", fontsize="small", framealpha=0.9)
+
+
 def reliability_diagram(data: dict[str, Any], fmt: str = "png") -> bytes:
     """The diagram as PNG or SVG bytes. With no resolved binary pairs it says so on the plot."""
     if fmt not in FORMATS:
@@ -136,6 +165,7 @@ def figure(data: dict[str, Any]) -> Figure:
         left, right = fig, None
     top, bottom = left.subplots(2, 1, sharex=True, height_ratios=(3, 1))
     n_max = max((r["n"] for r in table), default=1)
+    _corp(top, first.get("corp_curve") if table else None)
     _reliability(top, table, n_max, labels=True, small=False)
     if table:
         top.set_title(

@@ -13,11 +13,13 @@ outcome ``y >= t``; ``pairs.binary`` pairs and scores those like binary forecast
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from foretell.report import numeric as nm
 from foretell.report.pairing import FloatArray, IntArray, combine_keys
 from foretell.report.pairs import Events, Rows, base_table, finish, pair_by
 from foretell.report.scope import Scope
@@ -29,6 +31,9 @@ class NumericPairs:
     pairs: pd.DataFrame  # author, question, outcome, wis, crps, cover50, cover90, ...
     pinball: pd.DataFrame  # per (pair, level): author, question, level, loss
     derived: Events  # derived threshold events at the row level
+    coverage: pd.DataFrame = field(default_factory=pd.DataFrame)  # per (pair, central level)
+    pit: pd.DataFrame = field(default_factory=pd.DataFrame)  # per (pair, PIT bin): weight w
+    outside_range: dict[int, int] = field(default_factory=dict)  # qpos -> forecasts
 
 
 def numeric(scope: Scope, rows: Rows, rule: str) -> NumericPairs:
@@ -44,10 +49,26 @@ def numeric(scope: Scope, rows: Rows, rule: str) -> NumericPairs:
     n = src.shape[0]
     wis, crps, cover50, cover90 = (np.full(n, np.nan) for _ in range(4))
     pin: list[tuple[IntArray, FloatArray, FloatArray]] = []
+    cov: list[tuple[IntArray, FloatArray, FloatArray]] = []
     derived: list[Events] = []
+    extra = {name: np.full(n, np.nan) for name in (*nm.PARTS, "pit_low", "pit_high")}
+    outside = np.zeros(n, dtype=bool)
     quantile_col = scope.forecasts["quantiles"].to_numpy(dtype=object)[src]
     for levels, where, values in _batches(quantile_col):
         yy = y[where]
+        parts = nm.row_parts(levels, values, yy, low[where], high[where])
+        for name, arr in extra.items():
+            arr[where] = parts[name]
+        outside[where] = parts["outside_range"]
+        nominal, inside = nm.coverage_rows(levels, values, yy)
+        if nominal.size:
+            cov.append(
+                (
+                    np.repeat(where, nominal.shape[0]),
+                    np.tile(nominal, where.shape[0]),
+                    inside.ravel().astype(np.float64),
+                )
+            )
         loss = qs.pinball_loss(levels, values, yy)
         pin.append(
             (np.repeat(where, levels.shape[0]), np.tile(levels, where.shape[0]), loss.ravel())
@@ -65,6 +86,8 @@ def numeric(scope: Scope, rows: Rows, rule: str) -> NumericPairs:
     table["outcome"] = y[paired.order[paired.first]]
     for name, values in (("wis", wis), ("crps", crps), ("cover50", cover50), ("cover90", cover90)):
         table[name] = paired.mean_defined(paired.rows(values))
+    for name in nm.PARTS:
+        table[name] = paired.mean_defined(paired.rows(extra[name]))
     kept = paired.kept
     table = finish(table, paired, rows, q)
 
@@ -93,6 +116,23 @@ def numeric(scope: Scope, rows: Rows, rule: str) -> NumericPairs:
             "loss": (agg["wl"] / agg["w"]).to_numpy(),
         }
     )
+    coverage = _per_pair(cov, position, paired, kept, table, "covered")
+    rng = np.random.default_rng(nm.PIT_SEED)
+    pit_value = extra["pit_low"] + rng.random(n) * (extra["pit_high"] - extra["pit_low"])
+    pit_bin = np.minimum((pit_value * nm.PIT_BINS).astype(np.int64), nm.PIT_BINS - 1)
+    pit = _per_pair(
+        [(np.arange(n), pit_bin.astype(np.float64), np.ones(n))],
+        position,
+        paired,
+        kept,
+        table,
+        "one",
+    )
+    pit = pit.rename(columns={"level": "bin", "w_total": "w"}).drop(columns="one")
+    in_use = (paired.weight > 0)[position] & outside
+    outside_range = {
+        int(k): int(v) for k, v in zip(*np.unique(qpos[in_use], return_counts=True), strict=True)
+    }
     events = [e for e in derived if e.src.size]
     merged = (
         Events(
@@ -101,7 +141,45 @@ def numeric(scope: Scope, rows: Rows, rule: str) -> NumericPairs:
         if events
         else Events.empty()
     )
-    return NumericPairs(pairs=table, pinball=pinball, derived=merged)
+    return NumericPairs(
+        pairs=table,
+        pinball=pinball,
+        derived=merged,
+        coverage=coverage.drop(columns="w_total") if len(coverage) else coverage,
+        pit=pit,
+        outside_range=outside_range,
+    )
+
+
+def _per_pair(
+    parts: list[tuple[IntArray, FloatArray, FloatArray]],
+    position: IntArray,
+    paired: Any,
+    kept: np.ndarray,
+    table: pd.DataFrame,
+    name: str,
+) -> pd.DataFrame:
+    """Rows' (row, level, value) -> per (pair, level): ``name`` = weighted mean, ``w_total``."""
+    if not parts:
+        return pd.DataFrame(columns=["author", "question", "level", name, "w_total"])
+    row_of, level, value = (np.concatenate(p) for p in zip(*parts, strict=True))
+    sorted_pos = position[row_of]
+    long = pd.DataFrame(
+        {"code": paired.code[sorted_pos], "level": level, "w": paired.weight[sorted_pos]}
+    )
+    long["wv"] = long["w"] * value
+    long = long[long["w"] > 0]
+    agg = long.groupby(["code", "level"], as_index=False)[["w", "wv"]].sum()
+    table_row = (np.cumsum(kept) - 1)[agg["code"].to_numpy()]
+    return pd.DataFrame(
+        {
+            "author": table["author"].to_numpy()[table_row],
+            "question": table["question"].to_numpy()[table_row],
+            "level": agg["level"].to_numpy(),
+            name: (agg["wv"] / agg["w"]).to_numpy(),
+            "w_total": agg["w"].to_numpy(),
+        }
+    )
 
 
 def _number(value: object) -> float:

@@ -2,7 +2,9 @@
 
 Filters: ``by`` (forecaster names), ``exclude_by`` (forecaster names left out), ``tags`` (a
 question matches when it has any of them), ``questions`` (ids), ``since``/``until`` (UTC date
-of the forecast's ``at``, both inclusive). Questions in scope are those passing the question
+of the forecast's ``at``, both inclusive), ``resolved_since``/``resolved_until`` (date of the
+question's resolution or annulment, both inclusive; open questions are then left out with
+their forecasts). Questions in scope are those passing the question
 filters; when a forecast filter (by, exclude_by, since, until) is given, only the questions
 with at least one selected forecast stay in scope.
 
@@ -35,6 +37,11 @@ class Filters:
     questions: tuple[str, ...] = ()
     since: dt.date | None = None
     until: dt.date | None = None
+    resolved_since: dt.date | None = None
+    resolved_until: dt.date | None = None
+
+    def selects_resolutions(self) -> bool:
+        return self.resolved_since is not None or self.resolved_until is not None
 
     def selects_forecasts(self) -> bool:
         return (
@@ -52,6 +59,8 @@ class Filters:
             "question": list(self.questions),
             "since": self.since.isoformat() if self.since else None,
             "until": self.until.isoformat() if self.until else None,
+            "resolved_since": self.resolved_since.isoformat() if self.resolved_since else None,
+            "resolved_until": self.resolved_until.isoformat() if self.resolved_until else None,
         }
 
 
@@ -124,6 +133,21 @@ def select(frames: Frames, filters: Filters) -> Scope:
         questions = questions[questions["id"].isin(forecasts["question"])].reset_index(drop=True)
 
     questions = _with_status(questions, frames.outcomes)
+    if filters.selects_resolutions():
+        on = questions["resolved_on_day"].to_numpy(dtype=object)
+        keep = np.array([d is not None for d in on], dtype=bool)
+        if filters.resolved_since is not None:
+            keep &= np.array(
+                [d is not None and d >= filters.resolved_since.isoformat() for d in on]
+            )
+        if filters.resolved_until is not None:
+            keep &= np.array(
+                [d is not None and d <= filters.resolved_until.isoformat() for d in on]
+            )
+        questions = questions[keep].reset_index(drop=True)
+        in_q = forecasts["question"].isin(questions["id"]).to_numpy()
+        forecasts = forecasts[in_q].reset_index(drop=True)
+        day = day[in_q]
     qpos = pd.Index(questions["id"]).get_indexer(forecasts["question"])
     forecasts = forecasts.assign(
         qpos=qpos.astype(np.int64),
@@ -157,6 +181,15 @@ def _check_names(frames: Frames, filters: Filters) -> None:
                 raise ForetellError(f"no forecasts by {name!r} (forecasters: {known})")
     if filters.since and filters.until and filters.since > filters.until:
         raise ForetellError(f"--since {filters.since} is after --until {filters.until}")
+    if (
+        filters.resolved_since
+        and filters.resolved_until
+        and filters.resolved_since > filters.resolved_until
+    ):
+        raise ForetellError(
+            f"--resolved-since {filters.resolved_since} is after "
+            f"--resolved-until {filters.resolved_until}"
+        )
 
 
 def _day(value: dt.date) -> int:

@@ -1,0 +1,36 @@
+"""Every diagnostic figure of a report as PNG files in a directory (matplotlib, Agg).
+
+``write_figures(data, directory)`` writes the figures the report has data for:
+``reliability.png`` (binned points with Wilson intervals, the CORP curve and its consistency
+band), ``discrimination.png`` (forecast distributions by outcome, ROC curve with AUC),
+``pit.png`` (randomised PIT histogram of numeric forecasts), ``coverage.png`` (empirical
+against nominal coverage of each central interval) and ``trend.png`` (each forecaster's
+rolling score over resolved questions). Each is written whole (temporary file, rename).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def write_figures(data: dict[str, Any], directory: Path) -> list[Path]:
+    from foretell.report import diagnostic_plots as dp
+
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, draw in dp.FIGURES.items():
+        png = draw(data)
+        if png is None:
+            continue
+        path = directory / f"{name}.png"
+        tmp = path.with_name(f".{path.name}.tmp")
+        with open(tmp, "wb") as handle:
+            handle.write(png)
+            handle.flush()
+            import os
+
+            os.fsync(handle.fileno())
+        tmp.replace(path)
+        written.append(path)
+    return written

@@ -297,6 +297,10 @@ def _counts(data: dict[str, Any]) -> Section:
         rows.append(
             ["", "skipped: no forecast before close", str(ps["skipped_no_forecast_before_close"])]
         )
+    if ps.get("skipped_no_forecast_at_spot"):
+        at_spot = str(ps["skipped_no_forecast_at_spot"])
+        rule = data["options"]["rule"]
+        rows.append(["", f"skipped: no forecast by the {rule} day", at_spot])
     return Section("Counts", [Table(["", "", "n"], rows)])
 
 

@@ -8,8 +8,8 @@ Agg backend, drawn from the report data of the ``all`` group).
   dashed line at the uniform share) with the chi-square test in the title.
 - ``coverage``: empirical against nominal coverage of each central interval the numeric
   forecasts give, with the diagonal (points above it: intervals too wide).
-- ``trend``: per forecaster, the rolling mean Brier score over resolved questions against
-  resolution date.
+- ``trend``: one panel per forecaster (shared axes), the rolling mean Brier score over
+  resolved questions against resolution date.
 
 Each function returns None when the report has no data for its figure.
 """
@@ -45,6 +45,10 @@ def _png(fig: Figure) -> bytes:
 
 def _rule(data: dict[str, Any]) -> str:
     return f"rule: {data['options']['rule']}"
+
+
+def _p(value: float) -> str:
+    return "< 1e-300" if value == 0 else f"= {value:.3g}"
 
 
 def reliability(data: dict[str, Any]) -> bytes | None:
@@ -123,7 +127,7 @@ def pit(data: dict[str, Any]) -> bytes | None:
     ax.legend(fontsize="small")
     ax.set_title(
         f"PIT histogram: {block['n']:.0f} numeric pairs; chi-square {block['chi2']:.2f}, "
-        f"{block['dof']} df, p = {block['p_value']:.3g}",
+        f"{block['dof']} df, p {_p(block['p_value'])}",
         fontsize="medium",
     )
     return _png(fig)
@@ -158,16 +162,33 @@ def trend(data: dict[str, Any]) -> bytes | None:
     series = [f for f in t.get("forecasters", []) if f["points"]]
     if not series:
         return None
-    fig, (ax,) = _figure(8.0, 4.6)
-    for f in series:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    # one panel per forecaster (at most 12, on shared axes): overlaid lines would tangle
+    ncols = 1 if len(series) == 1 else (2 if len(series) <= 4 else 3)
+    nrows = -(-len(series) // ncols)
+    fig = Figure(figsize=(4.0 * ncols + 1.0, 2.3 * nrows + 1.0), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False).ravel()
+    top = max(p["rolling"] for f in series for p in f["points"])
+    for ax, f in zip(axes, series, strict=False):
         days = [dt.date.fromisoformat(p["resolved_on"]) for p in f["points"]]
-        ax.plot(days, [p["rolling"] for p in f["points"]], linewidth=1.4, label=f["name"])
-    ax.set_ylabel(f"rolling mean Brier (last {t['window']} questions)")
-    ax.set_xlabel("resolution date")
-    ax.set_ylim(bottom=0)
-    ax.legend(fontsize="small", ncols=2)
-    ax.set_title("Score over time (lower is better)", fontsize="medium")
-    fig.autofmt_xdate()
+        ax.plot(days, [p["rolling"] for p in f["points"]], linewidth=1.2, color="tab:blue")
+        ax.set_title(f"{f['name']} ({f['n_questions']} questions)", fontsize="small")
+        ax.set_ylim(0, max(top * 1.05, 0.05))
+        ax.grid(True, color="0.92", linewidth=0.6)
+        ax.tick_params(labelsize="small")
+        for label in ax.get_xticklabels():
+            label.set_rotation(30)
+            label.set_horizontalalignment("right")
+    for ax in axes[len(series) :]:
+        ax.set_visible(False)
+    fig.supylabel(f"rolling mean Brier (last {t['window']} questions)", fontsize="small")
+    fig.supxlabel("resolution date", fontsize="small")
+    shown = len(series)
+    extra = f"; {t['n_forecasters'] - shown} more not shown" if t["n_forecasters"] > shown else ""
+    fig.suptitle(f"Score over time, lower is better ({_rule(data)}{extra})")
     return _png(fig)
 
 

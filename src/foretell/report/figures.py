@@ -5,7 +5,7 @@
 band), ``discrimination.png`` (forecast distributions by outcome, ROC curve with AUC),
 ``pit.png`` (randomised PIT histogram of numeric forecasts), ``coverage.png`` (empirical
 against nominal coverage of each central interval) and ``trend.png`` (each forecaster's
-rolling score over resolved questions). Each is written whole (temporary file, rename).
+rolling score over resolved questions). Each is written whole (``foretell.atomic``).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 
 def write_figures(data: dict[str, Any], directory: Path) -> list[Path]:
+    from foretell import atomic
     from foretell.report import diagnostic_plots as dp
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -24,13 +25,6 @@ def write_figures(data: dict[str, Any], directory: Path) -> list[Path]:
         if png is None:
             continue
         path = directory / f"{name}.png"
-        tmp = path.with_name(f".{path.name}.tmp")
-        with open(tmp, "wb") as handle:
-            handle.write(png)
-            handle.flush()
-            import os
-
-            os.fsync(handle.fileno())
-        tmp.replace(path)
+        atomic.write_bytes(path, png)
         written.append(path)
     return written

@@ -12,8 +12,8 @@ from foretell.cli.app import HomeOption, app, open_home
 from foretell.cli.report import (
     CrowdOption,
     ExtremizeOption,
+    PairRuleOption,
     Rule,
-    RuleOption,
     _date,
 )
 
@@ -70,7 +70,7 @@ def compare(
             "--until", metavar="DATE", help="Only forecasts made on or before DATE (UTC)."
         ),
     ] = None,
-    rule: RuleOption = Rule.time_averaged,
+    rule: PairRuleOption = Rule.time_averaged,
     crowd: CrowdOption = None,
     extremize: ExtremizeOption = 1.5,
     seed: Annotated[

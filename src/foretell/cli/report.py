@@ -18,6 +18,19 @@ if TYPE_CHECKING:
     from foretell.report.build import Report
 
 
+class Rule(StrEnum):
+    """The rules that score one unit per (forecaster, question): what ``compare`` pairs."""
+
+    time_averaged = "time-averaged"
+    last = "last"
+    first = "first"
+
+
+PairRuleOption = Annotated[
+    Rule, typer.Option("--rule", help="Which forecasts count for each forecaster and question.")
+]
+
+
 class Period(StrEnum):
     month = "month"
     quarter = "quarter"

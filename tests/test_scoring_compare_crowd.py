@@ -142,3 +142,30 @@ def test_every_aggregate_lies_within_the_members_range_except_extremized(
     geo = crowd.binary(p, idx, "geo-odds")[0]
     ext = crowd.binary(p, idx, "extremized", extremize=d)[0]
     assert abs(ext - 0.5) >= abs(geo - 0.5) - 1e-12
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.none(), st.floats(0, 1)), min_size=1, max_size=6),
+                min_size=1, max_size=5))  # fmt: skip
+def test_nanmedian_agrees_with_numpy(rows: list[list[float | None]]) -> None:
+    width = max(len(r) for r in rows)
+    m = np.array([[np.nan if x is None else x for x in r] + [np.nan] * (width - len(r))
+                  for r in rows])  # fmt: skip
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = np.nanmedian(m, axis=1)
+    np.testing.assert_allclose(crowd.nanmedian(m, axis=1), expected, equal_nan=True)
+
+
+def test_questions_in_one_batch_keep_their_own_timelines() -> None:
+    # the same three rows twice, as two questions: nothing carries over from the first
+    member = np.concatenate([MEMBER, MEMBER])
+    stamp = np.concatenate([STAMP, STAMP])
+    group = np.repeat([0, 1], 4)
+    rows, idx = crowd.crowd_rows(member, stamp, 3, group)
+    assert rows.tolist() == [1, 2, 3, 5, 6, 7]
+    assert idx[3].tolist() == [4, 5, -1]
+    p = np.concatenate([P, P])
+    assert crowd.binary(p, idx, "median").tolist() == pytest.approx([0.4, 0.6, 0.6] * 2)

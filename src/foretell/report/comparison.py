@@ -115,40 +115,63 @@ def peer_rows(people: Scope, crowd_scope: Scope) -> pd.DataFrame:
     if len(b):
         parts.append(b.assign(person=False))
     if not parts:
-        return pd.DataFrame(
-            columns=["author", "qpos", "brier_peer", "log_peer", "coverage", "alone"]
-        )
+        return pd.DataFrame(columns=list(COLUMNS))
     table = pd.concat(parts, ignore_index=True)
-    table = table.sort_values(["qpos", "stamp", "seq", "author"], kind="stable")
+    codes_all, names_all = pd.factorize(table["author"])
+    qpos = table["qpos"].to_numpy(dtype=np.int64)
+    order = np.lexsort((codes_all, table["seq"].to_numpy(), table["stamp"].to_numpy(), qpos))
+    qpos, author = qpos[order], codes_all[order].astype(np.int64)
+    day = table["day"].to_numpy(dtype=np.int64)[order]
+    close = table["close"].to_numpy(dtype=np.int64)[order]
+    brier = table["brier"].to_numpy(dtype=np.float64)[order]
+    log_p = table["log_p"].to_numpy(dtype=np.float64)[order]
+    is_person = table["person"].to_numpy(dtype=bool)[order]
     opened = day_numbers(people.questions["opened"]) if len(people.questions) else np.zeros(0)
-    out: list[pd.DataFrame] = []
-    for qpos, grp in table.groupby("qpos", sort=True):
-        codes, names = pd.factorize(grp["author"])
-        person = np.zeros(len(names), dtype=bool)
-        person[codes[grp["person"].to_numpy(dtype=bool)]] = True
-        result = peer.peer_scores(
-            codes.astype(np.int64),
-            grp["day"].to_numpy(dtype=np.int64),
-            grp["brier"].to_numpy(dtype=np.float64),
-            grp["log_p"].to_numpy(dtype=np.float64),
-            person,
-            int(opened[int(qpos)]),
-            int(grp["close"].iat[0]),
-        )
-        has = result.forecasts
-        out.append(
-            pd.DataFrame(
-                {
-                    "author": np.asarray(names, dtype=object)[has],
-                    "qpos": int(qpos),
-                    "brier_peer": result.brier_peer[has],
-                    "log_peer": result.log_peer[has],
-                    "coverage": result.coverage[has],
-                    "alone": result.alone[has],
-                }
-            )
-        )
-    return pd.concat(out, ignore_index=True)
+    n_members = len(names_all)
+    person = np.zeros(n_members, dtype=bool)
+    person[author[is_person]] = True
+    qs, first_row = np.unique(qpos, return_index=True)
+    local = np.searchsorted(qs, qpos)
+    q_start = opened[qs].astype(np.int64)
+    q_close = close[first_row]
+    earliest = np.minimum(q_start, np.minimum.reduceat(day, first_row))
+    span = np.maximum(q_close - earliest, 0) + 1  # days of each question's grid, at most
+    cols: dict[str, list[np.ndarray]] = {k: [] for k in COLUMNS}
+    for lo, hi in _chunks(span * n_members):
+        sel = (local >= lo) & (local < hi)
+        r = peer.peer_scores_batch(
+            local[sel] - lo, author[sel], day[sel], brier[sel], log_p[sel], person,
+            q_start[lo:hi], q_close[lo:hi],
+        )  # fmt: skip
+        qq, aa = np.nonzero(r.forecasts)
+        cols["author"].append(aa)
+        cols["qpos"].append(qs[lo:hi][qq])
+        cols["brier_peer"].append(r.brier_peer[qq, aa])
+        cols["log_peer"].append(r.log_peer[qq, aa])
+        cols["coverage"].append(r.coverage[qq, aa])
+        cols["alone"].append(r.alone[qq, aa])
+    out = pd.DataFrame({k: np.concatenate(v) for k, v in cols.items()})
+    out["author"] = np.asarray(names_all, dtype=object)[out["author"].to_numpy(dtype=np.int64)]
+    return out
+
+
+MAX_CELLS = 4_000_000  # questions x days x members per batch of the peer kernel
+
+
+def _chunks(cells: np.ndarray) -> list[tuple[int, int]]:
+    """Consecutive question ranges whose (days x members) sizes, padded to the largest in the
+    range, stay under MAX_CELLS (a single question may exceed it)."""
+    out, lo, widest = [], 0, 0
+    for i, c in enumerate(cells):
+        widest = max(widest, int(c))
+        if i > lo and widest * (i - lo + 1) > MAX_CELLS:
+            out.append((lo, i))
+            lo, widest = i, int(c)
+    out.append((lo, len(cells)))
+    return out
+
+
+COLUMNS = ("author", "qpos", "brier_peer", "log_peer", "coverage", "alone")
 
 
 def _not_member(scope: Scope) -> dict[str, bool]:
@@ -167,12 +190,15 @@ def forecaster_table(
     people: ScoredPairs, crowds: ScoredPairs, peers: pd.DataFrame
 ) -> list[dict[str, Any]]:
     """Per forecaster (people by name, then crowds): see the module docstring."""
-    answered: dict[str, set[int]] = {}
-    for frame in (people.binary, people.choice.pairs, people.numeric.pairs,
-                  crowds.binary, crowds.choice.pairs, crowds.numeric.pairs):  # fmt: skip
-        if len(frame):
-            for author, qpos in zip(frame["author"].astype(str), frame["qpos"], strict=True):
-                answered.setdefault(author, set()).add(int(qpos))
+    frames = [f for f in (people.binary, people.choice.pairs, people.numeric.pairs,
+              crowds.binary, crowds.choice.pairs, crowds.numeric.pairs) if len(f)]  # fmt: skip
+    answered: dict[str, int] = {}
+    if frames:
+        both = pd.concat(
+            [pd.DataFrame({"author": f["author"].astype(str).to_numpy(dtype=object),
+                           "qpos": f["qpos"].to_numpy()}) for f in frames]
+        )  # fmt: skip
+        answered = both.groupby("author")["qpos"].nunique().to_dict()
     brier: dict[str, float] = {}
     for frame in (people.own_binary(), crowds.own_binary()):
         if len(frame):
@@ -190,7 +216,7 @@ def forecaster_table(
             {
                 "name": name,
                 "crowd": crowd.is_crowd(name),
-                "n_questions": len(answered[name]),
+                "n_questions": int(answered[name]),
                 "brier": _num(brier.get(name)),
                 "n_peer_questions": 0 if defined is None else len(defined),
                 "brier_peer": _mean(defined, "brier_peer"),

@@ -62,13 +62,17 @@ def members(forecasts: pd.DataFrame) -> np.ndarray:
     n = len(forecasts)
     if n == 0:
         return np.zeros(0, dtype=bool)
-    author = forecasts["author"].astype(str).to_numpy(dtype=object)
-    keep = ~np.array([is_crowd(a) for a in author], dtype=bool)
-    if "imported" in forecasts:
+    codes, names = pd.factorize(forecasts["author"].astype(str))
+    names = [str(a) for a in names]
+    out = np.array([not is_crowd(a) for a in names], dtype=bool)
+    maybe = [i for i, a in enumerate(names) if _AGGREGATE.match(a)]
+    if maybe and "imported" in forecasts:
         imported = forecasts["imported"].to_numpy(dtype=object)
-        aggregate = {a for a, i in zip(author, imported, strict=True) if a and is_aggregate(a, i)}
-        if aggregate:
-            keep &= ~np.isin(author, list(aggregate))
+        for i in maybe:
+            rows = np.flatnonzero(codes == i)
+            if any(is_aggregate(names[i], v) for v in imported[rows]):
+                out[i] = False
+    keep = out[codes]
     if "kind" in forecasts:
         keep &= forecasts["kind"].astype(str).to_numpy() != "claim"
     return keep
@@ -122,18 +126,22 @@ def _base(rows: pairs.Rows, part: np.ndarray, at: np.ndarray, method: str) -> di
 
 
 def _binary(scope: Scope, rows: pairs.Rows, src: np.ndarray, methods, extremize) -> list[dict]:
-    p_all = scope.forecasts["p"].to_numpy(dtype=np.float64)
+    """All binary questions at once: each question is its own timeline (``group``)."""
+    order = np.lexsort((rows.author_code[src], rows.seq[src], rows.stamp[src], rows.qpos[src]))
+    part = src[order]
+    codes, uniques = pd.factorize(rows.author_code[part])
+    at, idx = kernel.crowd_rows(
+        codes.astype(np.int64), rows.stamp[part], len(uniques), group=rows.qpos[part]
+    )
+    if not at.size:
+        return []
+    p = scope.forecasts["p"].to_numpy(dtype=np.float64)[part]
     out = []
-    for part in _by_question(rows, src):
-        at, idx = _moments(rows, part)
-        if not at.size:
-            continue
-        p = p_all[part]
-        for method in methods:
-            entry = _base(rows, part, at, method)
-            entry["type"] = "binary"
-            entry["p"] = kernel.binary(p, idx, method, extremize)
-            out.append(entry)
+    for method in methods:
+        entry = _base(rows, part, at, method)
+        entry["type"] = "binary"
+        entry["p"] = kernel.binary(p, idx, method, extremize)
+        out.append(entry)
     return out
 
 

@@ -39,19 +39,27 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 
-def standing(member: IntArray, n_members: int) -> IntArray:
+def standing(member: IntArray, n_members: int, group: IntArray | None = None) -> IntArray:
     """Row index of each member's standing forecast after each row: shape (n_rows, n_members).
 
     ``member`` gives each row's member code, rows in time order; -1 where the member has not
-    forecast yet.
+    forecast yet. ``group`` (optional, non-decreasing) splits the rows into independent
+    questions: a member's forecast on one question never stands on the next.
     """
     n = member.shape[0]
     idx = np.full((n, n_members), -1, dtype=np.int64)
     idx[np.arange(n), member] = np.arange(n)
-    return np.maximum.accumulate(idx, axis=0)
+    idx = np.maximum.accumulate(idx, axis=0)
+    if group is not None and n:
+        new = np.empty(n, dtype=bool)
+        new[0] = True
+        np.not_equal(group[1:], group[:-1], out=new[1:])
+        first = np.maximum.accumulate(np.where(new, np.arange(n), 0))
+        idx[idx < first[:, None]] = -1
+    return idx
 
 
-def moments(stamp: IntArray) -> IntArray:
+def moments(stamp: IntArray, group: IntArray | None = None) -> IntArray:
     """The last row of each run of equal stamps (rows in time order): one per moment."""
     n = stamp.shape[0]
     if n == 0:
@@ -59,20 +67,25 @@ def moments(stamp: IntArray) -> IntArray:
     last = np.empty(n, dtype=bool)
     last[-1] = True
     np.not_equal(stamp[1:], stamp[:-1], out=last[:-1])
+    if group is not None:
+        last[:-1] |= group[1:] != group[:-1]
     return np.flatnonzero(last)
 
 
-def crowd_rows(member: IntArray, stamp: IntArray, n_members: int) -> tuple[IntArray, IntArray]:
+def crowd_rows(
+    member: IntArray, stamp: IntArray, n_members: int, group: IntArray | None = None
+) -> tuple[IntArray, IntArray]:
     """When the crowd forecasts and whose forecasts it aggregates.
 
     Returns ``(rows, idx)``: ``rows`` the row after which each crowd forecast is made (the
     last row of a moment with at least MIN_MEMBERS standing members), ``idx`` (len(rows),
-    n_members) the row index of each member's standing forecast then, -1 if none.
+    n_members) the row index of each member's standing forecast then, -1 if none. With
+    ``group``, each group of rows (one question, rows in time order) is its own timeline.
     """
     if member.shape[0] == 0:
         return np.zeros(0, dtype=np.int64), np.zeros((0, n_members), dtype=np.int64)
-    idx = standing(member, n_members)
-    at = moments(stamp)
+    idx = standing(member, n_members, group)
+    at = moments(stamp, group)
     idx = idx[at]
     enough = (idx >= 0).sum(axis=1) >= MIN_MEMBERS
     return at[enough], idx[enough]
@@ -86,13 +99,27 @@ def _gather(values: FloatArray, idx: IntArray) -> FloatArray:
     return out
 
 
+def nanmedian(values: FloatArray, axis: int = 1) -> FloatArray:
+    """Median along ``axis`` ignoring NaN (NaN where all are NaN); the mean of the middle two
+    for an even count. Same values as ``numpy.nanmedian``, without its masked-array path."""
+    v = np.moveaxis(np.asarray(values, dtype=np.float64), axis, -1)
+    s = np.sort(v, axis=-1)  # NaN sorts last
+    k = (~np.isnan(v)).sum(axis=-1)
+    lo = np.maximum((k - 1) // 2, 0)
+    hi = np.maximum(k // 2, 0)
+    hi = np.minimum(hi, max(v.shape[-1] - 1, 0))
+    a = np.take_along_axis(s, lo[..., None], axis=-1)[..., 0]
+    b = np.take_along_axis(s, hi[..., None], axis=-1)[..., 0]
+    return np.where(k > 0, (a + b) / 2.0, np.nan)
+
+
 def aggregate(values: FloatArray, method: str, extremize: float = DEFAULT_EXTREMIZE) -> FloatArray:
     """Aggregate probabilities along axis 1 (members), NaN meaning "no standing forecast".
 
     ``values`` has shape (moments, members) or (moments, members, options).
     """
     if method == "median":
-        return np.nanmedian(values, axis=1)
+        return nanmedian(values, axis=1)
     if method == "mean":
         return np.nanmean(values, axis=1)
     if method in ("geo-odds", "extremized"):
@@ -135,5 +162,5 @@ def quantiles(values: FloatArray, idx: IntArray, method: str) -> FloatArray:
     complete = ~(present & np.isnan(gathered)).any(axis=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN levels stay NaN
-        agg = np.nanmedian(gathered, axis=1) if method == "median" else np.nanmean(gathered, axis=1)
+        agg = nanmedian(gathered, axis=1) if method == "median" else np.nanmean(gathered, axis=1)
     return np.where(complete, agg, np.nan)

@@ -28,11 +28,12 @@ A member with no other person forecasting the question at all has no peer score 
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+
+from foretell.scoring.compare.crowd import nanmedian
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -51,22 +52,6 @@ class PeerScores:
     alone: BoolArray  # ... and no other person did
 
 
-def daily_standing(
-    member: IntArray, day: IntArray, start: int, close: int, n_members: int
-) -> IntArray:
-    """Row index of each member's standing forecast on each day start..close: (days, members).
-
-    Rows must be in time order; rows after ``close`` are ignored; -1 where none stands.
-    """
-    n_days = close - start + 1
-    idx = np.full((max(n_days, 0), n_members), -1, dtype=np.int64)
-    keep = day <= close
-    rows = np.flatnonzero(keep)
-    d = np.maximum(day[rows] - start, 0)
-    np.maximum.at(idx, (d, member[rows]), rows)
-    return np.maximum.accumulate(idx, axis=0)
-
-
 def peer_scores(
     member: IntArray,
     day: IntArray,
@@ -81,47 +66,74 @@ def peer_scores(
     ``start`` is the first day of the question's life (its opening day, or the first
     forecast's day if earlier); ``close`` its close day.
     """
-    m = person.shape[0]
-    start = min(start, int(day.min())) if day.size else start
-    idx = daily_standing(member, day, start, close, m)
-    n_days = idx.shape[0]
+    q = np.zeros(member.shape[0], dtype=np.int64)
+    r = peer_scores_batch(
+        q, member, day, brier, log_p, person, np.array([start]), np.array([close])
+    )
+    return PeerScores(*(getattr(r, f)[0] for f in PeerScores.__dataclass_fields__))
+
+
+def peer_scores_batch(
+    question: IntArray,
+    member: IntArray,
+    day: IntArray,
+    brier: FloatArray,
+    log_p: FloatArray,
+    person: BoolArray,
+    start: IntArray,
+    close: IntArray,
+) -> PeerScores:
+    """``peer_scores`` for several questions at once: arrays of shape (questions, members).
+
+    ``question`` (rows) indexes ``start``/``close`` (per question); rows are in time order
+    within each question; ``member`` codes are shared across the questions (``person`` per
+    member). Memory is questions x days x members.
+    """
+    n_q, m = start.shape[0], person.shape[0]
+    keep = day <= close[question]
+    first_day = np.full(n_q, np.iinfo(np.int64).max)
+    np.minimum.at(first_day, question[keep], day[keep])
+    start = np.minimum(start, first_day)
+    length = np.maximum(close - start + 1, 1)
+    n_days = int(length.max()) if n_q else 1
+    idx = np.full((n_q, n_days, m), -1, dtype=np.int64)
+    rows = np.flatnonzero(keep)
+    d = np.maximum(day[rows] - start[question[rows]], 0)
+    np.maximum.at(idx, (question[rows], d, member[rows]), rows)
+    idx = np.maximum.accumulate(idx, axis=1)
+    idx[np.arange(n_days)[None, :] >= length[:, None]] = -1
     has = idx >= 0
     safe = np.where(has, idx, 0)
     b = np.where(has, brier[safe], np.nan)
     lg = np.where(has, log_p[safe], np.nan)
-    people = has & person[None, :]
+    people = has & person[None, None, :]
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # days with nobody standing
-        median = np.nanmedian(np.where(people, b, np.nan), axis=1)
-    member_days = has.sum(axis=0)
-    diff = np.where(has, b - median[:, None], 0.0)
+    median = nanmedian(np.where(people, b, np.nan), axis=2)
+    member_days = has.sum(axis=1)
+    diff = np.where(has, b - median[:, :, None], 0.0).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        brier_peer = np.where(member_days > 0, diff.sum(axis=0) / member_days, np.nan)
+        brier_peer = np.where(member_days > 0, diff / np.maximum(member_days, 1), np.nan)
 
-    n_people = people.sum(axis=1)
-    people_log = np.where(people, lg, 0.0).sum(axis=1)
-    is_person = person[None, :] & has
-    others = n_people[:, None] - is_person.astype(np.int64)
+    n_people = people.sum(axis=2)
+    people_log = np.where(people, lg, 0.0).sum(axis=2)
+    own = has & person[None, None, :]
+    others = n_people[:, :, None] - own.astype(np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        others_log = (people_log[:, None] - np.where(is_person, lg, 0.0)) / others
+        others_log = (people_log[:, :, None] - np.where(own, lg, 0.0)) / others
         daily = np.where(has & (others > 0), 100.0 * (lg - others_log), 0.0)
-    log_peer = np.where(member_days > 0, daily.sum(axis=0) / max(n_days, 1), np.nan)
-    coverage = member_days / max(n_days, 1)
+    log_peer = np.where(member_days > 0, daily.sum(axis=1) / length[:, None], np.nan)
+    coverage = member_days / length[:, None]
 
     forecasts = member_days > 0
-    any_people = people.any(axis=0)
-    n_forecasting_people = int(any_people.sum())
-    other_people = n_forecasting_people - (any_people & person).astype(np.int64)
+    any_people = people.any(axis=1)
+    other_people = any_people.sum(axis=1)[:, None] - (any_people & person[None, :])
     alone = forecasts & (other_people == 0)
-    brier_peer = np.where(alone, np.nan, brier_peer)
-    log_peer = np.where(alone, np.nan, log_peer)
-    first = np.where(forecasts, np.argmax(has, axis=0), n_days)
+    first = np.where(forecasts, np.argmax(has, axis=1), length[:, None])
     return PeerScores(
-        brier_peer=brier_peer,
-        log_peer=log_peer,
+        brier_peer=np.where(alone, np.nan, brier_peer),
+        log_peer=np.where(alone, np.nan, log_peer),
         coverage=np.where(forecasts, coverage, np.nan),
-        days=(n_days - first).astype(np.int64),
+        days=(length[:, None] - first).astype(np.int64),
         forecasts=forecasts,
         alone=alone,
     )

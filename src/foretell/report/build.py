@@ -20,6 +20,7 @@ import pandas as pd
 
 from foretell.errors import ForetellError, Problem
 from foretell.report import blocks, comparison, crowd, grouping, pairs, quantile_pairs, trends
+from foretell.report import counts as report_counts
 from foretell.report import numeric as nm
 from foretell.report.bins import Bins, bin_setting, bins_json
 from foretell.report.claims import CLAIMS_MODES, claims_data, hindsight_forecasts
@@ -29,7 +30,6 @@ from foretell.report.grouping import PERIODS
 from foretell.report.scope import (
     ANNULLED,
     OPEN,
-    RESOLVED,
     Filters,
     Scope,
     day_numbers,
@@ -168,7 +168,7 @@ def build_report(
             **conventions(rule, options.bins, options.horizons),
             **comparison.conventions(methods, options.extremize),
         },
-        "counts": _counts(
+        "counts": report_counts.counts(
             scope, rows, choice.misfit, all_binary, choice.pairs, numeric.pairs, rule
         ),
     }
@@ -226,62 +226,6 @@ def build_report(
         questions=q,
         crowd=crowds,
     )
-
-
-# ------------------------------------------------------------------------ counts
-
-
-def _counts(
-    scope: Scope,
-    rows: pairs.Rows,
-    misfit: int,
-    binary: pd.DataFrame,
-    choice: pd.DataFrame,
-    numeric: pd.DataFrame,
-    rule: str,
-) -> dict[str, Any]:
-    q, f = scope.questions, scope.forecasts
-    status = q["status"].to_numpy()
-    qpos = rows.qpos
-    known = qpos >= 0
-    f_status = np.where(known, status[np.where(known, qpos, 0)] if len(q) else OPEN, -1)
-    resolved = f_status == RESOLVED
-    fits = resolved & rows.usable
-    after = fits & (rows.day > rows.close)
-    key = rows.author_code * max(len(q), 1) + qpos
-    all_pairs = pd.unique(key[fits]).shape[0]
-    live_pairs = pd.unique(key[fits & ~after]).shape[0]
-    derived = binary["derived"].to_numpy(dtype=bool) if len(binary) else np.zeros(0, bool)
-    name, offset = parse_rule(rule)
-    at_spot = pd.unique(key[fits & (rows.day <= rows.close - offset)]).shape[0]
-    return {
-        "questions": {
-            "in_scope": len(q),
-            "resolved": int((status == RESOLVED).sum()),
-            "annulled": int((status == ANNULLED).sum()),
-            "open": int((status == OPEN).sum()),
-        },
-        "forecasts": {
-            "selected": len(f),
-            "scored": int((fits & ~after).sum()) - misfit,
-            "skipped": {
-                "question_open": int((f_status == OPEN).sum()),
-                "question_annulled": int((f_status == ANNULLED).sum()),
-                "after_close": int(after.sum()),
-                "unknown_question": int((~known).sum()),
-                "type_differs_from_question": int((resolved & ~rows.usable).sum()),
-                "options_differ_from_question": misfit,
-            },
-        },
-        "pairs": {
-            "binary": int((~derived).sum()),
-            "derived": int(derived.sum()),
-            "multiple_choice": len(choice),
-            "numeric": len(numeric),
-            "skipped_no_forecast_before_close": all_pairs - live_pairs,
-            **({"skipped_no_forecast_at_spot": live_pairs - at_spot} if name == "spot" else {}),
-        },
-    }
 
 
 # ------------------------------------------------------------------------ groups

@@ -305,6 +305,9 @@ def verify(home: Home) -> list[Problem]:
     problems.extend(_cross_checks(home, questions, uses))
     problems.extend(_cited_documents(home, questions, uses))
     problems.extend(_interrupted_writes(home))
+    from foretell import seals
+
+    problems.extend(seals.check(home))
     return problems
 
 

@@ -21,7 +21,7 @@ from foretell.home import Home, find_home
 # here still works: an unknown name loads every module of the package first.
 MODULES: tuple[str, ...] = ("write", "claims", "read", "report", "compare", "interop")
 COMMAND_MODULES: dict[str, str] = {
-    **dict.fromkeys(("init", "ask", "log", "resolve", "annul", "amend", "repair"), "write"),
+    **dict.fromkeys(("init", "ask", "log", "resolve", "annul", "amend", "repair", "seal"), "write"),
     "claim": "claims",
     **dict.fromkeys(("list", "show", "due", "verify"), "read"),
     **dict.fromkeys(("report", "demo"), "report"),

@@ -325,10 +325,14 @@ def verify(home: HomeOption = None) -> None:
     Example: foretell verify
     """
     from foretell import ledger
+    from foretell.seals import signature_note
     from foretell.verify import verify as run_verify
 
     project = open_home(home)
     problems = run_verify(project)
+    note = signature_note(project)
+    if note:
+        typer.echo(note, err=True)
     for problem in problems:
         typer.echo(str(problem))
     if problems:

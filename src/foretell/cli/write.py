@@ -358,3 +358,28 @@ def repair(
         typer.echo("nothing to repair")
     if kept:
         raise typer.Exit(1)
+
+
+@app.command()
+def seal(
+    sign: Annotated[
+        Path | None,
+        typer.Option("--sign", help="Sign the seal with this SSH private key (ssh-keygen -Y)."),
+    ] = None,
+    by: ByOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Record every ledger file's head (entry count, last sha) and every question's version
+    in ledger/SEALS, so verify detects a truncated, deleted or rewritten file from now on.
+
+    Example: foretell seal --sign ~/.ssh/id_ed25519
+    """
+    from foretell import seals
+
+    project = open_home(home)
+    record = seals.seal(project, actions.resolve_author(by), sign)
+    signed = f", signed by {record['signer']}" if "signature" in record else ""
+    typer.echo(
+        f"seal {record['seq']}: {len(record['files'])} ledger files, "
+        f"{len(record['questions'])} questions{signed} ({record['sha'][:12]})"
+    )

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from foretell import checked, ledger, parse, status
+from foretell import checked, ledger, parse, status, terms
 from foretell.checked import Terms
 from foretell.errors import ForetellError
 from foretell.home import Home
@@ -162,6 +162,7 @@ def _log_locked(
     at: datetime | None,
 ) -> dict[str, Any]:
     question = checked.find_question(home, question_id)
+    terms.refuse_unrecorded_edit(home.ledger, question, home.forecasts / f"{question.id}.toml")
     now = datetime.now(UTC)
     moment = at or now
     if moment > now + timedelta(minutes=5):
@@ -191,7 +192,9 @@ def _log_locked(
         # a time given by the caller is history entered now, not the time of writing
         "imported": BACKDATED if at is not None else None,
     }
-    return ledger.append(home.ledger, author, entry)
+    full = ledger.append(home.ledger, author, entry)
+    terms.record(home.ledger, question)
+    return full
 
 
 def _close_entry(
@@ -235,7 +238,9 @@ def _close_entry(
         raise ForetellError(f"{question.id} has no resolution to amend")
     elif kind == "annulment":
         entry["why"] = why
-    return ledger.append(home.ledger, author_name(by), entry)
+    full = ledger.append(home.ledger, author_name(by), entry)
+    terms.record(home.ledger, question)
+    return full
 
 
 def resolve(
@@ -299,4 +304,6 @@ def amend_question(home: Home, question_id: str, by: str, why: str) -> dict[str,
         if status.latest_amendments(home.ledger).get(question.id) == sha:
             raise ForetellError(f"this version of {question.id} is already recorded")
         entry = {"kind": "amendment", "question": question.id, "question_sha": sha, "why": why}
-        return ledger.append(home.ledger, author, entry)
+        full = ledger.append(home.ledger, author, entry)
+        terms.record(home.ledger, question)  # the full terms this amendment pins
+        return full

@@ -67,6 +67,7 @@ class Journal:
     what: str
     files: dict[str, list[Any]]
     questions: list[str]
+    records: list[str]  # files under ledger/ it creates (terms of question versions)
     committed: dict[str, int] | None = None
 
     @property
@@ -79,13 +80,20 @@ class Journal:
             "what": self.what,
             "files": self.files,
             "questions": self.questions,
+            "records": self.records,
             "committed": self.committed,
         }
         atomic.write_bytes(self.path, orjson.dumps(data, option=orjson.OPT_INDENT_2))
 
     @classmethod
     def begin(
-        cls, ledger_dir: Path, forecasts_dir: Path, what: str, authors: set[str], creates: list[str]
+        cls,
+        ledger_dir: Path,
+        forecasts_dir: Path,
+        what: str,
+        authors: set[str],
+        creates: list[str],
+        records: list[str] | None = None,
     ) -> Journal:
         """Record the state before the import (the caller holds the project lock)."""
         files: dict[str, list[Any]] = {}
@@ -96,7 +104,9 @@ class Journal:
                 files[path.name] = [size, sha, False]
             else:
                 files[path.name] = [0, None, True]
-        journal = cls(ledger_dir, forecasts_dir, what, files, sorted(creates))
+        journal = cls(
+            ledger_dir, forecasts_dir, what, files, sorted(creates), sorted(records or [])
+        )
         journal._save()
         return journal
 
@@ -147,6 +157,10 @@ class Journal:
             if path.exists():
                 path.unlink()
                 done.append(f"removed forecasts/{name}, which the import had created")
+        for name in self.records:
+            path = self.ledger_dir / name
+            if path.exists():
+                path.unlink()
         atomic.fsync_dir(self.forecasts_dir)
         self.finish()
         return done
@@ -197,6 +211,11 @@ def load(ledger_dir: Path, forecasts_dir: Path) -> Journal | None:
         names = [*files, *data["questions"]]
         if any("/" in n or n.startswith(".") for n in names):
             raise ValueError("a file name with a path")
+        records = [str(r) for r in data.get("records", [])]
+        for name in records:
+            parts = name.split("/")
+            if len(parts) != 3 or parts[0] != "terms" or any(p.startswith(".") for p in parts):
+                raise ValueError(f"not a terms record: {name!r}")
         committed = data.get("committed")
         return Journal(
             ledger_dir,
@@ -204,6 +223,7 @@ def load(ledger_dir: Path, forecasts_dir: Path) -> Journal | None:
             str(data.get("what", "?")),
             files,
             [str(q) for q in data["questions"]],
+            records,
             {str(k): int(v) for k, v in committed.items()} if committed else None,
         )
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:

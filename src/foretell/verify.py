@@ -305,9 +305,10 @@ def verify(home: Home) -> list[Problem]:
     problems.extend(_cross_checks(home, questions, uses))
     problems.extend(_cited_documents(home, questions, uses))
     problems.extend(_interrupted_writes(home))
-    from foretell import seals
+    from foretell import seals, terms
 
     problems.extend(seals.check(home))
+    problems.extend(terms.problems(home.ledger))
     return problems
 
 

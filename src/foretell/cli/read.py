@@ -14,7 +14,7 @@ from foretell.cli.app import (
     open_home,
     print_json,
 )
-from foretell.errors import display_path
+from foretell.errors import ForetellError, display_path
 from foretell.model import Question
 
 
@@ -116,16 +116,29 @@ def _latest_text(row: dict[str, Any]) -> str:
 def show(
     question_id: Annotated[str, typer.Argument(metavar="ID")],
     output: FormatOption = OutputFormat.text,
+    version: Annotated[
+        int | None,
+        typer.Option(
+            "--version",
+            metavar="N",
+            help="Print the terms (criteria, dates, ...) of version N, as forecasts were made "
+            "under them (v1 is the first version entries were made against).",
+        ),
+    ] = None,
     home: HomeOption = None,
 ) -> None:
     """Show a question: criteria, sources, every forecast (time, author, version), outcome.
 
-    Example: foretell show huawei-ai-chip-revenue-2026
+    Examples: foretell show huawei-ai-chip-revenue-2026;
+    foretell show huawei-ai-chip-revenue-2026 --version 1
     """
     project = open_home(home)
     q = catalog.find_question(project.forecasts, question_id)
     hist = history.read_history(project.ledger).get(q.id, history.QuestionHistory())
     labels = history.version_labels(q, hist)
+    if version is not None:
+        _show_version(project, q, labels, version, output)
+        return
     data = _summary(q, hist, parse.today_utc())
     data.update(
         criteria=q.criteria,
@@ -162,6 +175,34 @@ def show(
         print_json(data)
         return
     typer.echo(_show_text(q, data, labels))
+
+
+def _show_version(
+    project: Any, q: Any, labels: dict[str, str], n: int, output: OutputFormat
+) -> None:
+    from foretell import terms
+
+    shas = {label.split()[0]: sha for sha, label in labels.items()}
+    sha = shas.get(f"v{n}")
+    if sha is None:
+        raise ForetellError(f"{q.id} has versions v1 to v{len(shas)}; no v{n}")
+    kept = q.terms() if sha == q.sha() else terms.load(project.ledger, q.id, sha)
+    if kept is None:
+        raise ForetellError(
+            f"the terms of {q.id} v{n} ({sha[:12]}) were not recorded (entries made before "
+            "foretell kept each version's terms); the file's git history has them"
+        )
+    if output is OutputFormat.json:
+        print_json({"id": q.id, "version": f"v{n}", "question_sha": sha, "terms": kept})
+        return
+    lines = [f"{q.id} {labels[sha]} ({sha[:12]})"]
+    for name, value in kept.items():
+        if value is not None and value != [] and name != "criteria":
+            lines.append(
+                f"{name}: {', '.join(map(str, value)) if isinstance(value, list) else value}"
+            )
+    lines += ["criteria:", *(f"  {line}" for line in str(kept.get("criteria", "")).splitlines())]
+    typer.echo("\n".join(lines))
 
 
 _DETAIL_KEYS = (

@@ -35,7 +35,7 @@ from typing import IO, Any
 
 import orjson
 
-from foretell import atomic, catalog, journal, ledger
+from foretell import atomic, catalog, journal, ledger, terms
 from foretell.errors import ForetellError
 from foretell.home import Home
 from foretell.interop.plan import Final, Planner, closing_body, entry_key
@@ -213,7 +213,9 @@ def _write(
         catalog.question_path(home.forecasts, q).name for q, f in finals.items() if f.created
     ]
     what = f"{source.label or source.name} from {source.shown.name}"
-    record = journal.Journal.begin(home.ledger, home.forecasts, what, authors, creates)
+    versions = [terms.missing(home.ledger, f.question) for f in finals.values()]
+    records = [str(p.relative_to(home.ledger)) for p in versions if p is not None]
+    record = journal.Journal.begin(home.ledger, home.forecasts, what, authors, creates, records)
     try:
         with ledger.AppendSession(home.ledger) as session:
             # question files first: on some file systems creating files is slow once many
@@ -226,6 +228,8 @@ def _write(
             progress.phase("writing", total)
             writer.run(spool, progress)
             writer.finish()
+            for final in finals.values():
+                terms.record(home.ledger, final.question)
         record.commit()
     except BaseException:
         with contextlib.suppress(Exception):  # if this fails too, verify names the journal

@@ -1,0 +1,61 @@
+"""Terms kept per version: show --version N prints the criteria a forecast was made under;
+log refuses a forecast against terms edited without amend."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from conftest import Result, question, snapshot, write_question
+from foretell import terms
+from foretell.home import Home
+from foretell.verify import verify
+
+
+def _edit(home: Home, criteria: str) -> None:
+    write_question(home, question("q1", criteria=criteria))
+
+
+def test_show_version_prints_the_criteria_each_forecast_was_made_under(
+    home: Home, invoke: Callable[..., Result]
+) -> None:
+    write_question(home, question("q1", criteria="YES if the first rule holds."))
+    assert invoke("log", "q1", "0.3").code == 0
+    _edit(home, "YES if the second rule holds.")
+    assert invoke("amend", "q1", "--why", "a clearer rule").code == 0
+    assert invoke("log", "q1", "0.6").code == 0
+    first = invoke("show", "q1", "--version", "1")
+    assert first.code == 0 and "the first rule" in first.out and "second" not in first.out
+    second = invoke("show", "q1", "--version", "2", "--format", "json")
+    data = json.loads(second.out)
+    assert data["version"] == "v2" and data["terms"]["criteria"] == "YES if the second rule holds."
+    assert data["question_sha"] == question("q1", criteria="YES if the second rule holds.").sha()
+    missing = invoke("show", "q1", "--version", "3")
+    assert missing.code == 1 and "no v3" in missing.err
+    assert verify(home) == []
+
+
+def test_log_refuses_a_forecast_against_terms_edited_without_amend(
+    home: Home, invoke: Callable[..., Result]
+) -> None:
+    write_question(home, question("q1", criteria="YES if the first rule holds."))
+    assert invoke("log", "q1", "0.3").code == 0
+    _edit(home, "YES if another rule holds.")
+    before = snapshot(home)
+    refused = invoke("log", "q1", "0.6")
+    assert refused.code == 1
+    assert "forecasts/q1.toml" in refused.err and "foretell amend q1 --why" in refused.err
+    assert snapshot(home) == before
+    assert invoke("amend", "q1", "--why", "reworded").code == 0
+    assert invoke("log", "q1", "0.6").code == 0
+
+
+def test_a_recorded_version_that_was_edited_is_named_by_verify(
+    home: Home, invoke: Callable[..., Result]
+) -> None:
+    write_question(home, question("q1"))
+    assert invoke("log", "q1", "0.3").code == 0
+    path = terms.version_path(home.ledger, "q1", question("q1").sha())
+    path.write_text(path.read_text().replace("Will", "Would"))
+    found = verify(home)
+    assert len(found) == 1 and found[0].path == path and "hash" in found[0].message

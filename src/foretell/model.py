@@ -22,9 +22,7 @@ way, with part of the answer in view: it is flagged as made in hindsight (see
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import itertools
-import json
 import math
 import re
 from typing import Annotated, Literal
@@ -34,6 +32,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from foretell.ids import AUTHOR_PATTERN as AUTHOR_PATTERN  # the rules live in foretell.ids
 from foretell.ids import ID_PATTERN as ID_PATTERN
 from foretell.ids import id_problem
+from foretell.terms import TERM_FIELDS as TERM_FIELDS  # a version's terms and their sha
+from foretell.terms import terms_sha as terms_sha
 from foretell.values import PROB_SUM_TOLERANCE as PROB_SUM_TOLERANCE  # plain checks of values
 from foretell.values import format_level as format_level
 from foretell.values import parse_outcome as parse_outcome
@@ -44,18 +44,6 @@ QUESTION_TYPES: tuple[str, ...] = ("binary", "multiple_choice", "numeric")
 
 OPTION_PATTERN = re.compile(r"^[^=,\s](?:[^=,]*[^=,\s])?\Z")
 TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._/-]*\Z")
-
-TERM_FIELDS: tuple[str, ...] = (
-    "title",
-    "type",
-    "criteria",
-    "opened",
-    "resolve_by",
-    "options",
-    "unit",
-    "range",
-    "thresholds",
-)
 
 
 class Source(BaseModel):
@@ -145,11 +133,6 @@ class Question(BaseModel):
     def sha(self) -> str:
         """SHA-256 of the canonical JSON of ``terms()`` (sorted keys, no spaces, UTF-8)."""
         return terms_sha(self.terms())
-
-
-def terms_sha(terms: dict[str, object]) -> str:
-    canonical = json.dumps(terms, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _check_options(options: list[str] | None) -> None:

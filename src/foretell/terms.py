@@ -15,6 +15,8 @@ terms that are not among them (the file was edited and the edit not recorded wit
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +30,24 @@ if TYPE_CHECKING:
     from foretell.model import Question
 
 TERMS_DIR = "terms"
+TERM_FIELDS: tuple[str, ...] = (
+    "title",
+    "type",
+    "criteria",
+    "opened",
+    "resolve_by",
+    "options",
+    "unit",
+    "range",
+    "thresholds",
+)
+
+
+def terms_sha(terms: dict[str, object]) -> str:
+    """A version's ``question_sha``: SHA-256 of the canonical JSON of its terms (sorted keys,
+    no spaces, UTF-8)."""
+    canonical = json.dumps(terms, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def version_path(ledger_dir: Path, question_id: str, sha: str) -> Path:
@@ -46,8 +66,6 @@ def known_versions(ledger_dir: Path, question_id: str) -> set[str]:
 def terms_of(question: Any, forecasts_dir: Path) -> dict[str, Any]:
     """``Question.terms()`` of a Question, or of the write path's plain ``Terms`` (checked
     against its sha; rebuilt with the model if they disagree)."""
-    from foretell.model import TERM_FIELDS, terms_sha  # only when a version is recorded
-
     if hasattr(question, "model_dump"):
         return question.terms()  # type: ignore[no-any-return]
     out: dict[str, Any] = {}
@@ -97,8 +115,6 @@ def load(ledger_dir: Path, question_id: str, sha: str) -> dict[str, Any] | None:
         return None
     except (OSError, ValueError) as err:
         raise ForetellError(f"not readable: {err}", path) from None
-    from foretell.model import terms_sha
-
     terms = data.get("terms") if isinstance(data, dict) else None
     if not isinstance(terms, dict) or terms_sha(terms) != sha:
         raise ForetellError("the terms do not hash to the file's name (the file was edited)", path)

@@ -129,8 +129,7 @@ def show(
 ) -> None:
     """Show a question: criteria, sources, every forecast (time, author, version), outcome.
 
-    Examples: foretell show huawei-ai-chip-revenue-2026;
-    foretell show huawei-ai-chip-revenue-2026 --version 1
+    Example: foretell show huawei-ai-chip-revenue-2026 (add --version 1 for the first terms)
     """
     project = open_home(home)
     q = catalog.find_question(project.forecasts, question_id)

@@ -124,3 +124,17 @@ def test_claims_in_scope_follow_the_question_filters(claimed: Home, invoke: Invo
 
 def test_a_project_without_claims_says_so(home: Home, questions: dict, invoke: Invoke) -> None:
     assert "No claims on record for the questions in scope." in invoke("report").out
+
+
+def test_a_claimant_is_compared_with_the_people_on_the_same_questions(
+    claimed: Home, invoke: Invoke
+) -> None:
+    resolve_all(invoke)
+    data = json.loads(invoke("report", "--format", "json").out)["claims"]
+    records = {r["claimant"]: r for r in data["claimants"]}
+    a, analyst = records["outlet-a"], records["analyst"]
+    assert a["n_shared_with_people"] == 1  # q1 only: mc is not binary
+    assert a["brier_on_shared"] == pytest.approx(0.07**2)
+    assert a["people_brier_on_shared"] == pytest.approx(0.2**2)
+    assert analyst["n_shared_with_people"] == 0 and analyst["people_brier_on_shared"] is None
+    assert "against the people's 0.0400 (1 question(s))" in invoke("report").out

@@ -20,7 +20,6 @@ A claim carries no probability of its own. The write path here imports no pandas
 from __future__ import annotations
 
 import math
-import mmap
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -290,36 +289,25 @@ def _record_claim(
 def read_claims(ledger_dir: Path) -> list[dict[str, Any]]:
     """Every claim entry, tagged with ``claimant`` (the file stem), ``line`` and ``edited``.
 
-    Files are searched for the kind marker before any line is parsed, so a large ledger
-    without claims costs one scan per file. Unreadable lines are skipped (verify reports them).
+    Only the lines that ``claim_index`` lists are read and parsed, so a large ledger without
+    claims costs little. Unreadable lines are skipped (verify reports them).
     """
+    from foretell.claim_index import claim_lines
+
     out: list[dict[str, Any]] = []
     for path in ledger.ledger_files(ledger_dir):
-        if not _mentions_claims(path):
-            continue
-        for raw in ledger.iter_lines(path):
-            if not raw.complete or NEEDLE not in raw.data:
-                continue
+        for number, data in claim_lines(path):
             try:
-                entry = ledger.decode_line(raw.data)
+                entry = ledger.decode_line(data)
             except ValueError:
                 continue
             if entry.get("kind") != KIND or not isinstance(entry.get("question"), str):
                 continue
-            entry["claimant"], entry["line"] = path.stem, raw.number
-            entry["edited"] = ledger.check_line_hash(raw.data) is not None
+            entry["claimant"], entry["line"] = path.stem, number
+            entry["edited"] = ledger.check_line_hash(data) is not None
             out.append(entry)
     out.sort(key=lambda e: (str(e.get("on")), e["claimant"], e["line"]))
     return out
-
-
-def _mentions_claims(path: Path) -> bool:
-    with path.open("rb") as fh:
-        try:
-            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-                return data.find(NEEDLE) != -1
-        except ValueError:  # an empty file cannot be mapped
-            return False
 
 
 # ------------------------------------------------------------------------ checking

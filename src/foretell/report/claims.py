@@ -114,7 +114,12 @@ def _score_claim(row: Any, q: pd.Series) -> dict[str, Any]:
     return item
 
 
-def _record(name: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+def _record(
+    name: str, items: list[dict[str, Any]], people: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """A claimant's record; beside it, on the scored binary claims whose question people
+    also forecast, the claims' mean Brier and the people's (each question's mean pair Brier
+    under the report's rule), so like is compared with like."""
     scored = [i for i in items if i["scored"]]
     events = [i for i in scored if "came_true" in i]
     briers = [i for i in events if "brier" in i]
@@ -124,6 +129,10 @@ def _record(name: str, items: list[dict[str, Any]]) -> dict[str, Any]:
 
     def mean(key: str) -> float | None:
         return float(np.mean([i[key] for i in briers])) if briers else None
+
+    shared = [
+        i for i in briers if i["type"] == "binary" and "brier" in people.get(i["question"], {})
+    ]
 
     return {
         "claimant": name,
@@ -147,6 +156,11 @@ def _record(name: str, items: list[dict[str, Any]]) -> dict[str, Any]:
         "n_threshold_hits": sum(bool(t["hit"]) for t in calls),
         "n_range_claims": len(ranges),
         "n_in_range": sum(bool(i["in_range"]) for i in ranges),
+        "n_shared_with_people": len(shared),
+        "brier_on_shared": float(np.mean([i["brier"] for i in shared])) if shared else None,
+        "people_brier_on_shared": (
+            float(np.mean([people[i["question"]]["brier"] for i in shared])) if shared else None
+        ),
     }
 
 
@@ -256,7 +270,7 @@ def claims_data(
         "n_claimants": len(by_claimant),
         "n_resolved": sum(i["scored"] for i in items),
         "n_hindsight": sum(i["hindsight"] for i in items),
-        "claimants": [_record(name, by_claimant[name]) for name in sorted(by_claimant)],
+        "claimants": [_record(n, by_claimant[n], people) for n in sorted(by_claimant)],
         "claims": items,
         "questions": questions,
         "disagreements": [x["question"] for x in questions if x["verdict"] == "disagree"],
@@ -310,7 +324,7 @@ def claims_sections(data: dict[str, Any]) -> list[Section]:
     )
     note = (
         "Claims are not forecasts: they are scored here and left out of every forecaster "
-        "score above (the rules are under Conventions, claims)."
+        "score (the rules are under Conventions, claims)."
     )
     out = [Section("Claims on record", [intro, note])]
     for name in [r["claimant"] for r in c["claimants"]]:
@@ -397,6 +411,17 @@ def claims_sections(data: dict[str, Any]) -> list[Section]:
             rows,
         )
     )
+    beside = [
+        f"{r['claimant']} {f4(r['brier_on_shared'])} against the people's "
+        f"{f4(r['people_brier_on_shared'])} ({r['n_shared_with_people']} question(s))"
+        for r in c["claimants"]
+        if r["n_shared_with_people"]
+    ]
+    if beside:
+        records.blocks.append(
+            "Beside the people, on the resolved binary questions both scored (Brier, claims "
+            "against people): " + "; ".join(beside) + "."
+        )
     out.append(records)
     if c["due"]:
         due = Section("Claims due next")

@@ -44,12 +44,13 @@ def test_columns_and_dtypes_follow_the_contract(filled: Home) -> None:
     assert list(frames.questions.columns) == QUESTION_COLUMNS
     assert list(frames.forecasts.columns) == FORECAST_COLUMNS
     assert list(frames.outcomes.columns) == OUTCOME_COLUMNS
-    assert frames.questions["opened"].dtype == "datetime64[ns]"
-    assert frames.questions["resolve_by"].dtype == "datetime64[ns]"
+    # dates in seconds: every supported year (1900-2999) fits, unlike nanoseconds (to 2262)
+    assert frames.questions["opened"].dtype == "datetime64[s]"
+    assert frames.questions["resolve_by"].dtype == "datetime64[s]"
     assert frames.forecasts["at"].dtype == "datetime64[ns, UTC]"
     assert frames.forecasts["seq"].dtype == np.int64
     assert frames.forecasts["p"].dtype == np.float64
-    assert frames.outcomes["resolved_on"].dtype == "datetime64[ns]"
+    assert frames.outcomes["resolved_on"].dtype == "datetime64[s]"
     assert frames.outcomes["at"].dtype == "datetime64[ns, UTC]"
 
 
@@ -108,7 +109,13 @@ def test_unknown_questions_and_unreadable_lines_are_counted_not_loaded(filled: H
     ledger.append(
         filled.ledger,
         "carol",
-        {"at": ledger.now_at(), "kind": "forecast", "question": "ghost", "p": 0.5},
+        {
+            "at": ledger.now_at(),
+            "kind": "forecast",
+            "question": "ghost",
+            "question_sha": "0" * 64,
+            "p": 0.5,
+        },
     )
     with (filled.ledger / "carol.jsonl").open("ab") as fh:
         fh.write(b"not json\n")

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 CACHE_DIR = "questions"
 FORMAT = 1
-_VALIDATORS = ("model.py", "catalog.py", "ids.py", "values.py")
+_VALIDATORS = ("model.py", "catalog.py", "ids.py", "values.py", "parse.py")
 
 
 class Terms:

@@ -13,6 +13,7 @@ left out and counted in ``Frames.skipped``.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -30,12 +31,14 @@ from foretell.home import Home
 from foretell.model import Question
 from foretell.tables import (
     EXTRA_COLUMNS,
+    MALFORMED,
     SCHEMA,
     FileTable,
     cache_path,
     prepare_copy,
     read_table,
 )
+from foretell.verify import outcome_problem, payload_problem
 
 QUESTION_COLUMNS = [
     "id", "title", "type", "opened", "resolve_by", "tags", "options", "unit",
@@ -116,8 +119,19 @@ def rows_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     for col in ("range_low", "range_high"):
         frame[col] = frame[col].astype(np.float64)
     for col in ("opened", "resolve_by", "period_start", "target_date"):
-        frame[col] = pd.to_datetime(frame[col]).astype("datetime64[ns]")
+        frame[col] = _days(frame[col])
     return frame
+
+
+def _days(values: pd.Series) -> pd.Series:
+    """Dates (ISO text, ``date`` objects or None) as ``datetime64[s]``: a unit that holds
+    every supported year (1900-2999), where pandas' default nanoseconds end in 2262."""
+    days = [
+        None if v is None or v != v else v if isinstance(v, dt.date) else dt.date.fromisoformat(v)
+        for v in values
+    ]
+    stamps = np.array(days, dtype="datetime64[D]").astype("datetime64[s]")
+    return pd.Series(stamps, dtype="datetime64[s]", index=values.index)
 
 
 def _outcomes_frame(closings: list[dict[str, Any]]) -> pd.DataFrame:
@@ -139,9 +153,16 @@ def _outcomes_frame(closings: list[dict[str, Any]]) -> pd.DataFrame:
     ]
     frame = pd.DataFrame(rows, columns=OUTCOME_COLUMNS)
     frame["outcome"] = frame["outcome"].astype(object)
-    frame["resolved_on"] = pd.to_datetime(frame["resolved_on"]).astype("datetime64[ns]")
+    frame["resolved_on"] = _days(frame["resolved_on"])
     frame["at"] = pd.to_datetime(frame["at"], utc=True).astype("datetime64[ns, UTC]")
     return frame
+
+
+def _float_keys(d: dict[str, Any]) -> dict[Any, Any]:
+    try:
+        return {float(k): v for k, v in d.items()}
+    except ValueError:
+        return d
 
 
 def _objects(column: pa.ChunkedArray, keep: np.ndarray, convert: bool = False) -> pd.Series:
@@ -154,10 +175,8 @@ def _objects(column: pa.ChunkedArray, keep: np.ndarray, convert: bool = False) -
         loads = orjson.loads
         texts = kept.take(pa.array(valid)).to_pylist()
         values = [loads(t) for t in texts]
-        if convert:  # quantile levels as floats
-            values = [
-                {float(k): v for k, v in d.items()} if isinstance(d, dict) else d for d in values
-            ]
+        if convert:  # quantile levels as floats (a level that is no number: verify flags it)
+            values = [_float_keys(d) if isinstance(d, dict) else d for d in values]
         out[valid] = values
     return pd.Series(out, dtype=object)
 
@@ -210,6 +229,36 @@ def _forecasts_frame(
     )
     frame["at"] = frame["at"].astype("datetime64[ns, UTC]")
     return frame, skipped
+
+
+def _stand_ins(qframe: pd.DataFrame) -> dict[str, Question]:
+    """Each question's id, type and options: what verify's payload and outcome checks read."""
+    return {
+        qid: Question.model_construct(id=qid, type=kind, options=opts)
+        for qid, kind, opts in zip(qframe["id"], qframe["type"], qframe["options"], strict=True)
+    }
+
+
+def _drop_bad_payloads(
+    frame: pd.DataFrame, questions: dict[str, Question]
+) -> tuple[pd.DataFrame, int]:
+    """Forecasts whose probs or quantiles verify flags, left out. A payload of another type
+    than its question's is checked against a stand-in of its own type, so the report still
+    counts it as a payload of the wrong type."""
+    bad: list[int] = []
+    for col, kind in (("probs", "multiple_choice"), ("quantiles", "numeric")):
+        values = frame[col].to_numpy(dtype=object)
+        for row in np.flatnonzero(pd.notna(values)):
+            value = values[row]
+            question = questions[frame["question"].iat[row]]
+            if question.type != kind:
+                options = list(value) if isinstance(value, dict) else []
+                question = Question.model_construct(id=question.id, type=kind, options=options)
+            if payload_problem(question, {col: value}):
+                bad.append(int(row))
+    if not bad:
+        return frame, 0
+    return frame.drop(index=frame.index[bad]).reset_index(drop=True), len(bad)
 
 
 def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
@@ -268,14 +317,22 @@ def load_frames(
     tables = _read_tables(ledger.ledger_files(home.ledger), use_cache)
     types = dict(zip(qframe["id"], qframe["type"], strict=True))
     forecasts, skipped = _forecasts_frame(tables, known, types)
+    stand_ins = _stand_ins(qframe)
+    forecasts, bad = _drop_bad_payloads(forecasts, stand_ins)
+    if bad:
+        skipped[MALFORMED] += bad
     closings = []
     for author, table in tables:
         skipped += table.skipped
         for record in table.closings:
-            if record["question"] in known:
-                closings.append({**record, "author": author})
-            else:
+            if record["question"] not in known:
                 skipped["entries naming an unknown question"] += 1
+            elif record["kind"] == "resolution" and outcome_problem(
+                stand_ins[record["question"]], record.get("outcome")
+            ):
+                skipped[MALFORMED] += 1
+            else:
+                closings.append({**record, "author": author})
     from foretell.claims import read_claims
 
     claim_entries = []

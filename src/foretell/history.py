@@ -39,9 +39,22 @@ class QuestionHistory:
         return {e["author"] for e in self.forecasts}
 
 
-def read_history(ledger_dir: Path, author: str | None = None) -> dict[str, QuestionHistory]:
-    """Entries grouped by question, each tagged with ``author`` and ``line``; sorted by ``at``."""
+def read_history(
+    ledger_dir: Path,
+    author: str | None = None,
+    questions: dict[str, Question] | None = None,
+    skipped: list[int] | None = None,
+) -> dict[str, QuestionHistory]:
+    """Entries grouped by question, each tagged with ``author`` and ``line``; sorted by ``at``.
+
+    With ``questions``, only entries on those questions are kept, and those that ``verify``
+    flags (wrong types, dates, payloads) are left out and counted in ``skipped[0]``.
+    """
+    from foretell.verify import entry_problem, latest_at
+
     out: dict[str, QuestionHistory] = defaultdict(QuestionHistory)
+    latest = latest_at()
+    left_out = 0
     for path in ledger.ledger_files(ledger_dir):
         name = path.stem
         for raw in ledger.iter_lines(path):
@@ -51,9 +64,17 @@ def read_history(ledger_dir: Path, author: str | None = None) -> dict[str, Quest
                 entry = ledger.decode_line(raw.data)
                 kind, question = entry["kind"], entry["question"]
             except (ValueError, KeyError):
+                left_out += 1
                 continue
             if not (isinstance(question, str) and isinstance(entry.get("at"), str)):
+                left_out += 1
                 continue  # a damaged line: verify reports it
+            if questions is not None:
+                if question not in questions:
+                    continue
+                if entry_problem(entry, questions, latest=latest):
+                    left_out += 1
+                    continue
             entry["author"], entry["line"] = name, raw.number
             entry["edited"] = ledger.check_line_hash(raw.data) is not None
             hist = out[question]
@@ -70,6 +91,8 @@ def read_history(ledger_dir: Path, author: str | None = None) -> dict[str, Quest
         for items in (hist.forecasts, hist.closings, hist.amendments):
             items.sort(key=lambda e: e["at"])
         hist.claims.sort(key=lambda e: (str(e.get("on")), e["author"], e["line"]))
+    if skipped is not None:
+        skipped[:] = [left_out]
     return out
 
 

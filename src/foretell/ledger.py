@@ -28,6 +28,7 @@ from foretell import ids
 from foretell.errors import ForetellError, Problem
 
 SUFFIX = ".jsonl"
+MAX_SEQ = 2**63 - 1  # seq is read into int64 columns
 SHA_TAIL_LEN = len(b',"sha":"') + 64 + len(b'"}')
 _TAIL_CHUNK = 4096
 
@@ -205,11 +206,15 @@ def _read_tail(fd: int, size: int, path: Path) -> _Tail:
     line = os.pread(fd, size - 1 - start, start)
     try:
         entry = decode_line(line)
-        seq, sha = int(entry["seq"]), str(entry["sha"])
+        seq, sha = entry["seq"], entry["sha"]
     except (ValueError, KeyError, TypeError):
+        seq = sha = None
+    if type(seq) is not int or not 1 <= seq < MAX_SEQ or type(sha) is not str:
         raise ForetellError(
-            "the last entry is not readable; run `foretell verify`; nothing was appended", path
-        ) from None
+            "the last entry is not readable (or its seq is not a whole number from 1 to "
+            "2**63-2); run `foretell verify`; nothing was appended",
+            path,
+        )
     at = entry.get("at")
     return _Tail(seq, sha, at if isinstance(at, str) else None, bool(entry.get("imported")))
 

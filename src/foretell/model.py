@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from foretell.ids import AUTHOR_PATTERN as AUTHOR_PATTERN  # the rules live in foretell.ids
 from foretell.ids import ID_PATTERN as ID_PATTERN
 from foretell.ids import id_problem
+from foretell.parse import check_range
 from foretell.terms import TERM_FIELDS as TERM_FIELDS  # a version's terms and their sha
 from foretell.terms import terms_sha as terms_sha
 from foretell.values import PROB_SUM_TOLERANCE as PROB_SUM_TOLERANCE  # plain checks of values
@@ -62,6 +63,13 @@ class Source(BaseModel):
     claim: str = Field(min_length=1)
     figures: list[str] = Field(default_factory=list)
 
+    @field_validator("date")
+    @classmethod
+    def _supported_year(cls, v: dt.date | None) -> dt.date | None:
+        if v is not None:
+            check_range(v)
+        return v
+
 
 class Question(BaseModel):
     """A question: binary, multiple choice (exclusive, exhaustive options) or numeric."""
@@ -91,6 +99,12 @@ class Question(BaseModel):
         problem = id_problem(v)
         if problem:
             raise ValueError(problem.removeprefix("question "))
+        return v
+
+    @field_validator("opened", "resolve_by")
+    @classmethod
+    def _supported_year(cls, v: dt.date) -> dt.date:
+        check_range(v)
         return v
 
     @field_validator("tags")

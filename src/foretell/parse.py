@@ -14,6 +14,8 @@ _PERCENT = re.compile(rf"^\s*([+-]?{_NUM})\s*%\s*$")
 _ODDS = re.compile(rf"^\s*({_NUM})\s*:\s*({_NUM})(?:\s+(against|for|on))?\s*$", re.I)
 _ONE_IN = re.compile(rf"^\s*({_NUM})\s+in\s+({_NUM})\s*$", re.I)
 FORMS = "0.7, 70%, 7:3 (odds), 3:7 against or 1 in 20"
+MIN_YEAR, MAX_YEAR = 1900, 2999
+YEARS = f"{MIN_YEAR}-{MAX_YEAR}"
 
 
 class TinyPercent(ValueError):
@@ -168,24 +170,46 @@ def check_criteria(text: str) -> str:
     return plain
 
 
+class OutOfRange(ValueError):
+    """A real date outside the supported years."""
+
+
+def in_range(day: date) -> bool:
+    """Whether a date (or a timestamp's date) lies in the supported years, 1900-2999."""
+    return MIN_YEAR <= day.year <= MAX_YEAR
+
+
+def check_range(day: date, what: str = "date") -> None:
+    """ValueError unless ``day`` lies in the supported years (so no reader meets a date it
+    cannot place on a calendar or a time axis)."""
+    if not in_range(day):
+        shown = day.date() if isinstance(day, datetime) else day
+        raise OutOfRange(f"{what} {shown} is outside the supported years {YEARS}")
+
+
 def parse_date(text: str) -> date:
-    """'2026-12-31' (ISO date) -> date."""
+    """'2026-12-31' (ISO date, years 1900-2999) -> date."""
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise ValueError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
+    check_range(day)
+    return day
 
 
 def parse_timestamp(text: str) -> datetime:
-    """An ISO 8601 timestamp; without an offset it is taken as UTC; a bare date is midnight UTC."""
+    """An ISO 8601 timestamp; without an offset it is taken as UTC; a bare date is midnight UTC.
+    Its UTC date must lie in the years 1900-2999."""
     raw = text.strip()
     if raw.endswith(("Z", "z")):
         raw = raw[:-1] + "+00:00"
     try:
         moment = datetime.fromisoformat(raw)
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     except (ValueError, OverflowError):  # OverflowError: an offset pushes it past year 1..9999
         raise ValueError(f"{text!r} is not a timestamp (use ISO 8601)") from None
+    check_range(moment, "timestamp")
+    return moment
 
 
 def today_utc() -> date:

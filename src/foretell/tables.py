@@ -36,10 +36,11 @@ import pyarrow.parquet as pq
 
 from foretell import atomic, ids
 from foretell.errors import ForetellError
+from foretell.verify import MAX_SEQ, TEXT_FIELDS, at_problem, day_problem, latest_at
 
 COLUMNAR_DIR = ".columnar"
 MANIFEST = "manifest.json"
-COPY_VERSION = 1
+COPY_VERSION = 2  # 2: entries verify flags are left out
 CHUNK_LINES = 100_000
 MERGE_FACTOR = 2  # a part is merged into the one before it once that one is <= 2x its size
 EXTRA_COLUMNS = ("probs", "quantiles", "note", "imported")
@@ -171,6 +172,28 @@ def parse_stamps(values: list[Any]) -> np.ndarray:
     return out
 
 
+NS_1900 = int(np.datetime64("1900-01-01T00:00:00", "ns").astype(np.int64))
+
+
+def _closing_ok(rec: dict[str, Any], latest: str) -> bool:
+    """A resolution or annulment that verify accepts, bar the checks against its question
+    (its outcome: see ``frames``)."""
+    seq = rec.get("seq")
+    if type(seq) is not int or not 1 <= seq <= MAX_SEQ:
+        return False
+    if type(rec.get("question")) is not str or type(rec.get("question_sha")) is not str:
+        return False
+    if at_problem(rec.get("at"), latest) or day_problem(rec.get("resolved_on"), ""):
+        return False
+    if not all(k not in rec or type(rec[k]) is str for k in TEXT_FIELDS):
+        return False
+    if "amends" in rec and not rec.get("why"):
+        return False
+    if rec["kind"] == "annulment":
+        return bool(rec.get("why"))
+    return type(rec.get("outcome")) in (str, int, float)
+
+
 def _json_texts(values: list[Any], rows: np.ndarray) -> pa.Array:
     texts: list[str | None] = [None] * rows.shape[0]
     dumps = orjson.dumps
@@ -185,20 +208,27 @@ def _chunk_table(lines: list[bytes], author: str = "") -> FileTable:
     skipped: Counter[str] = Counter()
     closings: list[dict[str, Any]] = []
     fc: list[dict[str, Any]] = []
+    latest = latest_at()
     for rec in _records(lines, skipped):
         kind = rec.get("kind")
         if kind == "forecast":
             fc.append(rec)
         elif kind == "resolution" or kind == "annulment":
-            if type(rec.get("question")) is str and type(rec.get("at")) is str:
+            if _closing_ok(rec, latest):
                 closings.append({k: v for k, v in rec.items() if k in CLOSING_KEYS})
             else:
                 skipped[MALFORMED] += 1
     n = len(fc)
     question = [r.get("question") for r in fc]
     at_raw = [r.get("at") for r in fc]
+    shas = [r.get("question_sha") for r in fc]
+    # what verify checks of a forecast's shape: exact types (True is no number, "0.5" none),
+    # ``at`` in the stored form from 1900 to a day from now, seq 1..2**63-1, text where text
     good = np.fromiter(
-        (type(q) is str and type(a) is str for q, a in zip(question, at_raw, strict=True)),
+        (
+            type(q) is str and type(s) is str and type(a) is str and len(a) == 27
+            for q, a, s in zip(question, at_raw, shas, strict=True)
+        ),
         bool,
         count=n,
     )
@@ -206,24 +236,26 @@ def _chunk_table(lines: list[bytes], author: str = "") -> FileTable:
     if all(type(v) is float or v is None for v in p_raw):
         p = np.array([np.nan if v is None else v for v in p_raw], dtype=np.float64)
     else:
-        p_series = pd.Series(p_raw, dtype=object)
+        good &= np.fromiter((type(v) in (float, int) or v is None for v in p_raw), bool, n)
+        kept = [v if g else None for v, g in zip(p_raw, good, strict=True)]
+        p_series = pd.Series(kept, dtype=object)
         p = pd.to_numeric(p_series, errors="coerce").to_numpy(dtype=np.float64)
-        good &= ~(p_series.notna().to_numpy() & np.isnan(p))
+    good &= np.isnan(p) | ((p >= 0.0) & (p <= 1.0))
     extras = {col: [r.get(col) for r in fc] for col in EXTRA_COLUMNS}
     for col in ("probs", "quantiles"):
         values = extras[col]
         good &= np.fromiter((v is None or type(v) is dict for v in values), bool, count=n)
+    for col in ("note", "imported"):
+        values = extras[col]
+        good &= np.fromiter((v is None or type(v) is str for v in values), bool, count=n)
     at = parse_stamps([a if g else None for a, g in zip(at_raw, good, strict=True)])
-    good &= at != NAT
+    latest_ns = int(parse_stamps([latest])[0])
+    good &= (at != NAT) & (at >= NS_1900) & (at <= latest_ns)
     seq_raw = [r.get("seq") for r in fc]
-    if all(type(v) is int for v in seq_raw):
-        seq = np.array(seq_raw, dtype=np.int64)
-    else:
-        seq = pd.to_numeric(pd.Series(seq_raw, dtype=object), errors="coerce")
-        seq = seq.fillna(0).to_numpy(dtype=np.float64).astype(np.int64)
+    good &= np.fromiter((type(v) is int and 1 <= v <= MAX_SEQ for v in seq_raw), bool, count=n)
+    seq = np.array([v if g else 0 for v, g in zip(seq_raw, good, strict=True)], dtype=np.int64)
     skipped[MALFORMED] += int((~good).sum())
     rows = np.flatnonzero(good)
-    shas = [r.get("question_sha") for r in fc]
     m = rows.shape[0]
     table = pa.table(
         {

@@ -11,6 +11,7 @@ pinning the current version; a second resolution or annulment that does not amen
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import itertools
 import math
@@ -23,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from foretell import catalog, ids, ledger
+from foretell import catalog, ids, ledger, parse
 from foretell.errors import Problem, display_path
 from foretell.home import Home
 from foretell.model import PROB_SUM_TOLERANCE, Question
@@ -93,19 +94,93 @@ def payload_problem(question: Question, entry: dict[str, Any]) -> str | None:
     return None
 
 
-def _entry_problem(entry: dict[str, Any], questions: dict[str, Question]) -> str | None:
+MAX_SEQ = ledger.MAX_SEQ
+TEXT_FIELDS = ("note", "evidence", "why", "amends", "imported")
+
+
+FUTURE_SLACK = dt.timedelta(days=1)  # clocks differ; an entry a day ahead is an error
+
+
+def latest_at() -> str:
+    """The latest ``at`` an entry can have: now plus ``FUTURE_SLACK``, in the stored form."""
+    return ledger.format_at(dt.datetime.now(dt.UTC) + FUTURE_SLACK)
+
+
+def at_problem(at: object, latest: str | None = None) -> str | None:
+    """Why ``at`` is not a stored UTC timestamp on a real calendar day from 1900 on and no
+    later than ``latest`` (default: ``latest_at()``), or None. An entry's time is when it was
+    written, so it cannot lie in the future."""
+    if type(at) is str and _AT.match(at) and "1900" <= at[:4] <= "2999":
+        try:
+            dt.datetime.fromisoformat(at[:26])
+        except ValueError:
+            pass
+        else:
+            if at <= (latest or latest_at()):
+                return None
+            return f"'at' {at} is in the future (entries are dated when they are written)"
+    return (
+        f"'at' must be a UTC timestamp YYYY-MM-DDTHH:MM:SS.ffffffZ in the years "
+        f"{parse.YEARS}, not {at!r}"
+    )
+
+
+def day_problem(value: object, name: str) -> str | None:
+    """Why ``value`` is not a real calendar date YYYY-MM-DD in 1900-2999, or None."""
+    if type(value) is str and _DATE.match(value):
+        try:
+            if parse.in_range(dt.date.fromisoformat(value)):
+                return None
+        except ValueError:
+            pass
+    return f"{name} must be a date YYYY-MM-DD in the years {parse.YEARS}, not {value!r}"
+
+
+def outcome_problem(question: Question, outcome: object) -> str | None:
+    """Why a stored outcome does not fit its question, or None: 'yes'/'no' for binary, one of
+    the options for multiple choice, a finite number for numeric."""
+    if question.type == "binary":
+        return (
+            None
+            if outcome in ("yes", "no") and type(outcome) is str
+            else (f"a binary outcome is 'yes' or 'no', not {outcome!r}")
+        )
+    if question.type == "multiple_choice":
+        if type(outcome) is str and outcome in (question.options or ()):
+            return None
+        return f"outcome {outcome!r} is not an option of {question.id}"
+    if type(outcome) in (int, float) and math.isfinite(outcome):  # type: ignore[arg-type]
+        return None
+    return f"a numeric outcome is a finite number, not {outcome!r}"
+
+
+def entry_problem(
+    entry: dict[str, Any],
+    questions: dict[str, Question],
+    check_seq: bool = True,
+    latest: str | None = None,
+) -> str | None:
+    """Why an entry cannot be used (wrong types, ranges, dates, or not fitting its question),
+    or None. Readers skip exactly what this flags; chain and hash checks are separate
+    (``check_seq`` False: the chain check reports a bad seq already)."""
     kind = entry.get("kind")
-    if kind not in KINDS:
+    if type(kind) is not str or kind not in KINDS:
         return f"unknown kind {kind!r}"
-    at = entry.get("at")
-    if not isinstance(at, str) or not _AT.match(at):
-        return f"'at' must be a UTC timestamp YYYY-MM-DDTHH:MM:SS.ffffffZ, not {at!r}"
+    seq = entry.get("seq")
+    if check_seq and (type(seq) is not int or not 1 <= seq <= MAX_SEQ):
+        return f"seq must be a whole number from 1 to 2**63-1, not {seq!r}"
+    wrong = at_problem(entry.get("at"), latest)
+    if wrong:
+        return wrong
     qid = entry.get("question")
-    question = questions.get(qid) if isinstance(qid, str) else None
+    question = questions.get(qid) if type(qid) is str else None
     if question is None:
         return f"unknown question {qid!r} (no forecasts/{qid}.toml)"
-    if not isinstance(entry.get("question_sha"), str):
+    if type(entry.get("question_sha")) is not str:
         return "missing question_sha"
+    for name in TEXT_FIELDS:
+        if name in entry and type(entry[name]) is not str:
+            return f"{name} must be text, not {entry[name]!r}"
     if kind == "forecast":
         return payload_problem(question, entry)
     if kind == "claim":
@@ -113,12 +188,16 @@ def _entry_problem(entry: dict[str, Any], questions: dict[str, Question]) -> str
 
         return claim_problem(question, entry)
     if kind in ("resolution", "annulment"):
-        on = entry.get("resolved_on")
-        if not isinstance(on, str) or not _DATE.match(on):
-            return f"resolved_on must be a date YYYY-MM-DD, not {on!r}"
-    if kind == "resolution" and "outcome" not in entry:
-        return "a resolution needs an outcome"
-    if kind in ("annulment", "amendment") and not entry.get("why"):
+        wrong = day_problem(entry.get("resolved_on"), "resolved_on")
+        if wrong:
+            return wrong
+        if "amends" in entry and not entry.get("why"):
+            return "an amending entry needs a reason ('why')"
+    if kind == "resolution":
+        if "outcome" not in entry:
+            return "a resolution needs an outcome"
+        return outcome_problem(question, entry["outcome"])
+    if not entry.get("why"):
         return f"an {kind} needs a reason ('why')"
     return None
 
@@ -171,6 +250,7 @@ def _verify_file(path: Path, questions: dict[str, Question]) -> _FileResult:
     prev: str | None = None
     expected = 1
     live_at, live_line = "", 0  # the latest entry so far that is timed when written
+    latest = latest_at()
     for number, line in enumerate(lines, 1):
         if line[-tail : 8 - tail] != prefix or line[-2:] != b'"}':
             problems.append(Problem(path, number, _NO_SHA))
@@ -198,6 +278,7 @@ def _verify_file(path: Path, questions: dict[str, Question]) -> _FileResult:
             else:
                 live_at, live_line = at, number
         qsha = entry.get("question_sha")
+        qsha, note, imported = entry.get("question_sha"), entry.get("note"), entry.get("imported")
         fast = (
             kind == "forecast"
             and type(qid) is str
@@ -206,11 +287,21 @@ def _verify_file(path: Path, questions: dict[str, Question]) -> _FileResult:
             and 0.0 <= p <= 1.0
             and type(at) is str
             and at_ok(at)
+            and "1900" <= at <= latest
+            and at[5:7] <= "12"
+            and at[8:10] <= "28"  # later days of the month take the slow path
+            and at[11:13] <= "23"
+            and at[14:16] <= "59"
+            and at[17:19] <= "59"
             and type(qsha) is str
-            and len(entry) in (8, 9, 10)  # + optional note, imported
+            and type(seq) is int
+            and 1 <= seq <= MAX_SEQ
+            and (note is None or type(note) is str)
+            and (imported is None or type(imported) is str)
+            and len(entry) == 8 + (note is not None) + (imported is not None)
         )
         if not fast:
-            wrong = _entry_problem(entry, questions)
+            wrong = entry_problem(entry, questions, check_seq=False, latest=latest)
             if wrong:
                 problems.append(Problem(path, number, wrong))
                 continue

@@ -1,5 +1,6 @@
 """Commands that read: list, show, due, verify."""
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -16,6 +17,22 @@ from foretell.cli.app import (
 )
 from foretell.errors import ForetellError, display_path
 from foretell.model import Question
+
+
+def _read_history(
+    ledger_dir: Path, questions: dict[str, Question]
+) -> dict[str, history.QuestionHistory]:
+    """``history.read_history`` keeping what verify accepts; a note on stderr for the rest."""
+    skipped: list[int] = []
+    hists = history.read_history(ledger_dir, questions=questions, skipped=skipped)
+    if skipped and skipped[0]:
+        n = skipped[0]
+        typer.echo(
+            f"note: {n} ledger entr{'y' if n == 1 else 'ies'} left out: not valid "
+            "(see foretell verify)",
+            err=True,
+        )
+    return hists
 
 
 def _summary(q: Question, hist: history.QuestionHistory, today: Any) -> dict[str, Any]:
@@ -76,7 +93,7 @@ def list_questions(
     project = open_home(home)
     author = actions.author_name(by) if by else None  # the ledger name `log --by` writes to
     questions = catalog.load_catalog(project.forecasts)
-    hists = history.read_history(project.ledger)
+    hists = _read_history(project.ledger, questions)
     today = parse.today_utc()
     rows = []
     for q in questions.values():
@@ -133,7 +150,7 @@ def show(
     """
     project = open_home(home)
     q = catalog.find_question(project.forecasts, question_id)
-    hist = history.read_history(project.ledger).get(q.id, history.QuestionHistory())
+    hist = _read_history(project.ledger, {q.id: q}).get(q.id, history.QuestionHistory())
     labels = history.version_labels(q, hist)
     if version is not None:
         _show_version(project, q, labels, version, output)
@@ -312,7 +329,7 @@ def _plain_detail(h: dict[str, Any]) -> str:
         text = f"outcome {_short(h['outcome'])} on {h['resolved_on']}"
         if h.get("evidence"):
             text += f"; evidence: {h['evidence']}"
-        return text + (f"; amends: {h['why']}" if h.get("amends") else "")
+        return text + (f"; amends: {h.get('why', '')}" if h.get("amends") else "")
     return str(h.get("why", ""))
 
 
@@ -332,7 +349,7 @@ def due(
 
     project = open_home(home)
     questions = catalog.load_catalog(project.forecasts)
-    hists = history.read_history(project.ledger)
+    hists = _read_history(project.ledger, questions)
     today = parse.today_utc()
     rows = []
     for q in sorted(questions.values(), key=lambda q: (q.resolve_by, q.id)):

@@ -121,26 +121,34 @@ def parse_time(text: str) -> datetime:
         sign = 1 if zone[0] == "+" else -1
         digits = zone[1:].replace(":", "")
         offset = sign * (int(digits[:2]) * 60 + int(digits[2:]))
-        return moment.replace(tzinfo=timezone(timedelta(minutes=offset))).astimezone(UTC)
-    return moment.replace(tzinfo=UTC)
+        try:
+            zoned = moment.replace(tzinfo=timezone(timedelta(minutes=offset))).astimezone(UTC)
+        except (ValueError, OverflowError):  # an offset of a day or more, or past year 1..9999
+            return parse.parse_timestamp(raw)
+    else:
+        zoned = moment.replace(tzinfo=UTC)
+    parse.check_range(zoned, "timestamp")
+    return zoned
 
 
 def canonical_at(text: str) -> str:
     """A timestamp as the ledger stores it; text already in that form is only checked."""
     if len(text) == 27 and text[26] == "Z" and text[10] == "T" and text[19] == ".":
         try:
-            datetime.fromisoformat(text[:26])
+            moment = datetime.fromisoformat(text[:26])
         except ValueError:
             pass
         else:
-            return text
+            if parse.in_range(moment):
+                return text
     if len(text) == 20 and text[19] in "Zz" and text[10] == "T":  # whole seconds, UTC
         try:
-            datetime.fromisoformat(text[:19])
+            moment = datetime.fromisoformat(text[:19])
         except ValueError:
             pass
         else:
-            return text[:19] + ".000000Z"
+            if parse.in_range(moment):
+                return text[:19] + ".000000Z"
     return ledger.format_at(parse_time(text))
 
 
@@ -149,11 +157,16 @@ def parse_day(text: str) -> date:
     raw = text.strip()
     if len(raw) == 10:
         try:
-            return date.fromisoformat(raw)
+            day = date.fromisoformat(raw)
         except ValueError:
             pass
+        else:
+            parse.check_range(day)
+            return day
     try:
         return parse_time(raw).date()
+    except parse.OutOfRange:
+        raise
     except ValueError:
         raise ValueError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
 

@@ -85,8 +85,14 @@ class Scope:
 
 
 def day_numbers(values: pd.Series) -> np.ndarray:
-    """Days since 1970-01-01 (UTC) of a datetime column, naive (taken as UTC) or aware."""
-    return (stamps(values) // 86_400_000_000_000).astype(np.int64)
+    """Days since 1970-01-01 (UTC) of a datetime column, naive (taken as UTC) or aware, in
+    whatever unit it is stored (dates are kept in seconds so that every supported year fits)."""
+    series = pd.Series(values)
+    if not pd.api.types.is_datetime64_any_dtype(series.dtype):
+        series = pd.to_datetime(series, utc=True)
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+    return series.to_numpy().astype("datetime64[D]").astype(np.int64)
 
 
 def stamps(values: pd.Series) -> np.ndarray:

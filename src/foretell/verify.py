@@ -137,14 +137,15 @@ def day_problem(value: object, name: str) -> str | None:
 
 
 def outcome_problem(question: Question, outcome: object) -> str | None:
-    """Why a stored outcome does not fit its question, or None: 'yes'/'no' for binary, one of
-    the options for multiple choice, a finite number for numeric."""
+    """Why a stored outcome does not fit its question, or None: 'yes'/'no' (or a probability
+    strictly between 0 and 1, from ``resolve --probability``) for binary, one of the options
+    for multiple choice, a finite number for numeric."""
     if question.type == "binary":
-        return (
-            None
-            if outcome in ("yes", "no") and type(outcome) is str
-            else (f"a binary outcome is 'yes' or 'no', not {outcome!r}")
-        )
+        if type(outcome) is str and outcome in ("yes", "no"):
+            return None
+        if type(outcome) is float and 0.0 < outcome < 1.0:
+            return None
+        return f"a binary outcome is 'yes', 'no' or a probability, not {outcome!r}"
     if question.type == "multiple_choice":
         if type(outcome) is str and outcome in (question.options or ()):
             return None

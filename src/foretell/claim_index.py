@@ -1,6 +1,6 @@
 """Where each ledger file's claims are: a derived index, so reading claims skips the rest.
 
-``ledger/.index/claims/<author>.json`` holds, per ledger file, the size scanned, the sha of
+``ledger/.index/_claims/<author>.json`` holds, per ledger file, the size scanned, the sha of
 the last entry scanned, the number of lines scanned and, for every line holding a claim, its
 byte offset, length and line number. Like ``status``'s index it is git-ignored, rebuildable
 and checked against the file before use: when the file has the same size and last sha it is
@@ -23,7 +23,7 @@ from foretell.errors import ForetellError
 from foretell.status import complete_end, tail_sha
 
 INDEX_DIR = ".index"  # shared with ``status``, whose files sit beside this one's directory
-SUBDIR = "claims"
+SUBDIR = "_claims"  # no ledger name starts with "_", so no author's shard directory is this one
 NEEDLE = b'"kind":"claim"'
 
 

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 import typer
 
-from foretell import actions, catalog, history, parse, standing
+from foretell import actions, catalog, escape, history, parse, standing
 from foretell.cli.app import (
     FormatOption,
     HomeOption,
@@ -118,7 +118,7 @@ def list_questions(
         for r in rows
     ]
     headers = ["id", "type", "state", "resolve by", "forecasts", "latest"]
-    typer.echo(tabulate(table, headers=headers, tablefmt="simple"))
+    typer.echo(escape.terminal(tabulate(table, headers=headers, tablefmt="simple")))
 
 
 def _latest_text(row: dict[str, Any]) -> str:
@@ -190,7 +190,7 @@ def show(
     if output is OutputFormat.json:
         print_json(data)
         return
-    typer.echo(_show_text(q, data, labels))
+    typer.echo(escape.terminal(_show_text(q, data, labels)))
 
 
 def _show_version(
@@ -218,7 +218,7 @@ def _show_version(
                 f"{name}: {', '.join(map(str, value)) if isinstance(value, list) else value}"
             )
     lines += ["criteria:", *(f"  {line}" for line in str(kept.get("criteria", "")).splitlines())]
-    typer.echo("\n".join(lines))
+    typer.echo(escape.terminal("\n".join(lines)))
 
 
 _DETAIL_KEYS = (
@@ -366,7 +366,9 @@ def due(
         [r["id"], r["resolve_by"], _when(r["days_left"]), r["forecasts"], r["title"][:50]]
         for r in rows
     ]
-    typer.echo(tabulate(table, headers=["id", "resolve by", "when", "forecasts", "title"]))
+    typer.echo(
+        escape.terminal(tabulate(table, headers=["id", "resolve by", "when", "forecasts", "title"]))
+    )
 
 
 def _when(days: int) -> str:

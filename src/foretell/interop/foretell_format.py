@@ -34,6 +34,7 @@ import orjson
 
 from foretell import catalog, ids, ledger
 from foretell.errors import ForetellError
+from foretell.escape import csv_cell, unneutralise
 from foretell.home import Home
 from foretell.interop.reading import Input, Table, jsonl_objects
 from foretell.interop.rows import (
@@ -175,7 +176,7 @@ def _csv_cell(name: str, value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str) and name not in JSON_CELLS:
-        return value
+        return csv_cell(value)  # a formula-like text cell gets a leading quote
     return orjson.dumps(value).decode("utf-8")
 
 
@@ -219,7 +220,7 @@ class ForetellSource(ImportSource):
                 return orjson.loads(cell)
             except orjson.JSONDecodeError:
                 raise self.fail(f"{name}: not valid JSON: {cell[:40]!r}", line) from None
-        return cell
+        return unneutralise(cell)  # exactly the quote the export added
 
     def _record(self, line: int, obj: dict[str, Any]) -> Record:
         kind = obj.get("record")

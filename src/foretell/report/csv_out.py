@@ -5,7 +5,8 @@ the pair probability under the rule), brier (binary, 0..1, the headline pair sco
 brier_multi (multiple choice, 0..2), log_score, wis, crps, covered_50, covered_90 (numeric:
 the share of the pair's weight whose interval held the outcome), threshold_events and
 threshold_brier (numeric: how many derived X >= t events, and their mean Brier). Cells that
-do not apply are empty; an infinite log score is written as ``inf``.
+do not apply are empty; an infinite log score is written as ``inf``. Text cells that begin
+like a spreadsheet formula are neutralised with a leading quote (``foretell.escape.csv_cell``).
 
 Claims (unless ``--claims none``) follow as rows of their own, ``kind`` = ``claim`` (pairs have
 ``kind`` = ``pair``), with the claimant as ``forecaster``, the hedge word's probability as
@@ -21,6 +22,7 @@ import io
 import numpy as np
 import pandas as pd
 
+from foretell.escape import csv_cell
 from foretell.report.build import Report
 
 COLUMNS = [
@@ -146,8 +148,11 @@ def render_csv(report: Report) -> str:
         if any(len(p) for p in parts)
         else pd.DataFrame(columns=COLUMNS)
     )
+    table = table.reindex(columns=COLUMNS)
+    for col in table.columns:  # text cells only: numbers, negative ones too, stay numbers
+        if table[col].dtype == object or pd.api.types.is_string_dtype(table[col].dtype):
+            cells = [csv_cell(v) if isinstance(v, str) else v for v in table[col]]
+            table[col] = pd.Series(cells, index=table.index, dtype=object)
     buffer = io.StringIO()
-    table.reindex(columns=COLUMNS).to_csv(
-        buffer, index=False, lineterminator="\n", float_format="%.10g"
-    )
+    table.to_csv(buffer, index=False, lineterminator="\n", float_format="%.10g")
     return buffer.getvalue()

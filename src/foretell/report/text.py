@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from foretell import terminal
+from foretell import escape, terminal
 from foretell.report.layout import Table, layout
 
 VERDICT_STYLES = {
@@ -27,14 +27,14 @@ def render_text(
     limit = terminal.width() if width is None else width
     out: list[str] = []
     for section in layout(data, full_conventions):
-        title = terminal.wrap(section.title, limit)
+        title = terminal.wrap(escape.terminal(section.title), limit)
         longest = max(len(line) for line in title.splitlines())
         out += [terminal.paint(title, "bold", colour), "=" * longest, ""]
         for block in section.blocks:
             if isinstance(block, Table):
                 out += [table_text(block, limit, colour), ""]
             else:
-                out += [_prose(terminal.wrap(block, limit), colour), ""]
+                out += [_prose(terminal.wrap(escape.terminal(block), limit), colour), ""]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -47,7 +47,8 @@ def table_text(table: Table, width: int | None = None, colour: bool = False) -> 
             return "red" if cell.startswith("-") else "green"
         return None
 
-    return terminal.render_table(table.columns(), table.rows, limit, style, colour)
+    rows = [[escape.terminal(c) for c in row] for row in table.rows]
+    return terminal.render_table(table.columns(), rows, limit, style, colour)
 
 
 def _prose(text: str, colour: bool) -> str:

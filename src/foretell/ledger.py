@@ -51,7 +51,16 @@ def ledger_path(ledger_dir: Path, author: str) -> Path:
 
 def ledger_files(ledger_dir: Path) -> list[Path]:
     """The regular ledger files (symbolic links are left out: see ``linked_files``)."""
-    return sorted(p for p in ledger_dir.glob(f"*{SUFFIX}") if p.is_file() and not ids.is_link(p))
+    try:
+        with os.scandir(ledger_dir) as entries:  # one listing, no stat per file
+            names = [
+                e.name
+                for e in entries
+                if e.name.endswith(SUFFIX) and e.is_file(follow_symlinks=False)
+            ]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [ledger_dir / name for name in sorted(names)]
 
 
 def linked_files(ledger_dir: Path) -> list[Path]:

@@ -3,15 +3,16 @@
 The answer is derived from the ledger files and cached under ``ledger/.index/`` (git-ignored,
 rebuildable), per ledger file: a small header ``<author>.json`` (the file's size and last
 sha, and which shards hold rows) and the rows themselves in ``<author>/<kk>.json``, one of
-``SHARDS`` shards chosen by a CRC-32 of the question id. Before a file's header is used it
-is checked against the file: same size and same last sha, or, when the file has grown, the
-sha of the line at the old end still matches, in which case only the new bytes are read and
-only the shards they touch are rewritten. Anything else: that file is read again from the
-start. Each shard carries a token that its header names; a shard whose token differs (a write
-interrupted between the two), or that is missing or damaged, makes that file's rows rebuilt.
-So ``log``/``resolve`` read one header per ledger file and one shard per file that has closed
-questions: their cost grows with what was appended since the last command, not with the
-ledger.
+``SHARDS`` shards chosen by a CRC-32 of the question id. A file whose size, mtime, ctime and
+inode are those its header noted has not been touched since (ctime cannot be set back) and
+is not opened. Otherwise the header is checked against the file: same size and same last
+sha, or, when the file has grown, the sha of the line at the old end still matches, in which
+case only the new bytes are read and only the shards they touch are rewritten. Anything
+else: that file is read again from the start. Each shard carries a token that its header
+names; a shard whose token differs (a write interrupted between the two), or that is missing
+or damaged, makes that file's rows rebuilt. So ``log``/``resolve`` read one header per
+ledger file and one shard per file that has closed questions: their cost grows with what was
+appended since the last command, not with the ledger.
 """
 
 from __future__ import annotations
@@ -122,6 +123,12 @@ def _write_cached(path: Path, record: dict[str, Any]) -> None:
         ids.write_cache(path, orjson.dumps(record))
 
 
+def _stamp(info: os.stat_result) -> list[int]:
+    """What says a file is untouched: size, mtime, ctime (set by the system on every change,
+    and not settable back by ``utime``), inode and device."""
+    return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev]
+
+
 def _header(record: object) -> dict[str, Any] | None:
     """A cached header of the expected shape, or None (a damaged cache is rebuilt).
 
@@ -197,15 +204,22 @@ def _store(
 def _sync(ledger_dir: Path, path: Path, rebuild: bool = False) -> dict[str, Any]:
     """The current header of one ledger file, brought up to date (see the module docstring)."""
     cached = None if rebuild else _header(_read_cached(index_path(ledger_dir, path.name)))
+    if cached is not None and cached.get("stat") == _stamp(os.lstat(path)):
+        return cached  # not touched since the header was written (ctime cannot be set back)
     fd = ids.open_nofollow(path)
     try:
-        size = os.fstat(fd).st_size
+        info = os.fstat(fd)
+        size = info.st_size
         end = complete_end(fd, size)
         start = 0
         if cached is not None and cached["size"] <= end:
             old = cached["size"]
             if tail_sha(fd, old) == cached["last_sha"]:
                 if old == end:
+                    stamp = _stamp(info) if end == size else None
+                    if cached.get("stat") != stamp:  # touched, not changed: note the new stamp
+                        cached["stat"] = stamp
+                        _write_cached(index_path(ledger_dir, path.name), cached)
                     return cached
                 start = old
         new: dict[str, Any] = {"status": {}, "amended": {}}
@@ -216,6 +230,7 @@ def _sync(ledger_dir: Path, path: Path, rebuild: bool = False) -> dict[str, Any]
             "size": end,
             "last_sha": tail_sha(fd, end),
             "shards": dict(cached["shards"]) if start else {},
+            "stat": _stamp(info) if end == size else None,
         }
     finally:
         os.close(fd)

@@ -299,11 +299,16 @@ def peer_database(augur: Path, root: Path, target: Path) -> None:
 
 def project(work: Path, n: int) -> Path:
     root = work / f"ledger-{n}"
-    if not root.exists():
+    if not root.exists():  # built under another name first: a killed build is not reused
         start = time.perf_counter()
-        build_project(root, n)
-        add_log_target(root)
+        partial = root.with_name(f"{root.name}.partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        build_project(partial, n)
+        add_log_target(partial)
+        partial.rename(root)
         print(f"built {n:,} forecasts in {time.perf_counter() - start:.0f} s")
+    else:
+        print(f"reusing {root} ({n:,} forecasts, built earlier by this script)")
     return root
 
 

@@ -208,14 +208,18 @@ class Rounds:
     def __init__(self) -> None:
         self.jobs: list[tuple[str, Callable[[], float]]] = []
         self.times: dict[str, list[float]] = {}
+        self.cold: set[str] = set()  # jobs that start from nothing each time: no warm-up
 
-    def add(self, name: str, job: Callable[[], float]) -> None:
+    def add(self, name: str, job: Callable[[], float], warm_up: bool = True) -> None:
         self.jobs.append((name, job))
         self.times[name] = []
+        if not warm_up:
+            self.cold.add(name)
 
     def go(self, rounds: int) -> None:
-        for _name, job in self.jobs:  # warm-up: bytecode, disk cache, derived caches
-            job()
+        for name, job in self.jobs:  # warm-up: bytecode, disk cache, derived caches
+            if name not in self.cold:
+                job()
         for r in range(rounds):
             order = self.jobs if r % 2 == 0 else self.jobs[::-1]
             for name, job in order:
@@ -335,6 +339,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="rounds per median (report)")
     parser.add_argument("--log-runs", type=int, default=15, help="rounds per median (log)")
     parser.add_argument("--import-runs", type=int, default=3, help="rounds for import")
+    parser.add_argument("--mem-runs", type=int, default=3, help="runs per memory median")
     parser.add_argument("--keep", type=Path, default=None, help="build projects here; keep them")
     parser.add_argument("--small", action="store_true", help="10x smaller sizes (a quick try)")
     parser.add_argument("--report-3m", action="store_true", help="also time the 3M report")
@@ -373,8 +378,8 @@ def main() -> None:
     rounds.add("floor", lambda: run(floor))
     rounds.go(args.log_runs)
     t_empty, t_big, t_floor = (rounds.median(k) for k in ("log empty", "log 3M", "floor"))
-    m_empty = statistics.median(peak_rss_mib(log_empty) for _ in range(3))
-    m_big = statistics.median(peak_rss_mib(log_big) for _ in range(3))
+    m_empty = statistics.median(peak_rss_mib(log_empty) for _ in range(args.mem_runs))
+    m_big = statistics.median(peak_rss_mib(log_big) for _ in range(args.mem_runs))
     rows.append((
         "`log` one forecast", fmt_s(t_empty),
         f'`python -c "import typer, pydantic"` {fmt_s(t_floor)}',
@@ -393,7 +398,7 @@ def main() -> None:
     report_peer = [exe, "report", "--format", "json", "--home", str(mid_peer)]
     rounds = Rounds()
     rounds.add("cached", lambda: run(report_peer))
-    rounds.add("cold", timed_after(lambda: clear_derived(mid_peer), report_peer))
+    rounds.add("cold", timed_after(lambda: clear_derived(mid_peer), report_peer), warm_up=False)
     if augur is not None:
         db = work / f"augur-{n_peer}.db"
         if not db.exists():
@@ -428,7 +433,7 @@ def main() -> None:
     floor_mid = [sys.executable, str(HERE / "floor.py"), str(mid)]
     rounds = Rounds()
     rounds.add("cached", lambda: run(report_mid))
-    rounds.add("cold", timed_after(lambda: clear_derived(mid), report_mid))
+    rounds.add("cold", timed_after(lambda: clear_derived(mid), report_mid), warm_up=False)
     rounds.add("floor", lambda: run(floor_mid))
     rounds.go(args.runs)
     t_cached, t_cold, t_floor = (rounds.median(k) for k in ("cached", "cold", "floor"))
@@ -448,7 +453,7 @@ def main() -> None:
     peaks = []
     for n, root in sizes:
         cmd = [exe, "report", "--format", "json", "--home", str(root)]
-        peaks.append((n, statistics.median(peak_rss_mib(cmd) for _ in range(3))))
+        peaks.append((n, statistics.median(peak_rss_mib(cmd) for _ in range(args.mem_runs))))
     (n0, m0), (n1, m1) = peaks[0], peaks[-1]
     per_million = (m1 - m0) / ((n1 - n0) / 1e6)
     shown = ", ".join(f"{n / 1e6:g}M {m:.0f} MiB" for n, m in peaks)
@@ -489,8 +494,8 @@ def main() -> None:
         print("| " + " | ".join(row) + " |")
     print(
         f"\nmedians of {args.runs} interleaved rounds ({args.log_runs} for log, "
-        f"{args.import_runs} for import, 3 for memory); spread = fastest/slowest run against "
-        f"the median; load average at the end {os.getloadavg()[0]:.1f}"
+        f"{args.import_runs} for import, {args.mem_runs} for memory); spread = fastest/slowest "
+        f"run against the median; load average at the end {os.getloadavg()[0]:.1f}"
     )
     if args.keep is None:
         shutil.rmtree(work, ignore_errors=True)

@@ -115,6 +115,15 @@ def test_the_sharded_index_agrees_with_the_ledger_after_every_batch(
 
 
 @pytest.mark.parametrize("damage", ["missing", "other token", "not json", "bad row"])
+def test_an_author_named_like_another_index_keeps_its_rows_apart(tmp_path: Path) -> None:
+    for author in ("questions", "claims"):
+        ledger.append(
+            tmp_path, author, {"kind": "resolution", "question": f"by-{author}", "outcome": "no"}
+        )
+    assert set(status.question_statuses(tmp_path)) == {"by-questions", "by-claims"}
+    assert not (tmp_path / status.INDEX_DIR / "questions").exists()
+
+
 def test_a_damaged_shard_is_rebuilt_from_the_ledger(tmp_path: Path, damage: str) -> None:
     many_closed(tmp_path, 300)
     good = status.question_statuses(tmp_path)
@@ -135,7 +144,7 @@ def test_a_damaged_shard_is_rebuilt_from_the_ledger(tmp_path: Path, damage: str)
 def test_growth_rewrites_only_the_shards_it_touches(tmp_path: Path) -> None:
     many_closed(tmp_path, 300)
     status.question_statuses(tmp_path)
-    folder = status.index_path(tmp_path, f"{RESOLVER}.jsonl").with_suffix("")
+    folder = status.shard_dir(tmp_path, f"{RESOLVER}.jsonl")
     before = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.json")}
     ledger.append(
         tmp_path,

@@ -2,7 +2,7 @@
 
 The answer is derived from the ledger files and cached under ``ledger/.index/`` (git-ignored,
 rebuildable), per ledger file: a small header ``<author>.json`` (the file's size and last
-sha, and which shards hold rows) and the rows themselves in ``<author>/<kk>.json``, one of
+sha, and which shards hold rows) and the rows in ``<author>.rows/<kk>.json``, one of
 ``SHARDS`` shards chosen by a CRC-32 of the question id. A file whose size, mtime, ctime and
 inode are those its header noted has not been touched since (ctime cannot be set back) and
 is not opened. Otherwise the header is checked against the file: same size and same last
@@ -103,8 +103,14 @@ def index_path(ledger_dir: Path, ledger_file: str) -> Path:
     return ledger_dir / INDEX_DIR / f"{ledger_file.removesuffix(ledger.SUFFIX)}.json"
 
 
+def shard_dir(ledger_dir: Path, ledger_file: str) -> Path:
+    """``.index/<author>.rows/``: ".rows" keeps it apart from other indexes' folders there
+    (``questions/``, ``claims/``), whatever an author is called."""
+    return ledger_dir / INDEX_DIR / f"{ledger_file.removesuffix(ledger.SUFFIX)}.rows"
+
+
 def shard_path(ledger_dir: Path, ledger_file: str, shard: str) -> Path:
-    return ledger_dir / INDEX_DIR / ledger_file.removesuffix(ledger.SUFFIX) / f"{shard}.json"
+    return shard_dir(ledger_dir, ledger_file) / f"{shard}.json"
 
 
 def _read_cached(path: Path) -> object:
@@ -241,7 +247,7 @@ def _sync(ledger_dir: Path, path: Path, rebuild: bool = False) -> dict[str, Any]
             _merge(current, rows)
             changed[shard] = current
     elif cached is not None or rebuild:
-        old_dir = index_path(ledger_dir, path.name).with_suffix("")
+        old_dir = shard_dir(ledger_dir, path.name)
         if ids.real_dir(old_dir):
             for stale in old_dir.glob("*.json"):
                 stale.unlink(missing_ok=True)

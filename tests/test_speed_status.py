@@ -114,7 +114,6 @@ def test_the_sharded_index_agrees_with_the_ledger_after_every_batch(
             assert (one.kind, one.at, one.author) == expected[q] if one else q not in expected
 
 
-@pytest.mark.parametrize("damage", ["missing", "other token", "not json", "bad row"])
 def test_an_author_named_like_another_index_keeps_its_rows_apart(tmp_path: Path) -> None:
     for author in ("questions", "claims"):
         ledger.append(
@@ -124,6 +123,7 @@ def test_an_author_named_like_another_index_keeps_its_rows_apart(tmp_path: Path)
     assert not (tmp_path / status.INDEX_DIR / "questions").exists()
 
 
+@pytest.mark.parametrize("damage", ["missing", "other token", "not json", "bad row"])
 def test_a_damaged_shard_is_rebuilt_from_the_ledger(tmp_path: Path, damage: str) -> None:
     many_closed(tmp_path, 300)
     good = status.question_statuses(tmp_path)

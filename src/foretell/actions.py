@@ -35,23 +35,43 @@ BACKDATED = "backdated"  # the ``imported`` mark of a forecast logged with an ex
 
 def default_author() -> str:
     """FORETELL_USER, then git's user.name, then the login name; slugified."""
-    name = os.environ.get(USER_ENV, "").strip()
-    if not name:
-        import subprocess
+    return default_author_and_source()[0]
 
-        try:
-            done = subprocess.run(
-                ["git", "config", "user.name"], capture_output=True, text=True, timeout=5
-            )
-            name = done.stdout.strip() if done.returncode == 0 else ""
-        except (OSError, subprocess.SubprocessError):
-            name = ""
-    if not name:
-        try:
-            name = getpass.getuser()
-        except (OSError, KeyError):
-            name = ""
-    return author_name(name or "anonymous")
+
+def default_author_and_source() -> tuple[str, str]:
+    """The default author and where the name came from: 'FORETELL_USER', "git's user.name",
+    'the login name' or 'no name found'."""
+    name = os.environ.get(USER_ENV, "").strip()
+    if name:
+        return author_name(name), USER_ENV
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["git", "config", "user.name"], capture_output=True, text=True, timeout=5
+        )
+        name = done.stdout.strip() if done.returncode == 0 else ""
+    except (OSError, subprocess.SubprocessError):
+        name = ""
+    if name:
+        return author_name(name), "git's user.name"
+    try:
+        name = getpass.getuser()
+    except (OSError, KeyError):
+        name = ""
+    if name:
+        return author_name(name), "the login name"
+    return author_name("anonymous"), "no name found"
+
+
+def author_note(by: str | None) -> str | None:
+    """A line saying which author a write used, when neither --by nor FORETELL_USER chose it."""
+    if by is not None:
+        return None
+    name, source = default_author_and_source()
+    if source == USER_ENV:
+        return None
+    return f"as {name} (from {source}; set {USER_ENV} or pass --by to choose)"
 
 
 def resolve_author(by: str | None) -> str:

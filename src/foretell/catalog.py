@@ -60,8 +60,21 @@ def load_question(path: Path) -> Question:
 def find_question(forecasts_dir: Path, question_id: str) -> Question:
     path = question_path(forecasts_dir, question_id)
     if not path.exists() and not ids.is_link(path):
-        raise ForetellError(f"no question {question_id!r} (looked for {path.name} in forecasts/)")
+        raise ForetellError(
+            f"no question {question_id!r} (looked for {path.name} in forecasts/)"
+            + did_you_mean(question_id, [p.stem for p in question_files(forecasts_dir)])
+        )
     return load_question(path)
+
+
+def did_you_mean(name: str, known: list[str]) -> str:
+    """'; did you mean x?' naming the closest known names (difflib ratio >= 0.6), or ''."""
+    import difflib
+
+    close = difflib.get_close_matches(name.lower(), known, n=3, cutoff=0.6)
+    if not close:
+        close = [k for k in known if name.lower() in k][:3]
+    return f"; did you mean {' or '.join(close)}?" if close else ""
 
 
 def question_files(forecasts_dir: Path) -> list[Path]:

@@ -25,6 +25,7 @@ from typing import TextIO
 DEFAULT_WIDTH = 100
 MIN_WIDTH = 20
 GAP = 2  # spaces between columns
+COMFORTABLE = 24  # a text column narrower than this (and than its text) may cost a column
 MAX_UNBROKEN = 20  # a text column keeps words up to this long whole (longer: break at hyphens)
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -148,32 +149,25 @@ def table(
             break
         worst = max(droppable, key=lambda i: (columns[i].priority, i))
         keep.remove(worst)
-    natural = {
-        i: max(max((len(r[i]) for r in rows), default=0), mins[i], len(columns[i].header))
-        for i in keep
-    }
-    widths = dict(natural)
-    cells = {i: max((len(r[i]) for r in rows), default=0) for i in keep}
-    for i in sorted(keep, key=lambda i: cells[i] - widths[i]):  # first, wide headers wrap
-        over = total(keep, widths) - limit
-        if over <= 0:
+    while True:
+        widths = _widths(columns, rows, keep, mins, limit)
+        # a text column squeezed well below its natural width gives way to a column that
+        # matters less: drop that one and fit again
+        squeezed = [
+            i
+            for i in keep
+            if columns[i].wrap
+            and widths[i] < min(COMFORTABLE, max(len(r[i]) for r in rows) if rows else 0)
+        ]
+        less = [
+            j
+            for j in keep
+            if columns[j].priority > 0
+            and any(columns[j].priority > columns[i].priority for i in squeezed)
+        ]
+        if not less:
             break
-        widths[i] = max(mins[i], cells[i], widths[i] - over)
-    for i in sorted(keep, key=lambda i: -natural[i]):  # then text cells wrap, widest first
-        over = total(keep, widths) - limit
-        if over <= 0:
-            break
-        if columns[i].wrap:
-            widths[i] = max(mins[i], widths[i] - over)
-    over = total(keep, widths) - limit
-    if over > 0:  # last resort: break words in the widest columns
-        for i in sorted(keep, key=lambda i: -widths[i]):
-            cut = min(over, widths[i] - 3)
-            if cut > 0:
-                widths[i] -= cut
-                over -= cut
-            if over <= 0:
-                break
+        keep.remove(max(less, key=lambda j: (columns[j].priority, j)))
 
     def cell_lines(text: str, w: int) -> list[str]:
         if len(text) <= w:
@@ -204,6 +198,49 @@ def table(
             out.append(indent + (" " * GAP).join(parts).rstrip())
     dropped = [columns[i].header for i in range(len(columns)) if i not in keep]
     return Fitted("\n".join(out), dropped)
+
+
+def _widths(
+    columns: Sequence[Column],
+    rows: list[list[str]],
+    keep: list[int],
+    mins: dict[int, int],
+    limit: int,
+) -> dict[int, int]:
+    """Column widths for the kept columns: natural, then headers wrapped, then text wrapped,
+    then (last resort) words broken, until the total fits ``limit``."""
+
+    def total(ix: list[int], widths: dict[int, int]) -> int:
+        return sum(widths[i] for i in ix) + GAP * (len(ix) - 1)
+
+    natural = {
+        i: max(max((len(r[i]) for r in rows), default=0), mins[i], len(columns[i].header))
+        for i in keep
+    }
+    widths = dict(natural)
+    cells = {i: max((len(r[i]) for r in rows), default=0) for i in keep}
+    for i in sorted(keep, key=lambda i: cells[i] - widths[i]):  # first, wide headers wrap
+        over = total(keep, widths) - limit
+        if over <= 0:
+            break
+        widths[i] = max(mins[i], cells[i], widths[i] - over)
+    for i in sorted(keep, key=lambda i: -natural[i]):  # then text cells wrap, widest first
+        over = total(keep, widths) - limit
+        if over <= 0:
+            break
+        if columns[i].wrap:
+            widths[i] = max(mins[i], widths[i] - over)
+    over = total(keep, widths) - limit
+    if over > 0:  # last resort: break words in the widest columns
+        for i in sorted(keep, key=lambda i: -widths[i]):
+            cut = min(over, widths[i] - 3)
+            if cut > 0:
+                widths[i] -= cut
+                over -= cut
+            if over <= 0:
+                break
+
+    return widths
 
 
 def _pad(text: str, w: int, align: str) -> str:

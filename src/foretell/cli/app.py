@@ -156,7 +156,7 @@ class LazyGroup(typer.core.TyperGroup):
                     pretty_exceptions_short=app.pretty_exceptions_short,
                     rich_markup_mode=app.rich_markup_mode,
                 )
-                self.add_command(_light_parameters(command), name)
+                self.add_command(plain_metavars(_light_parameters(command)), name)
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name not in self.commands:
@@ -196,7 +196,7 @@ app = typer.Typer(
         "calibration.\n\nExample: foretell log ascend-950pr-cuda-stack-verified 25%"
     ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -241,6 +241,79 @@ class OutputFormat(StrEnum):
 FormatOption = Annotated[
     OutputFormat, typer.Option("--format", help="text for people, json for scripts.")
 ]
+
+
+_METAVARS = {str: "TEXT", float: "NUMBER", int: "N", Path: "PATH"}
+
+
+def plain_metavars(command: Any) -> Any:
+    """Help in words: TEXT, NUMBER, N, PATH instead of type names such as <str> or
+    <list[float]>; an argument shows as its name alone (ID, VALUE...)."""
+    from typing import get_args, get_origin
+
+    for param in command.params:
+        desc = getattr(param, "type_descriptor", None)
+        if desc is None or getattr(param, "is_flag", False) or desc.is_choice:
+            continue
+        annotation = desc.annotation
+        if get_origin(annotation) is list:
+            annotation = get_args(annotation)[0]
+        word = _METAVARS.get(annotation, "PATH" if desc.is_path else "TEXT")
+        if param.param_type_name == "argument":
+            name = param.metavar or (param.name or "value").upper()
+            if param.nargs != 1 and not name.endswith("..."):
+                name += "..."
+            piece = name if param.required else f"[{name}]"
+            param.display_type = lambda ctx: ""
+            param.get_usage_pieces = lambda ctx, piece=piece: [piece]
+        elif param.metavar is None:
+            param.metavar = word
+    return command
+
+
+def complete_question_ids(incomplete: str) -> list[str]:
+    """Question ids of the project found from the current directory (shell completion)."""
+    try:
+        project = find_home(None)
+    except (ForetellError, OSError):
+        return []
+    stems = (p.stem for p in project.forecasts.glob("*.toml"))
+    return sorted(s for s in stems if s.startswith(incomplete))
+
+
+def complete_tags(incomplete: str) -> list[str]:
+    """Tags used in the project's question files (shell completion)."""
+    try:
+        from foretell import catalog
+
+        project = find_home(None)
+        tags = {t for q in catalog.load_catalog(project.forecasts).values() for t in q.tags}
+    except (ForetellError, OSError):
+        return []
+    return sorted(t for t in tags if t.startswith(incomplete))
+
+
+def print_table(
+    columns: list[Any], rows: list[list[str]], style: Any = None, indent: str = ""
+) -> None:
+    """A table fitted to the output width (``foretell.terminal``), coloured on a terminal;
+    control characters in cells are shown escaped (``escape.terminal``)."""
+    from foretell import escape, terminal
+
+    rows = [[escape.terminal(str(cell)) for cell in row] for row in rows]
+
+    typer.echo(
+        terminal.render_table(
+            columns, rows, terminal.width(), style, terminal.colour_enabled(), indent
+        )
+    )
+
+
+def echo_wrapped(text: str, err: bool = False) -> None:
+    """Prose wrapped to the output width."""
+    from foretell import terminal
+
+    typer.echo(terminal.wrap(text, terminal.width()), err=err)
 
 
 def number(value: float) -> str:

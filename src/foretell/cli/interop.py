@@ -12,7 +12,15 @@ from typing import Annotated
 import typer
 
 from foretell import atomic
-from foretell.cli.app import HomeOption, app, open_home
+from foretell.cli.app import (
+    FormatOption,
+    HomeOption,
+    OutputFormat,
+    app,
+    echo_wrapped,
+    open_home,
+    print_json,
+)
 from foretell.errors import ForetellError, display_path
 
 
@@ -60,6 +68,7 @@ def import_(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check the whole file; write nothing.")
     ] = False,
+    output: FormatOption = OutputFormat.text,
     home: HomeOption = None,
 ) -> None:
     """Import forecasts, questions and resolutions from another tool's export.
@@ -81,7 +90,12 @@ def import_(
     result = import_file(
         project, reader, skip_existing=skip_existing, dry_run=dry_run, progress=Progress()
     )
-    typer.echo(result.describe())
+    if output is OutputFormat.json:
+        import dataclasses
+
+        print_json({"message": result.describe(), **dataclasses.asdict(result)})
+        return
+    echo_wrapped(result.describe())
 
 
 @app.command("export")

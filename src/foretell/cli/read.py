@@ -11,12 +11,17 @@ from foretell.cli.app import (
     HomeOption,
     OutputFormat,
     app,
+    complete_question_ids,
+    complete_tags,
+    echo_wrapped,
     number,
     open_home,
     print_json,
+    print_table,
 )
 from foretell.errors import ForetellError, display_path
 from foretell.model import Question
+from foretell.terminal import STATE_STYLES, Column
 
 
 def _read_history(
@@ -35,11 +40,20 @@ def _read_history(
     return hists
 
 
-def _summary(q: Question, hist: history.QuestionHistory, today: Any) -> dict[str, Any]:
+def _summary(
+    q: Question, hist: history.QuestionHistory, today: Any, me: str | None = None
+) -> dict[str, Any]:
+    """A question's line; with ``me`` (blind mode) others' forecasts are left out until
+    ``me`` has forecast on the open question."""
+    from foretell.blind import hidden_from, visible
+
     final = hist.final
     latest: dict[str, Any] = {}
-    for entry in hist.forecasts:
+    hidden = me is not None and hidden_from(hist.forecasts, me, hist.state)
+    shown = visible(hist.forecasts, me) if hidden and me is not None else hist.forecasts
+    for entry in shown:
         latest[entry["author"]] = entry
+    extra = {"hidden_forecasts": len(hist.forecasts) - len(shown)} if me is not None else {}
     return {
         "id": q.id,
         "title": q.title,
@@ -53,6 +67,7 @@ def _summary(q: Question, hist: history.QuestionHistory, today: Any) -> dict[str
         "forecasters": sorted(hist.authors()),
         "outcome": final.get("outcome") if final and final["kind"] == "resolution" else None,
         "latest": {a: _payload(e) for a, e in sorted(latest.items())},
+        **extra,
     }
 
 
@@ -77,24 +92,43 @@ def list_questions(
     resolved: Annotated[
         bool, typer.Option("--resolved", help="Only resolved or annulled questions.")
     ] = False,
-    tag: Annotated[str | None, typer.Option("--tag", help="Only questions with this tag.")] = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tag",
+            metavar="TAG",
+            help="Only questions with TAG (repeatable: any of them).",
+            autocompletion=complete_tags,
+        ),
+    ] = None,
     by: Annotated[
-        str | None, typer.Option("--by", help="Only questions NAME has forecast.")
+        list[str] | None,
+        typer.Option(
+            "--by", metavar="NAME", help="Only questions NAME has forecast (repeatable: any)."
+        ),
     ] = None,
     output: FormatOption = OutputFormat.text,
     home: HomeOption = None,
 ) -> None:
-    """List questions with their state, deadline and forecasts.
+    """List questions with their title, state, deadline and latest forecasts.
+
+    Filters: each repeatable one keeps what matches any of its values, and different filters
+    must all hold. A tag or forecaster that appears nowhere is an error; a match that is
+    merely empty is not (exit 0).
 
     Example: foretell list --open --tag huawei
     """
-    from tabulate import tabulate
+    from foretell.blind import blind_enabled
 
     project = open_home(home)
-    author = actions.author_name(by) if by else None  # the ledger name `log --by` writes to
+    authors = {actions.author_name(b) for b in by or ()}  # the ledger names `log --by` writes
+    tags = set(tag or ())
     questions = catalog.load_catalog(project.forecasts)
     hists = _read_history(project.ledger, questions)
+    _check_filter_names(questions, hists, tags, authors)
     today = parse.today_utc()
+    blind = blind_enabled(project.root)
+    me = actions.default_author() if blind else ""
     rows = []
     for q in questions.values():
         hist = hists.get(q.id, history.QuestionHistory())
@@ -102,36 +136,72 @@ def list_questions(
             continue
         if resolved and hist.state == "open":
             continue
-        if tag and tag not in q.tags:
+        if tags and not tags & set(q.tags):
             continue
-        if author and author not in hist.authors():
+        if authors and not authors & set(hist.authors()):
             continue
-        rows.append(_summary(q, hist, today))
+        rows.append(_summary(q, hist, today, me if blind else None))
     if output is OutputFormat.json:
         print_json(rows)
         return
     if not rows:
         typer.echo("no questions match")
         return
-    table = [
-        [r["id"], r["type"], r["state"], r["resolve_by"], r["forecasts"], _latest_text(r)]
-        for r in rows
+    columns = [
+        Column("id", wrap=True),
+        Column("title", priority=1, wrap=True),
+        Column("state", priority=2),
+        Column("resolve by", priority=3),
+        Column("type", priority=6),
+        Column("forecasts", "right", priority=5),
+        Column("latest", priority=4, wrap=True),
     ]
-    headers = ["id", "type", "state", "resolve by", "forecasts", "latest"]
-    typer.echo(escape.terminal(tabulate(table, headers=headers, tablefmt="simple")))
+    table = [
+        [r["id"], r["title"], r["state"], r["resolve_by"], r["type"], str(r["forecasts"]),
+         _latest_text(r)]
+        for r in rows
+    ]  # fmt: skip
+    print_table(columns, table, _state_style(2))
+
+
+def _state_style(column: int) -> Any:
+    def style(_row: int, col: int, cell: str) -> str | None:
+        return STATE_STYLES.get(cell) if col == column else None
+
+    return style
+
+
+def _check_filter_names(
+    questions: dict[str, Question],
+    hists: dict[str, history.QuestionHistory],
+    tags: set[str],
+    authors: set[str],
+) -> None:
+    """The rule every command follows: a filter value that names nothing is an error."""
+    from foretell.errors import ForetellError
+
+    known_tags = {t for q in questions.values() for t in q.tags}
+    for t in sorted(tags - known_tags):
+        hint = catalog.did_you_mean(t, sorted(known_tags))
+        raise ForetellError(f"no question has the tag {t!r}{hint}")
+    known = {a for h in hists.values() for a in h.authors()}
+    for a in sorted(authors - known):
+        hint = catalog.did_you_mean(a, sorted(known))
+        raise ForetellError(f"no forecasts by {a!r}{hint}")
 
 
 def _latest_text(row: dict[str, Any]) -> str:
     if row["outcome"] is not None:
         return f"outcome: {_short(row['outcome'])}"
     parts = [f"{a}: {_short(v)}" for a, v in row["latest"].items()]
-    text = "; ".join(parts)
-    return text if len(text) <= 60 else text[:57] + "..."
+    if row.get("hidden_forecasts"):
+        parts.append(f"{row['hidden_forecasts']} hidden until you forecast")
+    return "; ".join(parts)
 
 
 @app.command()
 def show(
-    question_id: Annotated[str, typer.Argument(metavar="ID")],
+    question_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete_question_ids)],
     output: FormatOption = OutputFormat.text,
     version: Annotated[
         int | None,
@@ -148,6 +218,10 @@ def show(
 
     Example: foretell show huawei-ai-chip-revenue-2026 (add --version 1 for the first terms)
     """
+    import dataclasses
+
+    from foretell.blind import blind_enabled, hidden_from, visible
+
     project = open_home(home)
     q = catalog.find_question(project.forecasts, question_id)
     hist = _read_history(project.ledger, {q.id: q}).get(q.id, history.QuestionHistory())
@@ -155,7 +229,10 @@ def show(
     if version is not None:
         _show_version(project, q, labels, version, output)
         return
-    data = _summary(q, hist, parse.today_utc())
+    me = actions.default_author() if blind_enabled(project.root) else None
+    data = _summary(q, hist, parse.today_utc(), me)
+    if me is not None and hidden_from(hist.forecasts, me, hist.state):
+        hist = dataclasses.replace(hist, forecasts=visible(hist.forecasts, me))
     data.update(
         criteria=q.criteria,
         sources=[s.model_dump(mode="json", exclude_none=True) for s in q.sources],
@@ -247,8 +324,9 @@ def _claim_json(q: Question, e: dict[str, Any], labels: dict[str, str]) -> dict[
 
 
 def _claims_text(claims: list[dict[str, Any]]) -> list[str]:
-    from tabulate import tabulate
+    from foretell import terminal
 
+    limit = terminal.width()
     lines = ["", "claims (the sources' own predictions, dated when made; not forecasts):"]
     if not claims:
         return [*lines, "  (none recorded)"]
@@ -262,13 +340,20 @@ def _claims_text(claims: list[dict[str, Any]]) -> list[str]:
         ]
         for c in claims
     ]
-    body = tabulate(table, headers=["made on", "by", "claim", "hedge", "source"])
-    return [*lines, *("  " + ln for ln in body.splitlines())]
+    columns = [
+        Column("made on", priority=2),
+        Column("by", wrap=True),
+        Column("claim", wrap=True),
+        Column("hedge", priority=1, wrap=True),
+        Column("source", priority=3, wrap=True),
+    ]
+    return [*lines, terminal.render_table(columns, table, limit, indent="  ")]
 
 
 def _show_text(q: Question, data: dict[str, Any], labels: dict[str, str]) -> str:
-    from tabulate import tabulate
+    from foretell import terminal
 
+    limit = terminal.width()
     lines = [f"{q.id}: {q.title}", f"type: {q.type}"]
     if q.options:
         lines.append(f"options: {', '.join(q.options)}")
@@ -281,13 +366,22 @@ def _show_text(q: Question, data: dict[str, Any], labels: dict[str, str]) -> str
     lines.append(f"state: {data['state']}; version {labels[q.sha()]}")
     if q.tags:
         lines.append(f"tags: {', '.join(q.tags)}")
-    lines += ["", "criteria:", *("  " + ln for ln in q.criteria.strip().splitlines())]
+    lines += ["", "criteria:", terminal.wrap(q.criteria.strip(), limit, "  ")]
     if q.sources:
         lines += ["", "sources:"]
         for s in q.sources:
             head = ", ".join(x for x in (s.document, s.outlet, s.date and s.date.isoformat()) if x)
-            lines.append(f"  - {head}: {s.claim}")
+            lines.append(terminal.wrap(f"- {head}: {s.claim}", limit, "  "))
     lines += ["", "history:"]
+    if data.get("hidden_forecasts"):
+        lines.append(
+            terminal.wrap(
+                f"({data['hidden_forecasts']} forecast(s) by others hidden until you log "
+                "yours: blind mode)",
+                limit,
+                "  ",
+            )
+        )
     if not data["history"]:
         lines.append("  (no entries yet)")
     else:
@@ -295,11 +389,31 @@ def _show_text(q: Question, data: dict[str, Any], labels: dict[str, str]) -> str
             [h["at"][:16].replace("T", " "), h["author"], h["kind"], h["version"], _detail(h)]
             for h in data["history"]
         ]
-        body = tabulate(table, headers=["at (UTC)", "by", "kind", "version", "detail"])
-        lines += ["  " + ln for ln in body.splitlines()]
+        columns = [
+            Column("at (UTC)", priority=3),
+            Column("by", wrap=True),
+            Column("kind", priority=2),
+            Column("version", priority=4),
+            Column("detail", wrap=True),
+        ]
+        lines.append(terminal.render_table(columns, table, limit, indent="  "))
     lines += _claims_text(data["claims"])
     lines += _standing_text(data)
-    return "\n".join(lines)
+    return _fit("\n".join(lines), limit)
+
+
+def _fit(text: str, limit: int) -> str:
+    """Lines longer than ``limit`` wrapped at words, keeping their indent (tables fit already)."""
+    from foretell import terminal
+
+    out = []
+    for line in text.splitlines():
+        if len(line) <= limit:
+            out.append(line)
+        else:
+            lead = line[: len(line) - len(line.lstrip())]
+            out.append(terminal.wrap(line.strip(), limit, lead))
+    return "\n".join(out)
 
 
 def _standing_text(data: dict[str, Any]) -> list[str]:
@@ -310,7 +424,10 @@ def _standing_text(data: dict[str, Any]) -> list[str]:
     rows = [(r["author"], _short(_payload(r))) for r in data["standing"]]
     rows += [(name, _short(_payload(payload))) for name, payload in data["crowd"].items()]
     width = max(len(a) for a, _ in rows)
-    lines += [f"  {a.ljust(width)}  {text}" for a, text in rows]
+    from foretell import terminal
+
+    limit = terminal.width()
+    lines += [terminal.wrap(f"{a.ljust(width)}  {text}", limit, "  ") for a, text in rows]
     if not data["crowd"]:
         lines.append("  (no crowd forecast: fewer than two people have forecast)")
     return lines
@@ -336,7 +453,10 @@ def _plain_detail(h: dict[str, Any]) -> str:
 @app.command()
 def due(
     within: Annotated[
-        int, typer.Option("--within", help="Also list questions due within DAYS.", min=0)
+        int,
+        typer.Option(
+            "--within", metavar="DAYS", help="Also list questions due within DAYS days.", min=0
+        ),
     ] = 30,
     output: FormatOption = OutputFormat.text,
     home: HomeOption = None,
@@ -345,8 +465,6 @@ def due(
 
     Example: foretell due --within 60
     """
-    from tabulate import tabulate
-
     project = open_home(home)
     questions = catalog.load_catalog(project.forecasts)
     hists = _read_history(project.ledger, questions)
@@ -363,12 +481,21 @@ def due(
         typer.echo(f"nothing open is due within {within} days")
         return
     table = [
-        [r["id"], r["resolve_by"], _when(r["days_left"]), r["forecasts"], r["title"][:50]]
+        [r["id"], r["resolve_by"], _when(r["days_left"]), str(r["forecasts"]), r["title"]]
         for r in rows
     ]
-    typer.echo(
-        escape.terminal(tabulate(table, headers=["id", "resolve by", "when", "forecasts", "title"]))
-    )
+    columns = [
+        Column("id", wrap=True),
+        Column("resolve by", priority=2),
+        Column("when"),
+        Column("forecasts", "right", priority=3),
+        Column("title", priority=1, wrap=True),
+    ]
+
+    def style(_row: int, col: int, cell: str) -> str | None:
+        return "red" if col == 2 and cell.startswith("overdue") else None
+
+    print_table(columns, table, style)
 
 
 def _when(days: int) -> str:
@@ -378,7 +505,7 @@ def _when(days: int) -> str:
 
 
 @app.command()
-def verify(home: HomeOption = None) -> None:
+def verify(output: FormatOption = OutputFormat.text, home: HomeOption = None) -> None:
     """Check every chain, every reference and every question file; exit 0 only when clean.
 
     Example: foretell verify
@@ -390,16 +517,36 @@ def verify(home: HomeOption = None) -> None:
     project = open_home(home)
     problems = run_verify(project)
     note = signature_note(project)
+    files = ledger.ledger_files(project.ledger)
+    n_questions = len(catalog.question_files(project.forecasts))
+    if output is OutputFormat.json:
+        print_json(
+            {
+                "ok": not problems,
+                "questions": n_questions,
+                "ledger_files": len(files),
+                "problems": [
+                    {
+                        "path": display_path(p.path) if p.path else None,
+                        "line": p.line,
+                        "message": p.message,
+                    }
+                    for p in problems
+                ],
+                "signatures": note or None,
+            }
+        )
+        if problems:
+            raise typer.Exit(1)
+        return
     if note:
-        typer.echo(note, err=True)
+        echo_wrapped(note, err=True)
     for problem in problems:
         typer.echo(str(problem))
     if problems:
         typer.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}", err=True)
         raise typer.Exit(1)
-    files = ledger.ledger_files(project.ledger)
-    n_questions = len(catalog.question_files(project.forecasts))
-    typer.echo(
+    echo_wrapped(
         f"ok: {_count(n_questions, 'question')}, {_count(len(files), 'ledger file')} "
         f"in {display_path(project.root)}"
     )

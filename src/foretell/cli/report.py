@@ -167,21 +167,39 @@ def _date(text: str | None, what: str) -> date | None:
         raise ForetellError(f"{what}: {err}") from None
 
 
+ConventionsOption = Annotated[
+    bool,
+    typer.Option("--conventions", help="Print every scoring convention in full (text, markdown)."),
+]
+
+
 def _emit(
     report: "Report",
     fmt: ReportFormat,
     output: Path | None,
     plot: Path | None,
     plot_dir: Path | None = None,
+    full_conventions: bool = False,
 ) -> None:
     """Render the report; write it to ``output`` or stdout, the diagram to ``plot`` and the
-    figures into ``plot_dir``."""
+    figures into ``plot_dir``.
+
+    Text to the terminal fits its width and is coloured (unless NO_COLOR); text written to a
+    file is 100 columns wide and plain."""
+    from foretell import terminal
     from foretell.report.plot import plot_format, write_plot
     from foretell.report.render import render
 
     if plot is not None:
         plot_format(plot)  # refuse a bad extension before any work
-    text = render(report, fmt.value)
+    to_screen = output is None
+    text = render(
+        report,
+        fmt.value,
+        width=terminal.width() if to_screen else terminal.DEFAULT_WIDTH,
+        colour=to_screen and fmt is ReportFormat.text and terminal.colour_enabled(),
+        full_conventions=full_conventions,
+    )
     if plot is not None:
         write_plot(report.data, plot)
         typer.echo(f"wrote {display_path(plot)}", err=True)
@@ -309,6 +327,7 @@ def report(
             "every ledger file afresh instead of through its columnar copy).",
         ),
     ] = False,
+    conventions: ConventionsOption = False,
     home: HomeOption = None,
 ) -> None:
     """Score resolved forecasts and report calibration: scores per group, Murphy and CORP
@@ -355,9 +374,15 @@ def report(
         from foretell.verify import verify as verify_ledger
 
         problems = verify_ledger(project)
+    from foretell.interop.progress import Progress
+
+    progress = Progress()
+    progress.phase("reading the ledger", None)
     frames = load_frames(project, use_cache=not verify)
+    progress.phase("scoring", None)
     built = build_report(frames, options, home=project.root.name, verification=problems)
-    _emit(built, fmt, output, plot, plot_dir)
+    progress.close()
+    _emit(built, fmt, output, plot, plot_dir, conventions)
 
 
 @app.command()
@@ -372,6 +397,7 @@ def demo(
     ] = None,
     fmt: ReportFormatOption = ReportFormat.text,
     plot: PlotOption = None,
+    conventions: ConventionsOption = False,
 ) -> None:
     """Build a simulated project (three simulated forecasters: calibrated, overconfident,
     underconfident; about 200 binary questions plus numeric and multiple-choice ones) and print
@@ -389,8 +415,14 @@ def demo(
         directory = Path(tempfile.mkdtemp(prefix="foretell-demo-"))
     else:
         refuse_nonempty(directory.expanduser().resolve())
+    from foretell.interop.progress import Progress
+
+    progress = Progress()
+    progress.phase("building the simulated project", None)
     home = build_demo(directory)
+    progress.phase("scoring", None)
+    built = build_report(load_frames(home), home=home.root.name)
+    progress.close()
     typer.echo(f"simulated project written to {home.root}", err=True)
     typer.echo(f"(see it again with: foretell report --home {home.root})", err=True)
-    built = build_report(load_frames(home), home=home.root.name)
-    _emit(built, fmt, None, plot)
+    _emit(built, fmt, None, plot, full_conventions=conventions)

@@ -10,7 +10,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from foretell import actions, checked, ledger, parse
-from foretell.cli.app import HomeOption, app, number, open_home
+from foretell.cli.app import (
+    FormatOption,
+    HomeOption,
+    OutputFormat,
+    app,
+    complete_question_ids,
+    echo_wrapped,
+    fail,
+    number,
+    open_home,
+    print_json,
+)
 from foretell.errors import ForetellError, display_path
 from foretell.hindsight import hindsight_note
 from foretell.home import init_home
@@ -36,28 +47,82 @@ def _date_or_none(text: str | None, what: str) -> date | None:
     return None if text is None else actions.typed_value(what, parse.parse_date, text)
 
 
+YesOption = Annotated[
+    bool, typer.Option("--yes", help="Log a percentage under 1% (such as 0.35%) as typed.")
+]
+IdArgument = Annotated[
+    str, typer.Argument(metavar="ID", autocompletion=complete_question_ids, show_default=False)
+]
+
+
+def _author(by: str | None) -> tuple[str, str]:
+    """The ledger name a write uses, and where it came from."""
+    if by is not None:
+        return actions.resolve_author(by), "--by"
+    return actions.default_author_and_source()
+
+
+def _done(
+    output: OutputFormat,
+    text: str,
+    entry: dict[str, Any],
+    author: tuple[str, str],
+    project: Any,
+) -> None:
+    """Print what a write did: a line for people (and, when the author was not chosen with
+    --by or FORETELL_USER, which author was used), or the entry as JSON."""
+    name, source = author
+    where = display_path(ledger.ledger_path(project.ledger, name))
+    if output is OutputFormat.json:
+        print_json(
+            {"message": text, "author": name, "author_from": source, "file": where, "entry": entry}
+        )
+        return
+    for line in text.splitlines():
+        echo_wrapped(line)
+    if source not in ("--by", actions.USER_ENV):
+        echo_wrapped(
+            f"as {name} (from {source}; set {actions.USER_ENV} or pass --by to choose)", err=True
+        )
+
+
 @app.command()
 def init(
     path: Annotated[Path, typer.Argument(help="Directory to create the project in.")] = Path("."),
+    output: FormatOption = OutputFormat.text,
 ) -> None:
     """Create an empty project: PATH/forecasts/ and PATH/ledger/.
 
     Example: foretell init my-forecasts
     """
     home = init_home(path)
-    typer.echo(f"created {display_path(home.forecasts)}/ and {display_path(home.ledger)}/")
+    forecasts, ledger_dir = display_path(home.forecasts), display_path(home.ledger)
+    if output is OutputFormat.json:
+        print_json({"forecasts": forecasts, "ledger": ledger_dir})
+        return
+    typer.echo(f"created {forecasts}/ and {ledger_dir}/")
 
 
 @app.command()
 def ask(
-    question_id: Annotated[str, typer.Argument(metavar="ID", help="lowercase-kebab id.")],
-    title: Annotated[str, typer.Option("--title", help="The question, in one line.")],
+    question_id: Annotated[
+        str | None, typer.Argument(metavar="ID", help="lowercase-kebab id.", show_default=False)
+    ] = None,
+    title: Annotated[str | None, typer.Option("--title", help="The question, in one line.")] = None,
     criteria: Annotated[
-        str, typer.Option("--criteria", help="How it resolves; what evidence counts.")
-    ],
+        str | None,
+        typer.Option(
+            "--criteria",
+            help="How it resolves: what counts as YES and NO, which evidence decides, what "
+            "happens if no figure appears (at least 20 characters).",
+        ),
+    ] = None,
     resolve_by: Annotated[
-        str, typer.Option("--resolve-by", help="Date the outcome should be known, YYYY-MM-DD.")
-    ],
+        str | None,
+        typer.Option(
+            "--resolve-by", metavar="DATE", help="Date the outcome should be known, YYYY-MM-DD."
+        ),
+    ] = None,
     kind: Annotated[
         str, typer.Option("--type", help="binary, multiple_choice or numeric.")
     ] = "binary",
@@ -96,6 +161,7 @@ def ask(
         list[str] | None,
         typer.Option("--source-date", help="When the --source at the same position was published."),
     ] = None,
+    output: FormatOption = OutputFormat.text,
     home: HomeOption = None,
 ) -> None:
     """Pose a new question: writes forecasts/ID.toml (refuses an id that exists).
@@ -110,8 +176,15 @@ def ask(
     from foretell.model import QUESTION_TYPES, Question
 
     project = open_home(home)
+    if question_id is None or title is None or criteria is None or resolve_by is None:
+        answers = _ask_in_turn(question_id, title, criteria, resolve_by, kind, options, unit)
+        question_id, title, criteria, resolve_by, kind, options, unit = answers
+        if kind == "numeric" and (low is None or high is None):
+            low = float(typer.prompt("plausible low value (--low)", type=float))
+            high = float(typer.prompt("plausible high value (--high)", type=float))
     if kind not in QUESTION_TYPES:
         raise ForetellError(f"--type must be one of {', '.join(QUESTION_TYPES)}, not {kind!r}")
+    criteria = actions.typed_value("--criteria", parse.check_criteria, criteria)
     cited = _citations(sources or [], claims or [], outlets or [], source_dates or [])
     data = {
         "id": question_id,
@@ -134,7 +207,47 @@ def ask(
     except ValidationError as err:
         raise ForetellError(describe_validation_error(err)) from None
     path = actions.ask(project, question)
+    if output is OutputFormat.json:
+        print_json({"id": question.id, "file": display_path(path)})
+        return
     typer.echo(f"wrote {display_path(path)}")
+
+
+def _ask_in_turn(
+    question_id: str | None,
+    title: str | None,
+    criteria: str | None,
+    resolve_by: str | None,
+    kind: str,
+    options: str | None,
+    unit: str | None,
+) -> tuple[str, str, str, str, str, str | None, str | None]:
+    """On a terminal, ask for each missing field in turn; elsewhere a usage error (exit 2)."""
+    import sys
+
+    missing = [
+        name
+        for name, value in (
+            ("ID", question_id),
+            ("--title", title),
+            ("--criteria", criteria),
+            ("--resolve-by", resolve_by),
+        )
+        if value is None
+    ]
+    if not sys.stdin.isatty():
+        fail(f"ask needs {', '.join(missing)} (or run it on a terminal to be asked)", 2)
+    question_id = question_id or typer.prompt("id (lowercase-kebab, e.g. smic-supply)")
+    title = title or typer.prompt("title (the question, in one line)")
+    if "--type" not in sys.argv:
+        kind = typer.prompt("type (binary, multiple_choice or numeric)", default=kind)
+    criteria = criteria or typer.prompt("criteria (what counts as YES and NO, which evidence)")
+    resolve_by = resolve_by or typer.prompt("resolve by (YYYY-MM-DD)")
+    if kind == "multiple_choice" and options is None:
+        options = typer.prompt("options (comma-separated)")
+    if kind == "numeric" and unit is None:
+        unit = typer.prompt("unit")
+    return question_id, title, criteria, resolve_by, kind, options, unit
 
 
 def _citations(
@@ -180,12 +293,14 @@ NUMBERS_MAY_BE_NEGATIVE = {"ignore_unknown_options": True}
 
 @app.command(context_settings=NUMBERS_MAY_BE_NEGATIVE)
 def log(
-    question_id: Annotated[str, typer.Argument(metavar="ID", help="The question's id.")],
+    question_id: IdArgument,
     values: Annotated[
         list[str] | None,
         typer.Argument(
             metavar="VALUE...",
-            help="binary: P (0.7 or 70%); multiple choice: option=p ...; numeric: level=value ...",
+            help="binary: P as 0.7, 70%, 7:3 (odds), 3:7 against or 1 in 20; multiple choice: "
+            "option=p pairs (spaces or commas between them); numeric: level=value pairs "
+            "including the median 0.5.",
         ),
     ] = None,
     probs: Annotated[
@@ -197,23 +312,23 @@ def log(
     ] = False,
     by: ByOption = None,
     note: Annotated[str | None, typer.Option("--note", help="Why, in a line.")] = None,
+    yes: YesOption = False,
+    output: FormatOption = OutputFormat.text,
     home: HomeOption = None,
 ) -> None:
     """Log a forecast.
 
-    Examples: foretell log huawei-950dt-launch 0.35 --note "roadmap slipped before";
-    foretell log q --probs 2026-q4=0.5 2027-h1=0.3 later=0.2;
-    foretell log shipments --quantiles 0.05=620000 0.5=700000 0.95=790000
+    Examples: foretell log ascend-950pr-cuda-stack-verified 25% --note "no neutral benchmark yet";
+    foretell log huawei-950pr-units-2026 --quantiles 0.1=400000 0.5=650000 0.9=900000
     """
     project = open_home(home)
     question = checked.find_question(project, question_id)
-    payload = actions.forecast_payload(question, values or [], probs, quantiles)
-    author = actions.resolve_author(by)
-    entry = actions.log_forecast(project, question.id, payload, author, note)
-    typer.echo(f"logged {_describe(entry)} ({_where(project.ledger, author, entry)})")
+    payload = actions.forecast_payload(question, values or [], probs, quantiles, allow_tiny=yes)
+    author = _author(by)
+    entry = actions.log_forecast(project, question.id, payload, author[0], note)
+    text = f"logged {_describe(entry)} ({_where(project.ledger, author[0], entry)})"
     late = hindsight_note(question, parse.parse_timestamp(entry["at"]).date())
-    if late:
-        typer.echo(late)
+    _done(output, text + (f"\n{late}" if late else ""), entry, author, project)
 
 
 def _describe(entry: dict[str, object]) -> str:
@@ -232,7 +347,7 @@ def _where(ledger_dir: Path, author: str, entry: dict[str, object]) -> str:
 
 @app.command(context_settings=NUMBERS_MAY_BE_NEGATIVE)
 def resolve(
-    question_id: Annotated[str, typer.Argument(metavar="ID")],
+    question_id: IdArgument,
     outcome: Annotated[
         str | None,
         typer.Argument(
@@ -258,6 +373,7 @@ def resolve(
     ] = False,
     why: Annotated[str | None, typer.Option("--why", help="Why the amendment.")] = None,
     by: ByOption = None,
+    output: FormatOption = OutputFormat.text,
     home: HomeOption = None,
 ) -> None:
     """Record a question's outcome.
@@ -266,11 +382,12 @@ def resolve(
     foretell resolve smic-supply --probability 0.03 --evidence "market close"
     """
     project = open_home(home)
+    author = _author(by)
     entry = actions.resolve(
         project,
         question_id,
         outcome or "",
-        actions.resolve_author(by),
+        author[0],
         evidence=evidence,
         on=_date_or_none(on, "--on"),
         amend=amend,
@@ -278,18 +395,20 @@ def resolve(
         probability=probability,
     )
     verb = "amended" if "amends" in entry else "resolved"
-    typer.echo(f"{verb} {entry['question']}: {entry['outcome']} (on {entry['resolved_on']})")
+    text = f"{verb} {entry['question']}: {entry['outcome']} (on {entry['resolved_on']})"
+    _done(output, text, entry, author, project)
 
 
 @app.command()
 def annul(
-    question_id: Annotated[str, typer.Argument(metavar="ID")],
+    question_id: IdArgument,
     why: Annotated[str, typer.Option("--why", help="Why it cannot be resolved.")],
     on: OnOption = None,
     amend: Annotated[
         bool, typer.Option("--amend", help="Annul a question already resolved.")
     ] = False,
     by: ByOption = None,
+    output: FormatOption = OutputFormat.text,
     home: HomeOption = None,
 ) -> None:
     """Annul a question: it is excluded from every score.
@@ -297,17 +416,17 @@ def annul(
     Example: foretell annul smic-7nm-output-2026 --why "no figure was ever published"
     """
     project = open_home(home)
-    entry = actions.annul(
-        project, question_id, actions.resolve_author(by), why, _date_or_none(on, "--on"), amend
-    )
-    typer.echo(f"annulled {entry['question']}")
+    author = _author(by)
+    entry = actions.annul(project, question_id, author[0], why, _date_or_none(on, "--on"), amend)
+    _done(output, f"annulled {entry['question']}", entry, author, project)
 
 
 @app.command()
 def amend(
-    question_id: Annotated[str, typer.Argument(metavar="ID")],
+    question_id: IdArgument,
     why: Annotated[str, typer.Option("--why", help="What changed in the file, and why.")],
     by: ByOption = None,
+    output: FormatOption = OutputFormat.text,
     home: HomeOption = None,
 ) -> None:
     """Record an intended edit of forecasts/ID.toml (pins its new version for verify).
@@ -315,8 +434,10 @@ def amend(
     Example: foretell amend huawei-ai-chip-revenue-2026 --why "name the annual report as evidence"
     """
     project = open_home(home)
-    entry = actions.amend_question(project, question_id, actions.resolve_author(by), why)
-    typer.echo(f"recorded version {entry['question_sha'][:12]} of {entry['question']}")
+    author = _author(by)
+    entry = actions.amend_question(project, question_id, author[0], why)
+    text = f"recorded version {entry['question_sha'][:12]} of {entry['question']}"
+    _done(output, text, entry, author, project)
 
 
 @app.command()
@@ -327,6 +448,7 @@ def repair(
             "--yes", help="Move a complete but invalid last entry to quarantine without asking."
         ),
     ] = False,
+    output: FormatOption = OutputFormat.text,
     home: HomeOption = None,
 ) -> None:
     """Mend an interrupted write: roll back an interrupted import, remove temporary files and
@@ -350,6 +472,11 @@ def repair(
         return typer.confirm(f"{bad.describe()}\nmove it to quarantine?", default=False)
 
     done, kept = run_repair(project, confirm)
+    if output is OutputFormat.json:
+        print_json({"done": done, "left": [bad.describe() for bad in kept]})
+        if kept:
+            raise typer.Exit(1)
+        return
     for line in done:
         typer.echo(line)
     for bad in kept:

@@ -1,14 +1,18 @@
-"""A one-line progress display on stderr, shown only when stderr is a terminal."""
+"""Progress bars on stderr for long work (import, a large report, demo), drawn by rich and
+shown only when stderr is a terminal (rich is imported only then).
+
+``phase(label, total, unit)`` starts a bar (``total`` None: a count without a bar),
+``update(done, rows)`` moves it, ``close()`` removes it.
+"""
 
 from __future__ import annotations
 
 import sys
-import time
-from typing import TextIO
+from typing import Any, TextIO
 
 
 class Progress:
-    """``phase(label, total)`` then ``update(done)``; redraws at most 10 times a second."""
+    """One bar per phase; rich redraws it at most 10 times a second."""
 
     def __init__(self, stream: TextIO | None = None, enabled: bool | None = None) -> None:
         self.stream = stream if stream is not None else sys.stderr
@@ -18,43 +22,49 @@ class Progress:
             except (AttributeError, ValueError):
                 enabled = False
         self.enabled = enabled
-        self.label = ""
-        self.total: int | None = None
-        self.unit = ""
-        self._last = 0.0
-        self._width = 0
+        self._bar: Any = None
+        self._task: Any = None
 
     def phase(self, label: str, total: int | None, unit: str = "") -> None:
-        self.label, self.total, self.unit = label, total, unit
-        self._last = 0.0
-
-    def update(self, done: int, rows: int | None = None) -> None:
         if not self.enabled:
             return
-        now = time.monotonic()
-        if now - self._last < 0.1:
-            return
-        self._last = now
-        self._draw(done, rows)
+        bar = self._start()
+        if self._task is not None:
+            bar.remove_task(self._task)
+        self._task = bar.add_task(label, total=total or None, extra="")
 
-    def _draw(self, done: int, rows: int | None) -> None:
-        parts = [self.label]
-        if self.total:
-            fraction = min(done / self.total, 1.0)
-            filled = int(fraction * 24)
-            parts.append(f"[{'#' * filled}{'.' * (24 - filled)}] {fraction:4.0%}")
-        if rows is not None:
-            parts.append(f"{rows:,} rows")
-        elif not self.total:
-            parts.append(f"{done:,}{self.unit}")
-        text = "  ".join(parts)
-        pad = max(self._width - len(text), 0)
-        self._width = len(text)
-        self.stream.write("\r" + text + " " * pad)
-        self.stream.flush()
+    def update(self, done: int, rows: int | None = None) -> None:
+        if not self.enabled or self._task is None:
+            return
+        extra = f"{rows:,} rows" if rows is not None else ""
+        self._bar.update(self._task, completed=done, extra=extra)
 
     def close(self) -> None:
-        if self.enabled and self._width:
-            self.stream.write("\r" + " " * self._width + "\r")
-            self.stream.flush()
-            self._width = 0
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar, self._task = None, None
+
+    def _start(self) -> Any:
+        if self._bar is None:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                TaskProgressColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+            from rich.progress import Progress as Bar
+
+            console = Console(file=self.stream, force_terminal=True)
+            self._bar = Bar(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TaskProgressColumn(),
+                TextColumn("{task.fields[extra]}"),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+                refresh_per_second=10,
+            )
+            self._bar.start()
+        return self._bar

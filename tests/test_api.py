@@ -306,7 +306,16 @@ REFUSALS: list[Any] = [
     pytest.param(("annul", "q1", "--why", ""), lambda b: b.annul("q1", ""), id="annul-no-why"),
     pytest.param(("amend", "q1", "--why", ""), lambda b: b.amend("q1", ""), id="amend-no-why"),
     pytest.param(
-        ("ask", "q1", "--title", "t", "--criteria", "c", "--resolve-by", "2099-01-01"),
+        (
+            "ask",
+            "q1",
+            "--title",
+            "t",
+            "--criteria",
+            "YES if an outlet reports it; NO otherwise.",
+            "--resolve-by",
+            "2099-01-01",
+        ),  # fmt: skip
         lambda b: ask(b, "q1"),
         id="ask-existing-id",
     ),

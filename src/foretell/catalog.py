@@ -68,10 +68,10 @@ def find_question(forecasts_dir: Path, question_id: str) -> Question:
 
 
 def did_you_mean(name: str, known: list[str]) -> str:
-    """'; did you mean x?' naming the closest known names (difflib ratio >= 0.6), or ''."""
+    """'; did you mean x?' naming the closest known names (difflib ratio >= 0.5), or ''."""
     import difflib
 
-    close = difflib.get_close_matches(name.lower(), known, n=3, cutoff=0.6)
+    close = difflib.get_close_matches(name.lower(), known, n=3, cutoff=0.5)
     if not close:
         close = [k for k in known if name.lower() in k][:3]
     return f"; did you mean {' or '.join(close)}?" if close else ""

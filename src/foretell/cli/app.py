@@ -167,7 +167,8 @@ class LazyGroup(typer.core.TyperGroup):
             if cmd_name not in self.commands:
                 load_all_commands()
                 self._convert_registered()
-        return super().get_command(ctx, cmd_name)
+        command = super().get_command(ctx, cmd_name)
+        return plain_metavars(command) if command is not None else None
 
     def list_commands(self, ctx: Any) -> list[str]:
         load_all_commands()
@@ -264,7 +265,9 @@ def plain_metavars(command: Any) -> Any:
             if param.nargs != 1 and not name.endswith("..."):
                 name += "..."
             piece = name if param.required else f"[{name}]"
+            param.metavar = param.metavar or name
             param.display_type = lambda ctx: ""
+            param.display_type_rich = lambda ctx: ""
             param.get_usage_pieces = lambda ctx, piece=piece: [piece]
         elif param.metavar is None:
             param.metavar = word
@@ -331,7 +334,7 @@ def print_json(value: Any) -> None:
 
 def fail(message: str, code: int = 1) -> NoReturn:
     typer.echo(f"foretell: {message}", err=True)
-    raise SystemExit(code)
+    raise typer.Exit(code)
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -319,7 +319,7 @@ def log(
     """Log a forecast.
 
     Examples: foretell log ascend-950pr-cuda-stack-verified 25% --note "no neutral benchmark yet";
-    foretell log huawei-950pr-units-2026 --quantiles 0.1=400000 0.5=650000 0.9=900000
+    foretell log ascend-950pr-shipments-2026 --quantiles 0.1=400000 0.5=650000 0.9=900000
     """
     project = open_home(home)
     question = checked.find_question(project, question_id)
@@ -378,8 +378,9 @@ def resolve(
 ) -> None:
     """Record a question's outcome.
 
-    Examples: foretell resolve smic-supply yes --evidence https://example.org --on 2026-12-31;
-    foretell resolve smic-supply --probability 0.03 --evidence "market close"
+    Examples: foretell resolve bytedance-950pr-order-confirmed yes --evidence
+    https://example.org/order --on 2026-11-20; foretell resolve
+    ascend-950pr-cuda-stack-verified --probability 0.03 --evidence "market close"
     """
     project = open_home(home)
     author = _author(by)
@@ -413,7 +414,7 @@ def annul(
 ) -> None:
     """Annul a question: it is excluded from every score.
 
-    Example: foretell annul smic-7nm-output-2026 --why "no figure was ever published"
+    Example: foretell annul china-7nm-ai-chip-output-2026 --why "no figure was ever published"
     """
     project = open_home(home)
     author = _author(by)

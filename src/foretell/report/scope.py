@@ -173,12 +173,18 @@ def _check_names(frames: Frames, filters: Filters) -> None:
     known_q = set(frames.questions["id"])
     for qid in filters.questions:
         if qid not in known_q:
-            raise ForetellError(f"no question {qid!r} in forecasts/")
+            from foretell.catalog import did_you_mean
+
+            hint = did_you_mean(qid, sorted(known_q))
+            raise ForetellError(f"no question {qid!r} in forecasts/{hint}")
     if filters.tags:
         known_tags = {t for tags in frames.questions["tags"] for t in (tags or ())}
         for tag in filters.tags:
             if tag not in known_tags:
-                raise ForetellError(f"no question has the tag {tag!r}")
+                from foretell.catalog import did_you_mean
+
+                hint = did_you_mean(tag, sorted(known_tags))
+                raise ForetellError(f"no question has the tag {tag!r}{hint}")
     if filters.by or filters.exclude_by:
         authors = set(frames.forecasts["author"])
         for name in (*filters.by, *filters.exclude_by):

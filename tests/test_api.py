@@ -315,7 +315,7 @@ REFUSALS: list[Any] = [
             "YES if an outlet reports it; NO otherwise.",
             "--resolve-by",
             "2099-01-01",
-        ),  # fmt: skip
+        ),
         lambda b: ask(b, "q1"),
         id="ask-existing-id",
     ),

@@ -191,7 +191,8 @@ def test_json_from_every_command_parses_with_its_keys(
     source = tmp_path / "in.csv"
     source.write_text(
         "question,title,type,opened,resolve_by,criteria,author,at,p\n"
-        "q-imp,Imported?,binary,2026-01-01,2099-12-31,YES if it happens,ann,2026-01-05T00:00:00Z,0.3\n"
+        "q-imp,Imported?,binary,2026-01-01,2099-12-31,YES if it happens,ann,"
+        "2026-01-05T00:00:00Z,0.3\n"
     )
     imported = js("import", str(source), "--from", "generic", "--dry-run")
     assert set(imported) >= {"message", "forecasts", "created", "dry_run"}
@@ -215,8 +216,13 @@ def test_completion_offers_question_ids_and_options(
     home: Home, questions: dict[str, Question]
 ) -> None:
     def complete(words: str) -> list[str]:
-        env = {**os.environ, "_FORETELL_COMPLETE": "complete_bash", "COMP_WORDS": words,
-               "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1))}  # fmt: skip
+        cword = len(words.split()) - (0 if words.endswith(" ") else 1)
+        env = {
+            **os.environ,
+            "_FORETELL_COMPLETE": "complete_bash",
+            "COMP_WORDS": words,
+            "COMP_CWORD": str(cword),
+        }
         done = subprocess.run(
             [sys.executable, "-m", "foretell"], env=env, capture_output=True, text=True,
             cwd=home.root, timeout=60,

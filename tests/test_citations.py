@@ -17,7 +17,14 @@ from foretell.model import Question, Source
 from foretell.verify import verify
 
 Invoke = Callable[..., Result]
-ASK = ["--title", "Will it?", "--criteria", "YES if so.", "--resolve-by", RESOLVE_BY.isoformat()]
+ASK = [
+    "--title",
+    "Will it?",
+    "--criteria",
+    "YES if so; NO if not.",
+    "--resolve-by",
+    RESOLVE_BY.isoformat(),
+]
 
 
 def test_ask_records_the_document_outlet_date_and_claim(home: Home, invoke: Invoke) -> None:

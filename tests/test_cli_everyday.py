@@ -181,7 +181,7 @@ def test_json_from_every_command_parses_with_its_keys(
                   "YES if an outlet we trust reports it; NO otherwise.",
                   "--resolve-by", "2099-01-01")) == {"id", "file"}  # fmt: skip
     assert set(js("init", str(tmp_path / "other"))) == {"forecasts", "ledger"}
-    assert set(js("verify")) == {"ok", "questions", "ledger_files", "problems"}
+    assert set(js("verify")) == {"ok", "questions", "ledger_files", "problems", "signatures"}
     assert set(js("repair")) == {"done", "left"}
     listed = js("list")
     assert isinstance(listed, list) and set(listed[0]) >= {"id", "title", "state", "latest"}

@@ -62,7 +62,19 @@ def test_every_mapped_module_is_a_command_module() -> None:
     [
         (["log", "q1", "0.7"], "write"),
         (["resolve", "q1", "yes"], "write"),
-        (["ask", "q9", "--title", "T?", "--criteria", "C", "--resolve-by", "2099-01-01"], "write"),
+        (
+            [
+                "ask",
+                "q9",
+                "--title",
+                "T?",
+                "--criteria",
+                "YES if a named outlet reports it.",
+                "--resolve-by",
+                "2099-01-01",
+            ],
+            "write",
+        ),
         (["list"], "read"),
         (["export", "--help"], "interop"),
     ],

@@ -63,8 +63,12 @@ def test_list_filters(mixed: Home, invoke: Invoke) -> None:
     assert _ids(invoke("list", "--by", "alice", "--format", "json")) == ["done", "open-a"]
     assert _ids(invoke("list", "--by", "Bob", "--format", "json")) == ["open-b"]
     assert _ids(invoke("list", "--open", "--tag", "chips", "--format", "json")) == ["open-a"]
-    assert _ids(invoke("list", "--by", "nobody", "--format", "json")) == []
-    assert invoke("list", "--tag", "none").out.strip() == "no questions match"
+    nobody = invoke("list", "--by", "nobody", "--format", "json")  # names nothing: an error
+    assert nobody.code == 1 and "no forecasts by 'nobody'" in nobody.err
+    assert invoke("list", "--tag", "none").code == 1
+    assert invoke("list", "--tag", "chips", "--resolved", "--open").out.strip() == (
+        "no questions match"
+    )
 
 
 # ------------------------------------------------------------------ show

@@ -281,7 +281,14 @@ def test_default_author_is_foretell_user_then_git_then_login(
 # ------------------------------------------------------------------ ask
 
 
-ASK = ["--title", "Will it?", "--criteria", "YES if it does.", "--resolve-by", "2099-01-01"]
+ASK = [
+    "--title",
+    "Will it?",
+    "--criteria",
+    "YES if it does; NO if not.",
+    "--resolve-by",
+    "2099-01-01",
+]
 
 
 def test_ask_writes_a_question_file_that_loads(home: Home, invoke: Invoke) -> None:

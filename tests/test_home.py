@@ -90,7 +90,15 @@ def test_empty_foretell_home_falls_back_to_the_search(
 
 def _ask(invoke: Callable[..., Result], qid: str, *extra: str) -> Result:
     return invoke(
-        "ask", qid, "--title", "T?", "--criteria", "C", "--resolve-by", "2099-01-01", *extra
+        "ask",
+        qid,
+        "--title",
+        "T?",
+        "--criteria",
+        "YES if a named outlet reports it.",
+        "--resolve-by",
+        "2099-01-01",
+        *extra,
     )
 
 

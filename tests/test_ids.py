@@ -43,7 +43,16 @@ def test_id_problem_accepts_kebab_up_to_the_length_limit() -> None:
 
 def test_ask_refuses_an_id_longer_than_the_limit(home: Home, invoke: Invoke) -> None:
     long_id = "a" * (ids.MAX_ID_LENGTH + 1)
-    result = invoke("ask", long_id, "--title", "T", "--criteria", "C", "--resolve-by", "2030-01-01")
+    result = invoke(
+        "ask",
+        long_id,
+        "--title",
+        "T",
+        "--criteria",
+        "YES if a named outlet reports it.",
+        "--resolve-by",
+        "2030-01-01",
+    )
     assert result.code == 1
     assert "longer than" in result.err
     assert list(home.forecasts.iterdir()) == []

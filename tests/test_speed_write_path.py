@@ -79,7 +79,15 @@ def test_a_question_asked_on_the_command_line_is_checked_before_its_first_log(
     home: Home,
 ) -> None:
     asked = fresh(
-        home, "ask", "fresh", "--title", "T?", "--criteria", "C", "--resolve-by", "2099-01-01"
+        home,
+        "ask",
+        "fresh",
+        "--title",
+        "T?",
+        "--criteria",
+        "YES if a named outlet reports it.",
+        "--resolve-by",
+        "2099-01-01",
     )
     assert asked.returncode == 0, asked.stderr
     assert not pydantic_loaded(fresh(home, "log", "fresh", "0.4"))

@@ -42,7 +42,16 @@ def _run_fresh(home: Home, *argv: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(
     "argv",
     [
-        ["ask", "fresh", "--title", "T?", "--criteria", "C", "--resolve-by", "2099-01-01"],
+        [
+            "ask",
+            "fresh",
+            "--title",
+            "T?",
+            "--criteria",
+            "YES if a named outlet reports it.",
+            "--resolve-by",
+            "2099-01-01",
+        ],
         ["log", "q1", "0.7", "--note", "why not"],
         ["log", "mc", "--probs", "a=0.2", "b=0.3", "c=0.5"],
         ["log", "num", "--quantiles", "0.1=1", "0.5=5", "0.9=9"],
@@ -59,7 +68,17 @@ def test_writing_commands_import_nothing_heavy(
 
 
 def test_the_probe_would_see_a_heavy_import(home: Home, questions: dict) -> None:
-    done = _run_fresh(home, "ask", "x", "--title", "T", "--criteria", "C", "--resolve-by", "bad")
+    done = _run_fresh(
+        home,
+        "ask",
+        "x",
+        "--title",
+        "T",
+        "--criteria",
+        "YES if a named outlet reports it.",
+        "--resolve-by",
+        "bad",
+    )
     assert done.returncode == 1
     probe = PROBE.replace("code = run", "import pandas\ncode = run")
     env = {**os.environ, "FORETELL_USER": "alice"}

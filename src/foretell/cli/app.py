@@ -74,9 +74,15 @@ def _plain_conversion(descriptor: Any) -> Any:
     info = descriptor.parameter_info
     if descriptor.file_annotation is not None or info.parser is not None:
         return None
+    annotation = descriptor.annotation
+    if isinstance(annotation, type) and issubclass(annotation, StrEnum):
+        # --format text|json on the write commands: one of the values, else typer's error
+        values = {member.value: member for member in annotation}
+        return lambda value, param, ctx: (
+            value if isinstance(value, annotation) else values.get(value, _TYPER)
+        )
     if descriptor.choices is not None or descriptor.is_ranged:
         return None
-    annotation = descriptor.annotation
     if annotation is bool:  # a flag: already a bool unless given a value; typer decides those
         return lambda value, param, ctx: value if type(value) is bool else _TYPER
     if annotation is str:
@@ -344,7 +350,7 @@ def run(argv: list[str] | None = None) -> int:
     except ImportError:  # pragma: no cover - older typer depends on click
         from click import exceptions as click  # type: ignore[no-redef]
 
-    command = typer.main.get_command(app)
+    command = _light_parameters(typer.main.get_command(app))  # completion options too
     try:
         result = command.main(args=argv, prog_name="foretell", standalone_mode=False)
     except ForetellError as err:

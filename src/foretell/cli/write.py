@@ -184,7 +184,6 @@ def ask(
             high = float(typer.prompt("plausible high value (--high)", type=float))
     if kind not in QUESTION_TYPES:
         raise ForetellError(f"--type must be one of {', '.join(QUESTION_TYPES)}, not {kind!r}")
-    criteria = actions.typed_value("--criteria", parse.check_criteria, criteria)
     cited = _citations(sources or [], claims or [], outlets or [], source_dates or [])
     data = {
         "id": question_id,
@@ -206,6 +205,7 @@ def ask(
         question = Question.model_validate(data)
     except ValidationError as err:
         raise ForetellError(describe_validation_error(err)) from None
+    actions.typed_value("--criteria", parse.check_criteria, question.criteria)  # after the model
     path = actions.ask(project, question)
     if output is OutputFormat.json:
         print_json({"id": question.id, "file": display_path(path)})

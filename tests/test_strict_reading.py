@@ -174,3 +174,13 @@ def test_import_refuses_dates_outside_the_supported_years(
     result = invoke("import", str(source), "--from", "generic", "--author", "a")
     assert result.code == 1
     assert "rows.csv:2:" in result.err and "outside the supported years" in result.err
+
+
+def test_log_after_an_entry_with_a_damaged_time_is_stamped_now(
+    project: Home, invoke: Invoke
+) -> None:
+    write_chain(project, "alice", [forecast(p=0.5, at=f"{OPENED.year}-13-01")])
+    result = invoke("log", "q1", "0.5")
+    assert result.code == 0, result
+    entries, _ = ledger.read_file(project.ledger / "alice.jsonl")
+    assert entries[-1]["at"] == max(e["at"] for e in entries[-1:]) != f"{OPENED.year}-13-01"

@@ -18,7 +18,7 @@ import hashlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -224,8 +224,21 @@ def _read_tail(fd: int, size: int, path: Path) -> _Tail:
             "2**63-2); run `foretell verify`; nothing was appended",
             path,
         )
-    at = entry.get("at")
-    return _Tail(seq, sha, at if isinstance(at, str) else None, bool(entry.get("imported")))
+    return _Tail(seq, sha, _stored_at(entry.get("at")), bool(entry.get("imported")))
+
+
+def _stored_at(at: object) -> str | None:
+    """``at`` when it is a stored UTC time from 1900 to a day from now, else None: a damaged
+    time (which verify names) never becomes the floor for the next entry's time."""
+    if not isinstance(at, str) or len(at) != 27 or not at.endswith("Z"):
+        return None
+    try:
+        moment = datetime.fromisoformat(at[:26]).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    if moment.year < 1900 or moment > datetime.now(UTC) + timedelta(days=1):
+        return None
+    return at
 
 
 def _last_live_at(fd: int, end: int) -> str | None:
@@ -244,7 +257,7 @@ def _last_live_at(fd: int, end: int) -> str | None:
             at = decode_line(line).get("at")
         except ValueError:
             continue
-        return at if isinstance(at, str) else None
+        return _stored_at(at)
     return None
 
 

@@ -18,7 +18,7 @@ import hashlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -228,7 +228,7 @@ def _read_tail(fd: int, size: int, path: Path) -> _Tail:
 
 
 def _stored_at(at: object) -> str | None:
-    """``at`` when it is a stored UTC time from 1900 to a day from now, else None: a damaged
+    """``at`` when it is a stored UTC time on a real day in 1900-2999, else None: a damaged
     time (which verify names) never becomes the floor for the next entry's time."""
     if not isinstance(at, str) or len(at) != 27 or not at.endswith("Z"):
         return None
@@ -236,7 +236,7 @@ def _stored_at(at: object) -> str | None:
         moment = datetime.fromisoformat(at[:26]).replace(tzinfo=UTC)
     except ValueError:
         return None
-    if moment.year < 1900 or moment > datetime.now(UTC) + timedelta(days=1):
+    if not 1900 <= moment.year <= 2999:
         return None
     return at
 

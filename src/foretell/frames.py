@@ -185,28 +185,44 @@ def _forecasts_frame(
     tables: list[tuple[str, FileTable]], known: set[str], types: dict[str, str]
 ) -> tuple[pd.DataFrame, Counter[str]]:
     """Concatenate file tables into one frame, keeping forecasts on known questions."""
-    skipped: Counter[str] = Counter()
     arrow = pa.concat_tables([t.forecasts for _, t in tables]) if tables else SCHEMA.empty_table()
-    n = arrow.num_rows
     authors = np.concatenate(
         [np.full(len(t), i, dtype=np.int32) for i, (_, t) in enumerate(tables)] or [np.zeros(0)]
     ).astype(np.int32)
+    return forecasts_of(arrow, authors, [a for a, _ in tables], known, types)
+
+
+def forecasts_of(
+    arrow: pa.Table,
+    author_codes: np.ndarray,
+    authors: list[str],
+    known: set[str],
+    types: dict[str, str],
+) -> tuple[pd.DataFrame, Counter[str]]:
+    """The forecasts frame of an Arrow table of ``tables.SCHEMA`` columns (``at`` may be int64
+    nanoseconds), its rows' authors given as codes into ``authors``; rows on questions not in
+    ``known`` are left out and counted."""
+    skipped: Counter[str] = Counter()
+    n = arrow.num_rows
     q_codes, questions = _codes(arrow.column("question"))
     keep = np.isin(q_codes, [i for i, q in enumerate(questions) if q in known])
     if n - int(keep.sum()):
         skipped["entries naming an unknown question"] += n - int(keep.sum())
     s_codes, shas = _codes(arrow.column("question_sha"))
-    at = arrow.column("at").cast(pa.int64()).to_numpy()[keep]
+    at_column = arrow.column("at")
+    if pa.types.is_timestamp(at_column.type):
+        at_column = at_column.cast(pa.int64())
+    at = at_column.to_numpy()[keep]
     seq = arrow.column("seq").to_numpy()[keep]
-    authors = authors[keep]
-    order = np.lexsort((seq, authors, at))
+    author_codes = author_codes[keep]
+    order = np.lexsort((seq, author_codes, at))
     question_cat = pd.Categorical.from_codes(
         q_codes[keep][order], categories=pd.Index(questions, dtype=object)
     ).remove_unused_categories()
     frame = pd.DataFrame(
         {
             "author": pd.Categorical.from_codes(
-                authors[order], categories=pd.Index([a for a, _ in tables], dtype=object)
+                author_codes[order], categories=pd.Index(authors, dtype=object)
             ),
             "seq": seq[order],
             "at": pd.to_datetime(at[order], utc=True),
@@ -262,9 +278,11 @@ def _drop_bad_payloads(
 
 
 def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
-    """Dictionary codes (int32) and the dictionary of a dictionary-encoded column."""
+    """Dictionary codes (int32) and the dictionary of a (dictionary-encoded) string column."""
     if column.num_chunks == 0 or len(column) == 0:
         return np.zeros(0, dtype=np.int32), []
+    if not pa.types.is_dictionary(column.type):
+        column = column.dictionary_encode()
     combined = column.unify_dictionaries().combine_chunks()
     return (
         combined.indices.to_numpy(zero_copy_only=False).astype(np.int32),
@@ -313,18 +331,40 @@ def load_frames(
         qframe = rows_frame(question_rows(home.forecasts, home.ledger, use_cache))
     else:
         qframe = questions_frame(questions)
-    known = set(qframe["id"])
     tables = _read_tables(ledger.ledger_files(home.ledger), use_cache)
     types = dict(zip(qframe["id"], qframe["type"], strict=True))
-    forecasts, skipped = _forecasts_frame(tables, known, types)
-    stand_ins = _stand_ins(qframe)
-    forecasts, bad = _drop_bad_payloads(forecasts, stand_ins)
+    forecasts, skipped = _forecasts_frame(tables, set(qframe["id"]), types)
+    forecasts, bad = _drop_bad_payloads(forecasts, _stand_ins(qframe))
     if bad:
         skipped[MALFORMED] += bad
+    rest = ledger_rest(home, qframe, [(a, t.closings, t.skipped) for a, t in tables])
+    return Frames(qframe, forecasts, rest.outcomes, dict(skipped + rest.skipped), rest.claims)
+
+
+@dataclass(frozen=True)
+class Rest:
+    """What a report needs of the ledger besides the forecasts (see ``ledger_rest``)."""
+
+    outcomes: pd.DataFrame
+    claims: pd.DataFrame
+    skipped: Counter[str]
+
+
+def ledger_rest(
+    home: Home,
+    qframe: pd.DataFrame,
+    files: list[tuple[str, list[dict[str, Any]], Counter[str]]],
+) -> Rest:
+    """Outcomes, claims and reading counts from each file's (author, closings, skipped):
+    closings on unknown questions, and resolutions whose outcome verify flags, left out."""
+    known = set(qframe["id"])
+    types = dict(zip(qframe["id"], qframe["type"], strict=True))
+    stand_ins = _stand_ins(qframe)
+    skipped: Counter[str] = Counter()
     closings = []
-    for author, table in tables:
-        skipped += table.skipped
-        for record in table.closings:
+    for author, records, counts in files:
+        skipped += counts
+        for record in records:
             if record["question"] not in known:
                 skipped["entries naming an unknown question"] += 1
             elif record["kind"] == "resolution" and outcome_problem(
@@ -341,5 +381,4 @@ def load_frames(
             claim_entries.append(entry)
         else:
             skipped["entries naming an unknown question"] += 1
-    claims = claims_frame(claim_entries, types)
-    return Frames(qframe, forecasts, _outcomes_frame(closings), dict(skipped), claims)
+    return Rest(_outcomes_frame(closings), claims_frame(claim_entries, types), skipped)

@@ -27,6 +27,7 @@ from foretell.errors import ForetellError, display_path
 class ExportFormat(StrEnum):
     csv = "csv"
     jsonl = "jsonl"
+    parquet = "parquet"
 
 
 @app.command("import")
@@ -100,8 +101,17 @@ def import_(
 
 @app.command("export")
 def export(
+    directory: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="[DIR]",
+            help="With --format parquet: the new directory to write the dataset into.",
+            show_default=False,
+        ),
+    ] = None,
     fmt: Annotated[
-        ExportFormat, typer.Option("--format", help="csv or jsonl.")
+        ExportFormat,
+        typer.Option("--format", help="csv or jsonl (one stream), or parquet (a dataset)."),
     ] = ExportFormat.jsonl,
     output: Annotated[
         Path | None,
@@ -109,15 +119,35 @@ def export(
     ] = None,
     home: HomeOption = None,
 ) -> None:
-    """Export every question, forecast and resolution as one CSV or JSON Lines stream.
+    """Export every question, forecast and resolution as one CSV or JSON Lines stream, or
+    as a Parquet dataset (questions, outcomes, and forecasts partitioned by question) for
+    DuckDB, Polars, Spark or pandas.
 
-    Each record has a `record` field: question, forecast, resolution, annulment or
+    Each CSV/JSONL record has a `record` field: question, forecast, resolution, annulment or
     amendment. `foretell import FILE --from foretell` reads it back.
 
-    Example: foretell export --format csv --output backup.csv
+    Example: foretell export --format csv --output backup.csv;
+    foretell export --format parquet ledger-parquet
     """
     from foretell.interop.foretell_format import write_export
 
+    if fmt is ExportFormat.parquet:
+        if directory is None or output is not None:
+            raise typer.BadParameter(
+                "--format parquet writes a directory: give it as DIR (not --output)",
+                param_hint="DIR",
+            )
+        from foretell.interop.parquet_export import write_parquet
+
+        counts = write_parquet(open_home(home), directory.resolve())
+        typer.echo(
+            f"wrote {counts['forecasts']:,} forecasts, {counts['questions']:,} questions and "
+            f"{counts['outcomes']:,} outcomes to {display_path(directory.resolve())}",
+            err=True,
+        )
+        return
+    if directory is not None:
+        raise typer.BadParameter("DIR goes with --format parquet", param_hint="DIR")
     project = open_home(home)
     if output is None:
         write_export(project, fmt.value, sys.stdout)

@@ -67,6 +67,13 @@ class ClaimsMode(StrEnum):
     only = "only"
 
 
+class Engine(StrEnum):
+    auto = "auto"
+    memory = "memory"
+    duckdb = "duckdb"
+    dask = "dask"
+
+
 class ReportFormat(StrEnum):
     text = "text"
     markdown = "markdown"
@@ -323,11 +330,47 @@ def report(
         bool,
         typer.Option(
             "--verify",
-            help="Run foretell verify first and say in the report what it found (and read "
-            "every ledger file afresh instead of through its columnar copy).",
+            help="Run foretell verify first and say in the report what it found (and, with "
+            "--engine memory, read every ledger file afresh instead of through its copy).",
         ),
     ] = False,
     conventions: ConventionsOption = False,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine",
+            help="How to compute: in memory, streamed through DuckDB from the ledger's "
+            "Parquet copy in bounded memory, or on a Dask cluster; auto: memory up to 2 "
+            "million forecasts, duckdb above. Every engine gives the same numbers.",
+        ),
+    ] = Engine.auto,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="With --engine dask: the Dask scheduler (e.g. tcp://10.0.0.5:8786); "
+            "default: a local cluster of 2 worker processes.",
+            show_default=False,
+        ),
+    ] = None,
+    no_peer: Annotated[
+        bool,
+        typer.Option(
+            "--no-peer",
+            help="Leave out the peer scores (the comparison table), whose pass over every "
+            "question's forecasts dominates the time on large ledgers.",
+        ),
+    ] = False,
+    memory_limit: Annotated[
+        str,
+        typer.Option(
+            "--memory-limit",
+            metavar="SIZE",
+            help="With --engine duckdb: DuckDB's memory limit (e.g. 2GB); it spills to a "
+            "temporary directory beyond it.",
+        ),
+    ] = "2GB",
     home: HomeOption = None,
 ) -> None:
     """Score resolved forecasts and report calibration: scores per group, Murphy and CORP
@@ -337,7 +380,8 @@ def report(
     Examples: foretell report --rule last --group-by forecaster,tag --plot reliability.png;
     foretell report --claims only; foretell report --crowd median,geo-odds --extremize 2;
     foretell report --rule each --horizons 7,14,21,28 --group-by forecaster,horizon
-    --plot-dir figures
+    --plot-dir figures;
+    foretell report --engine duckdb --format json
     """
     from foretell.actions import author_name
     from foretell.frames import load_frames
@@ -368,7 +412,19 @@ def report(
         period=period.value,
         window=window,
         wis_baseline=author_name(wis_baseline) if wis_baseline else None,
+        peer=not no_peer,
     )
+    from foretell.engine import build_streaming, choose
+
+    if scheduler is not None and engine is not Engine.dask:
+        raise typer.BadParameter("--scheduler goes with --engine dask", param_hint="--scheduler")
+    auto_csv = fmt is ReportFormat.csv and engine is Engine.auto
+    chosen = "memory" if auto_csv else choose(engine.value, project)
+    if fmt is ReportFormat.csv and chosen != "memory":
+        raise typer.BadParameter(
+            "--format csv lists every pair, which only --engine memory keeps",
+            param_hint="--format",
+        )
     problems = None
     if verify:
         from foretell.verify import verify as verify_ledger
@@ -377,10 +433,21 @@ def report(
     from foretell.interop.progress import Progress
 
     progress = Progress()
-    progress.phase("reading the ledger", None)
-    frames = load_frames(project, use_cache=not verify)
-    progress.phase("scoring", None)
-    built = build_report(frames, options, home=project.root.name, verification=problems)
+    if chosen == "memory":
+        progress.phase("reading the ledger", None)
+        frames = load_frames(project, use_cache=not verify)
+        progress.phase("scoring", None)
+        built = build_report(frames, options, home=project.root.name, verification=problems)
+    else:
+        progress.phase(f"streaming the ledger ({chosen})", None)
+        built = build_streaming(
+            project,
+            options,
+            engine=chosen,
+            scheduler=scheduler,
+            verification=problems,
+            memory_limit=memory_limit,
+        )
     progress.close()
     _emit(built, fmt, output, plot, plot_dir, conventions)
 

@@ -105,11 +105,16 @@ def stamps(values: pd.Series) -> np.ndarray:
     return series.to_numpy().astype("datetime64[ns]").astype(np.int64)
 
 
-def select(frames: Frames, filters: Filters) -> Scope:
-    """Apply the filters and attach status, close day and outcome to each question."""
+def select(frames: Frames, filters: Filters, check_names: bool = True) -> Scope:
+    """Apply the filters and attach status, close day and outcome to each question.
+
+    ``check_names=False`` for a batch of the ledger's questions, whose names were checked
+    against the whole ledger already.
+    """
     questions = frames.questions.reset_index(drop=True)
     forecasts = frames.forecasts
-    _check_names(frames, filters)
+    if check_names:
+        _check_names(frames, filters)
 
     keep_q = np.ones(len(questions), dtype=bool)
     if filters.questions:

@@ -104,10 +104,21 @@ def calibration_table(
     idx = bin_index(pa, edges)
     k = max(edges.shape[0] - 1, 1)
     n = np.bincount(idx, minlength=k)
+    events = np.bincount(idx, weights=oa, minlength=k)
+    sum_p = np.bincount(idx, weights=pa, minlength=k)
+    return table_from_sums(edges, n, events, sum_p)
+
+
+def table_from_sums(
+    edges: FloatArray, n: NDArray[np.int64], events: FloatArray, sum_p: FloatArray
+) -> CalibrationTable:
+    """The table from per-bin sums: forecasts ``n``, outcomes ``events``, forecasts ``sum_p``
+    (one entry per bin of ``edges``; empty bins are dropped)."""
+    k = max(edges.shape[0] - 1, 1)
     keep = n > 0
     count = n[keep]
-    events = np.bincount(idx, weights=oa, minlength=k)[keep]
-    mean_p = np.bincount(idx, weights=pa, minlength=k)[keep] / count
+    events = events[keep]
+    mean_p = sum_p[keep] / count
     low, high = wilson_interval(events, count)
     upper_edges = edges[1:] if edges.shape[0] > 1 else edges
     return CalibrationTable(

@@ -1,0 +1,486 @@
+"""Report engines: in memory, streamed through DuckDB, or mapped over a Dask cluster.
+
+All three compute the report as ``report.partial`` describes: the per-question kernels on
+whole questions, partials merged, one ``finish``. They differ in how forecasts reach the
+kernels:
+
+- ``memory``: the whole ledger as frames (``frames.load_frames``); the pair tables are kept,
+  so ``--format csv`` works.
+- ``duckdb``: DuckDB reads the ledger's Parquet copy (``ledger/.columnar/``), joins each
+  forecast to its question's catalog position and sorts by it out of core (``memory_limit``,
+  spilling to a temporary directory); the sorted stream is cut into batches of whole questions
+  of about ``batch_rows`` forecasts. Memory: one batch plus the mergeable summaries.
+- ``dask``: the questions are split into partitions of contiguous catalog positions; each task
+  reads its questions' forecasts from the same Parquet files (pyarrow, filtered by question)
+  and returns its partial; the client merges them. The files must be readable by the workers
+  at the same paths (a shared file system), and foretell installed on each worker.
+
+``auto`` (the default) is ``memory`` below ``AUTO_ROWS`` forecasts and ``duckdb`` above.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from foretell import ledger, tables
+from foretell.catalog_cache import question_rows
+from foretell.errors import ForetellError
+from foretell.frames import (
+    Frames,
+    _drop_bad_payloads,
+    _stand_ins,
+    forecasts_of,
+    ledger_rest,
+    rows_frame,
+)
+from foretell.home import Home
+
+if TYPE_CHECKING:
+    from foretell.errors import Problem
+    from foretell.report.build import Report, ReportOptions
+    from foretell.report.partial import Partial
+
+ENGINES = ("auto", "memory", "duckdb", "dask")
+AUTO_ROWS = 2_000_000
+BATCH_ROWS = 2_000_000
+MEMORY_LIMIT = "2GB"
+COLUMNS = ("author", "seq", "at", "question", "question_sha", "p", *tables.EXTRA_COLUMNS)
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """The ledger as the streaming engines see it: its Parquet parts and everything else."""
+
+    questions: pd.DataFrame  # the whole catalog, in catalog order
+    outcomes: pd.DataFrame
+    claims: pd.DataFrame
+    skipped: Counter[str]
+    files: list[str]  # Parquet parts of every ledger file's copy
+    authors: list[str]
+    rows: int  # forecasts in the copies (known questions or not)
+
+    @property
+    def positions(self) -> dict[str, int]:
+        return {str(q): i for i, q in enumerate(self.questions["id"])}
+
+
+def open_ledger(home: Home) -> Ledger:
+    """Bring every file's columnar copy up to date and describe the ledger (never the
+    forecasts themselves)."""
+    qframe = rows_frame(question_rows(home.forecasts, home.ledger))
+    paths = ledger.ledger_files(home.ledger)
+    _prepare(paths)
+    files: list[str] = []
+    parts: list[tuple[str, list[dict[str, Any]], Counter[str]]] = []
+    rows = 0
+    for path in paths:
+        try:
+            copy, _ = tables.update_copy(path)
+        except OSError as err:
+            raise ForetellError(
+                f"the columnar copy cannot be written ({err}); use --engine memory", path
+            ) from None
+        files += [str(f) for f in copy.files(tables.copy_dir(path))]
+        parts.append((path.stem, copy.closings, copy.skipped))
+        rows += sum(int(p["rows"]) for p in copy.parts)
+    rest = ledger_rest(home, qframe, parts)
+    return Ledger(
+        qframe, rest.outcomes, rest.claims, rest.skipped, files, [p.stem for p in paths], rows
+    )
+
+
+def _prepare(paths: list[Path]) -> None:
+    """Convert what is new in the files, one worker process per core when there is much."""
+    from foretell.frames import PARALLEL_BYTES, _bytes_to_parse
+
+    workers = min(os.cpu_count() or 1, len(paths))
+    if workers > 1 and sum(_bytes_to_parse(p) for p in paths) > PARALLEL_BYTES:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(workers) as pool:
+            list(pool.map(tables.prepare_copy, paths))
+
+
+def forecast_rows(home: Home) -> int:
+    """Forecasts in the ledger's columnar copies as they stand (0 for a file without one)."""
+    total = 0
+    for path in ledger.ledger_files(home.ledger):
+        copy = tables.load_manifest(path)
+        total += sum(int(p["rows"]) for p in copy.parts) if copy else path.stat().st_size // 300
+    return total
+
+
+def choose(engine: str, home: Home) -> str:
+    if engine not in ENGINES:
+        raise ForetellError(f"unknown --engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if engine != "auto":
+        return engine
+    return "duckdb" if forecast_rows(home) > AUTO_ROWS else "memory"
+
+
+# ------------------------------------------------------------------------ batches
+
+
+def _batch_frames(book: Ledger, arrow: pa.Table, lo: int, hi: int) -> Frames:
+    """Frames of the questions at catalog positions lo..hi-1 and their forecasts ``arrow``."""
+    q = book.questions.iloc[lo:hi].reset_index(drop=True)
+    ids = set(q["id"])
+    types = dict(zip(q["id"], q["type"], strict=True))
+    author_index = {a: i for i, a in enumerate(book.authors)}
+    names = arrow.column("author").to_pylist() if arrow.num_rows else []
+    codes = np.fromiter((author_index[a] for a in names), dtype=np.int32, count=len(names))
+    forecasts, _ = forecasts_of(arrow, codes, book.authors, ids, types)
+    forecasts, bad = _drop_bad_payloads(forecasts, _stand_ins(q))
+    outcomes = book.outcomes[book.outcomes["question"].isin(ids)].reset_index(drop=True)
+    claims = book.claims[book.claims["question"].isin(ids)].reset_index(drop=True)
+    return Frames(q, forecasts, outcomes, {tables.MALFORMED: bad} if bad else {}, claims)
+
+
+def duckdb_batches(
+    book: Ledger,
+    batch_rows: int = BATCH_ROWS,
+    memory_limit: str = MEMORY_LIMIT,
+    temp_dir: str | None = None,
+) -> Iterator[tuple[int, int, Frames]]:
+    """(first, end, frames) for consecutive runs of catalog positions [first, end), every
+    question in exactly one run, each run's forecasts read in one piece from DuckDB's
+    question-sorted stream over the Parquet copy."""
+    import duckdb
+
+    n_questions = len(book.questions)
+    start = 0
+    if book.files and n_questions:
+        con = duckdb.connect(config={"memory_limit": memory_limit, "threads": os.cpu_count() or 1})
+        con.execute(f"SET temp_directory = '{_sql_text(temp_dir or tempfile.gettempdir())}'")
+        con.execute("SET preserve_insertion_order = false")
+        positions = pa.table(
+            {
+                "question": pa.array([str(q) for q in book.questions["id"]], pa.string()),
+                "gpos": pa.array(np.arange(n_questions, dtype=np.int32)),
+            }
+        )
+        con.register("catalog", positions)
+        files = "[" + ", ".join(f"'{_sql_text(f)}'" for f in book.files) + "]"
+        cols = ", ".join(f'f."{c}"' for c in COLUMNS if c != "at")
+        reader = con.sql(
+            f'SELECT {cols}, epoch_ns(f."at") AS "at", c.gpos FROM read_parquet({files}) f '
+            "JOIN catalog c ON f.question = c.question ORDER BY c.gpos"
+        ).to_arrow_reader(min(batch_rows, 1 << 20))
+        pending: list[pa.RecordBatch] = []
+        count = 0
+        for batch in reader:
+            pending.append(batch)
+            count += batch.num_rows
+            if count < batch_rows:
+                continue
+            table = pa.Table.from_batches(pending)
+            gpos = table.column("gpos").to_numpy()
+            cut = int(np.searchsorted(gpos, gpos[-1], "left"))
+            if cut == 0:
+                continue  # one question of more than batch_rows forecasts: read on
+            end = int(gpos[cut - 1]) + 1
+            yield start, end, _batch_frames(book, table.slice(0, cut), start, end)
+            rest = table.slice(cut)
+            pending, count, start = [*rest.to_batches()], rest.num_rows, end
+        table = pa.Table.from_batches(pending, schema=reader.schema)
+        con.close()
+    else:
+        table = _empty_stream()
+    yield start, n_questions, _batch_frames(book, table, start, n_questions)
+
+
+def _empty_stream() -> pa.Table:
+    return pa.table(
+        {
+            **{c: pa.array([], tables.SCHEMA.field(c).type) for c in COLUMNS if c != "at"},
+            "at": pa.array([], pa.int64()),
+        }
+    )
+
+
+def _sql_text(text: str) -> str:
+    return text.replace("'", "''")
+
+
+# ------------------------------------------------------------------------ reports
+
+
+def _check_names(book: Ledger, options: ReportOptions) -> None:
+    """The name checks of ``scope.select``, against the whole ledger."""
+    from foretell.report.scope import _check_names as check
+
+    filters = options.filters
+    authors: list[str] = []
+    if filters.by and book.files:
+        import duckdb
+
+        files = "[" + ", ".join(f"'{_sql_text(f)}'" for f in book.files) + "]"
+        con = duckdb.connect()
+        con.register(
+            "catalog", pa.table({"question": pa.array([str(q) for q in book.questions["id"]])})
+        )
+        authors = [
+            r[0]
+            for r in con.sql(
+                f"SELECT DISTINCT f.author FROM read_parquet({files}) f "
+                "JOIN catalog c ON f.question = c.question"
+            ).fetchall()
+        ]
+        con.close()
+    probe = Frames(book.questions, pd.DataFrame({"author": authors}), book.outcomes, {})
+    check(probe, filters)
+
+
+def _crowd_methods(book: Ledger, options: ReportOptions) -> tuple[str, ...]:
+    """The crowd methods for the whole scope (the default depends on how many people it has:
+    their names and import marks are read by DuckDB, under the report's filters)."""
+    from foretell.report.partial import crowd_methods
+
+    if options.crowd is not None or not book.files:
+        return crowd_methods(options, pd.DataFrame({"author": [], "imported": []}))
+    import duckdb
+    import orjson
+
+    filters = options.filters
+    q = book.questions
+    keep = np.ones(len(q), dtype=bool)
+    if filters.questions:
+        keep &= q["id"].isin(filters.questions).to_numpy()
+    if filters.tags:
+        wanted = set(filters.tags)
+        keep &= np.array([bool(wanted.intersection(t or ())) for t in q["tags"]], dtype=bool)
+    where = []
+    if filters.by:
+        where.append("f.author IN (" + ", ".join(f"'{_sql_text(b)}'" for b in filters.by) + ")")
+    day = 86_400 * 10**9
+    if filters.since is not None:
+        where.append(f'epoch_ns(f."at") >= {(filters.since - dt.date(1970, 1, 1)).days * day}')
+    if filters.until is not None:
+        where.append(f'epoch_ns(f."at") < {((filters.until - dt.date(1970, 1, 1)).days + 1) * day}')
+    con = duckdb.connect()
+    con.register("catalog", pa.table({"question": pa.array([str(i) for i in q["id"][keep]])}))
+    rows = con.sql(
+        f"SELECT DISTINCT f.author, f.imported FROM read_parquet({_files(book)}) f "
+        "JOIN catalog c ON f.question = c.question"
+        + (" WHERE " + " AND ".join(where) if where else "")
+    ).fetchall()
+    con.close()
+    people = pd.DataFrame(
+        {
+            "author": [r[0] for r in rows],
+            "imported": [orjson.loads(r[1]) if r[1] is not None else None for r in rows],
+        }
+    )
+    return crowd_methods(options, people)
+
+
+def _files(book: Ledger) -> str:
+    return "[" + ", ".join(f"'{_sql_text(f)}'" for f in book.files) + "]"
+
+
+def _unknown(book: Ledger) -> int:
+    """Forecasts in the copies naming a question that is not in the catalog."""
+    if not book.files:
+        return 0
+    import duckdb
+
+    files = "[" + ", ".join(f"'{_sql_text(f)}'" for f in book.files) + "]"
+    con = duckdb.connect()
+    con.register(
+        "catalog", pa.table({"question": pa.array([str(q) for q in book.questions["id"]])})
+    )
+    rows = con.sql(
+        f"SELECT count(*) FROM read_parquet({files}) f ANTI JOIN catalog c "
+        "ON f.question = c.question"
+    ).fetchall()
+    con.close()
+    return int(rows[0][0]) if rows else 0
+
+
+def build_streaming(
+    home: Home,
+    options: ReportOptions,
+    *,
+    engine: str = "duckdb",
+    scheduler: str | None = None,
+    workers: int = 2,
+    today: dt.date | None = None,
+    verification: list[Problem] | None = None,
+    batch_rows: int = BATCH_ROWS,
+    memory_limit: str = MEMORY_LIMIT,
+) -> Report:
+    """The report of ``home`` by the ``duckdb`` or ``dask`` engine (see the module doc).
+
+    The returned ``Report`` has the JSON document; its pair tables are empty (they are never
+    held), so ``--format csv`` needs ``--engine memory``.
+    """
+    from foretell.report import partial
+    from foretell.report.build import Report, check_options
+
+    options = check_options(options)
+    today = today or dt.datetime.now(dt.UTC).date()
+    book = open_ledger(home)
+    _check_names(book, options)
+    positions = book.positions
+    methods = _crowd_methods(book, options)
+    left_out: Counter[str] = Counter()  # forecasts the batches leave out (bad payloads)
+    if engine == "dask":
+        merged = _dask_partials(book, options, today, positions, methods, scheduler, workers)
+    else:
+        merged = None
+        for _, _, frames in duckdb_batches(book, batch_rows, memory_limit):
+            left_out.update(frames.skipped)
+            part, _ = partial.partial(
+                frames, options, today, positions, check_names=False, methods=methods
+            )
+            merged = part if merged is None else partial.merge(merged, part)
+    assert merged is not None
+    skipped = Counter(book.skipped) + left_out
+    unknown = _unknown(book)
+    if unknown:
+        skipped["entries naming an unknown question"] += unknown
+    data = partial.finish(
+        merged,
+        options,
+        dict(skipped),
+        home=home.root.name,
+        verification=verification,
+        methods=methods,
+    )
+    empty = pd.DataFrame()
+    return Report(data=data, binary=empty, choice=empty, numeric=empty, questions=empty)
+
+
+# ------------------------------------------------------------------------ dask
+
+
+def _partition_bounds(book: Ledger, n: int) -> list[tuple[int, int]]:
+    """About equal runs of catalog positions by forecast count (counted by DuckDB)."""
+    total = len(book.questions)
+    if total == 0:
+        return [(0, 0)]
+    counts = np.zeros(total, dtype=np.int64)
+    if book.files:
+        import duckdb
+
+        files = "[" + ", ".join(f"'{_sql_text(f)}'" for f in book.files) + "]"
+        con = duckdb.connect()
+        con.register(
+            "catalog",
+            pa.table(
+                {
+                    "question": pa.array([str(q) for q in book.questions["id"]]),
+                    "gpos": pa.array(np.arange(total, dtype=np.int32)),
+                }
+            ),
+        )
+        got = con.sql(
+            f"SELECT c.gpos, count(*) AS n FROM read_parquet({files}) f "
+            "JOIN catalog c ON f.question = c.question GROUP BY c.gpos"
+        ).to_arrow_table()
+        con.close()
+        counts[got.column("gpos").to_numpy()] = got.column("n").to_numpy()
+    cumulative = np.cumsum(counts + 1)
+    edges = np.searchsorted(cumulative, np.linspace(0, cumulative[-1], n + 1)[1:-1], "left")
+    bounds = sorted({0, *(int(e) + 1 for e in edges), total})
+    return list(itertools.pairwise(bounds))
+
+
+def partition_partial(
+    files: list[str],
+    authors: list[str],
+    questions: pd.DataFrame,
+    outcomes: pd.DataFrame,
+    claims: pd.DataFrame,
+    positions: dict[str, int],
+    options: ReportOptions,
+    today: dt.date,
+    methods: tuple[str, ...] = (),
+) -> Partial:
+    """One partition's partial: its questions' forecasts read from the Parquet files (a Dask
+    task; everything it needs comes in its arguments)."""
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds
+
+    from foretell.report import partial
+
+    ids = [str(q) for q in questions["id"]]
+    if files and ids:
+        dataset = ds.dataset(files, format="parquet", schema=tables.SCHEMA)
+        arrow = dataset.to_table(
+            columns=list(COLUMNS), filter=pc.field("question").isin(pa.array(ids))
+        )
+    else:
+        arrow = tables.SCHEMA.empty_table()
+    arrow = arrow.set_column(
+        arrow.schema.get_field_index("at"), "at", arrow.column("at").cast(pa.int64())
+    )
+    book = Ledger(questions, outcomes, claims, Counter(), files, authors, arrow.num_rows)
+    frames = _batch_frames(book, arrow, 0, len(questions))
+    part, _ = partial.partial(frames, options, today, positions, check_names=False, methods=methods)
+    return part
+
+
+def _dask_partials(
+    book: Ledger,
+    options: ReportOptions,
+    today: dt.date,
+    positions: dict[str, int],
+    methods: tuple[str, ...],
+    scheduler: str | None,
+    workers: int,
+) -> Partial:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ForetellError("--engine dask needs Dask: pip install 'foretell[dask]'") from None
+    from foretell.report import partial
+
+    if scheduler:
+        client = Client(scheduler)
+        cluster = None
+    else:
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        client = Client(cluster)
+    try:
+        n_workers = max(len(client.scheduler_info().get("workers", {})), 1)
+        bounds = _partition_bounds(book, 4 * n_workers)
+        futures = [
+            client.submit(
+                partition_partial,
+                book.files,
+                book.authors,
+                book.questions.iloc[lo:hi].reset_index(drop=True),
+                book.outcomes[book.outcomes["question"].isin(book.questions["id"].iloc[lo:hi])],
+                book.claims[book.claims["question"].isin(book.questions["id"].iloc[lo:hi])],
+                positions,
+                options,
+                today,
+                methods,
+                pure=False,
+            )
+            for lo, hi in bounds
+        ]
+        parts = client.gather(futures)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    merged = parts[0]
+    for part in parts[1:]:
+        merged = partial.merge(merged, part)
+    return merged

@@ -1,0 +1,198 @@
+"""Binary calibration diagnostics from counts: forecasts given as distinct values with counts.
+
+Every diagnostic of the binary block depends on the forecasts ``p`` and outcomes ``o`` only
+through the histogram of distinct forecast values: for each distinct ``p_j``, ``n_j`` forecasts
+of which ``k_j`` came true. Summing histograms (``n`` and ``k`` add) is exact, so a large
+sample can be summarised in pieces and the diagnostics computed once, from the merged
+histogram, with the same result whatever the pieces were. The formulas are those of
+``calibration`` and ``decompose`` with each sum over forecasts written as a sum over
+distinct values weighted by ``n_j`` (and ``sum o`` over them as ``k_j``, since o is 0 or 1):
+
+- Murphy/SCJ: per bin ``n_b = sum n_j``, ``pbar_b = sum n_j p_j / n_b``, ``obar_b = sum k_j /
+  n_b``; ``WBV = 1/N sum_j n_j (p_j - pbar_b)^2``; ``WBC = 2/N sum_j (k_j - n_j obar_b)(p_j -
+  pbar_b)``.
+- CORP: PAV over the distinct values (mean outcome ``k_j / n_j``, weight ``n_j``): tied
+  forecasts are pooled first, as ``decompose.corp`` does.
+- Spiegelhalter: ``z = sum_j (k_j - n_j p_j)(1 - 2 p_j) / sqrt(sum_j n_j (1 - 2 p_j)^2 p_j
+  (1 - p_j))``.
+- Cox and calibration-in-the-large: the same logistic likelihoods written for binomial counts
+  (statsmodels ``GLM`` with a binomial family, successes ``k_j`` of ``n_j`` trials, fitted
+  by Newton-Raphson as ``calibration`` fits ``Logit``), which have the same maximum and
+  information matrix as the fits over single forecasts.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+from numpy.typing import NDArray
+
+from foretell.scoring.calibration import (
+    CITL,
+    LOGIT_CLIP,
+    CalibrationTable,
+    Cox,
+    Spiegelhalter,
+    bin_edges,
+    bin_index,
+    table_from_sums,
+)
+from foretell.scoring.decompose import Corp, Murphy, _zero_if_rounding
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+def histogram(p: FloatArray, o: FloatArray) -> tuple[FloatArray, IntArray, IntArray]:
+    """(distinct p sorted, count, count with o = 1) of forecasts ``p`` with outcomes ``o``."""
+    p = np.asarray(p, dtype=np.float64) + 0.0  # -0.0 -> 0.0, so one value has one bin
+    if p.size == 0:
+        return np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    values, inverse = np.unique(p, return_inverse=True)
+    n = np.bincount(inverse, minlength=values.shape[0]).astype(np.int64)
+    k = np.rint(np.bincount(inverse, weights=o, minlength=values.shape[0])).astype(np.int64)
+    return values, n, k
+
+
+def merge(
+    a: tuple[FloatArray, IntArray, IntArray], b: tuple[FloatArray, IntArray, IntArray]
+) -> tuple[FloatArray, IntArray, IntArray]:
+    """The histogram of both samples (exact: counts add)."""
+    if a[0].size == 0:
+        return b
+    if b[0].size == 0:
+        return a
+    values, inverse = np.unique(np.concatenate([a[0], b[0]]), return_inverse=True)
+    n = np.bincount(inverse, weights=np.concatenate([a[1], b[1]]), minlength=values.shape[0])
+    k = np.bincount(inverse, weights=np.concatenate([a[2], b[2]]), minlength=values.shape[0])
+    return values, np.rint(n).astype(np.int64), np.rint(k).astype(np.int64)
+
+
+def edges_for(p: FloatArray, n: IntArray, bins: object, n_bins: int = 10) -> FloatArray:
+    """Bin edges as ``calibration.bin_edges`` gives them for the forecasts of the histogram
+    (``quantile``: the quantiles of the forecasts themselves, each value repeated n times)."""
+    if isinstance(bins, str) and bins == "quantile":
+        return np.unique(np.quantile(np.repeat(p, n), np.arange(n_bins + 1) / n_bins))
+    return bin_edges(p, bins, n_bins=n_bins)  # type: ignore[arg-type]
+
+
+def calibration_table(
+    p: FloatArray, n: IntArray, k: IntArray, bins: object, n_bins: int = 10
+) -> CalibrationTable:
+    edges = edges_for(p, n, bins, n_bins)
+    idx = bin_index(p, edges)
+    width = max(edges.shape[0] - 1, 1)
+    count = np.bincount(idx, weights=n, minlength=width)
+    events = np.bincount(idx, weights=k, minlength=width)
+    sum_p = np.bincount(idx, weights=n * p, minlength=width)
+    return table_from_sums(edges, np.rint(count).astype(np.int64), events, sum_p)
+
+
+def brier(p: FloatArray, n: IntArray, k: IntArray) -> float:
+    """Mean ``(p - o)^2``: sum_j n_j p_j^2 - 2 p_j k_j + k_j, over N."""
+    return float(np.sum(n * p * p - 2.0 * p * k + k) / n.sum())
+
+
+def murphy(p: FloatArray, n: IntArray, k: IntArray, bins: object, n_bins: int = 10) -> Murphy:
+    edges = edges_for(p, n, bins, n_bins)
+    idx = bin_index(p, edges)
+    count = np.bincount(idx, weights=n)
+    safe = np.maximum(count, 1)
+    pbar = np.bincount(idx, weights=n * p) / safe
+    obar_b = np.bincount(idx, weights=k) / safe
+    total = int(n.sum())
+    obar = float(k.sum()) / total
+    dp = p - pbar[idx]
+    return Murphy(
+        rel=float(np.sum(count * (pbar - obar_b) ** 2) / total),
+        res=float(np.sum(count * (obar_b - obar) ** 2) / total),
+        unc=obar * (1.0 - obar),
+        wbv=float(np.sum(n * dp * dp) / total),
+        wbc=float(2.0 * np.sum((k - n * obar_b[idx]) * dp) / total),
+        brier=brier(p, n, k),
+        n=total,
+    )
+
+
+def corp(p: FloatArray, n: IntArray, k: IntArray) -> Corp:
+    from scipy.optimize import isotonic_regression
+
+    weights = n.astype(np.float64)
+    fitted = isotonic_regression(k / weights, weights=weights).x
+    total = int(n.sum())
+    score = brier(p, n, k)
+    score_rc = brier(fitted, n, k)
+    obar = float(k.sum()) / total
+    unc = obar * (1.0 - obar)
+    return Corp(
+        mcb=_zero_if_rounding(score - score_rc),
+        dsc=_zero_if_rounding(unc - score_rc),
+        unc=unc,
+        score=score,
+        n=total,
+    )
+
+
+def spiegelhalter(p: FloatArray, n: IntArray, k: IntArray) -> Spiegelhalter:
+    a = 1.0 - 2.0 * p
+    var = float(np.sum(n * a * a * p * (1.0 - p)))
+    if var == 0.0:
+        return Spiegelhalter(z=math.nan, p_value=math.nan)
+    z = float(np.sum((k - n * p) * a)) / math.sqrt(var)
+    return Spiegelhalter(z=z, p_value=math.erfc(abs(z) / math.sqrt(2.0)))
+
+
+def _logit(p: FloatArray) -> FloatArray:
+    q = np.clip(p, LOGIT_CLIP, 1.0 - LOGIT_CLIP)
+    return np.log(q / (1.0 - q))
+
+
+def _fit(n: IntArray, k: IntArray, exog: FloatArray, offset: FloatArray | None) -> object:
+    from statsmodels.genmod.families import Binomial
+    from statsmodels.genmod.generalized_linear_model import GLM
+
+    endog = np.column_stack([k, n - k]).astype(np.float64)
+    model = GLM(endog, exog, family=Binomial(), offset=offset)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return model.fit(method="newton", tol=1e-12, maxiter=100, disp=0)
+
+
+def cox(p: FloatArray, n: IntArray, k: IntArray) -> Cox:
+    """Cox recalibration ``logit P(o = 1) = a + b logit(p)`` from counts (ValueError as
+    ``calibration.cox``)."""
+    total, hits = int(n.sum()), int(k.sum())
+    if hits in (0, total):
+        raise ValueError("Cox recalibration needs both outcomes among the forecasts")
+    x = _logit(p)
+    if x.min() == x.max():
+        raise ValueError("Cox recalibration needs forecasts that are not all equal")
+    fit = _fit(n, k, np.column_stack([np.ones_like(x), x]), None)
+    params, bse = np.asarray(fit.params), np.asarray(fit.bse)  # type: ignore[attr-defined]
+    return Cox(
+        slope=float(params[1]),
+        intercept=float(params[0]),
+        se_slope=float(bse[1]),
+        se_intercept=float(bse[0]),
+        n=total,
+        converged=bool(fit.mle_retvals["converged"]),  # type: ignore[attr-defined]
+    )
+
+
+def calibration_in_the_large(p: FloatArray, n: IntArray, k: IntArray) -> CITL:
+    total, hits = int(n.sum()), int(k.sum())
+    mean_p, rate = float(np.sum(n * p) / total), hits / total
+    intercept = se = math.nan
+    if 0 < hits < total:
+        fit = _fit(n, k, np.ones((p.shape[0], 1)), _logit(p))
+        intercept = float(np.asarray(fit.params)[0])  # type: ignore[attr-defined]
+        se = float(np.asarray(fit.bse)[0])  # type: ignore[attr-defined]
+    return CITL(
+        mean_forecast=mean_p,
+        observed_rate=rate,
+        difference=mean_p - rate,
+        intercept=intercept,
+        se_intercept=se,
+    )

@@ -1,0 +1,171 @@
+"""foretell.engine: the streaming (DuckDB) and Dask engines give the in-memory report's JSON.
+
+Compared document by document (every number, list and flag, not a sample), on the small
+simulated project of ``fixtures/report_small`` (every question type, derived threshold events,
+annulled and open questions, four authors) with a claim added, under every rule and grouping,
+with batches small enough that every batch boundary falls between questions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+from foretell import engine
+from foretell.frames import load_frames
+from foretell.home import Home, find_home
+from foretell.report.build import ReportOptions, build_report
+
+PROJECT = Path(__file__).parent / "fixtures" / "report_small"
+TODAY = dt.date(2026, 12, 1)
+GROUPINGS = ("forecaster", "tag", "type", "horizon", "forecaster,type", None)
+RULES = ("time-averaged", "last", "first")
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Home:
+    root = tmp_path_factory.mktemp("engine") / "project"
+    shutil.copytree(PROJECT, root)
+    claim = run_cli(
+        "claim", "sim-binary-001", "yes", "--by", "a-company", "--source", "report.txt",
+        "--on", "2024-01-02", "--hedge", "probable", "--home", str(root),
+    )  # fmt: skip
+    assert claim.code == 0, claim.err
+    return find_home(root)
+
+
+def _json(report_data: dict) -> dict:
+    data = dict(report_data)
+    data.pop("generated_at")
+    return json.loads(json.dumps(data))
+
+
+OMITTED = {"relative_wis", "trend"}
+
+
+def same(memory: object, streamed: object, where: str = "$") -> list[str]:
+    """Differences between the in-memory report and a streamed one: every number within
+    1e-9 relative (sums are added in another order), every list, flag and text equal;
+    the streamed report's numeric blocks hold the scores only (the rest is named omitted)."""
+    if isinstance(memory, dict) and isinstance(streamed, dict):
+        out = []
+        keys = set(memory) | set(streamed)
+        if where.endswith(".numeric"):
+            keys = set(streamed)
+        for key in sorted(keys):
+            if where == "$" and key in OMITTED | {"engine", "notes"}:
+                continue
+            if key not in memory or key not in streamed:
+                out.append(f"{where}.{key}: only in one")
+                continue
+            out += same(memory[key], streamed[key], f"{where}.{key}")
+        return out
+    if isinstance(memory, list) and isinstance(streamed, list):
+        if len(memory) != len(streamed):
+            return [f"{where}: {len(memory)} vs {len(streamed)} items"]
+        return [d for i, (a, b) in enumerate(zip(memory, streamed, strict=True))
+                for d in same(a, b, f"{where}[{i}]")]  # fmt: skip
+    if isinstance(memory, float) and isinstance(streamed, float | int):
+        ok = math.isclose(memory, streamed, rel_tol=1e-9, abs_tol=1e-12)
+        return [] if ok else [f"{where}: {memory} vs {streamed}"]
+    return [] if memory == streamed else [f"{where}: {memory!r} vs {streamed!r}"]
+
+
+def agree(memory: dict, streamed: dict) -> None:
+    assert same(memory, streamed) == []
+    assert streamed["engine"]["omitted"]
+    assert memory["notes"] == [n for n in streamed["notes"] if "streaming engine" not in n]
+
+
+def memory(home: Home, options: ReportOptions) -> dict:
+    return _json(build_report(load_frames(home), options, home=home.root.name, today=TODAY).data)
+
+
+@pytest.mark.parametrize("group_by", GROUPINGS)
+@pytest.mark.parametrize("rule", RULES)
+def test_streamed_batches_give_the_in_memory_report(
+    project: Home, rule: str, group_by: str | None
+) -> None:
+    options = ReportOptions(rule=rule, group_by=group_by, bins="quantile" if rule == "last" else 10)
+    expected = memory(project, options)
+    assert expected["groups"][0]["binary"]["n_pairs"] > 0
+    assert expected["groups"][0]["numeric"]["n_pairs"] > 0
+    assert expected["groups"][0]["multiple_choice"]["n_pairs"] > 0
+    assert expected["claims"]["n_claims"] == 1
+    streamed = engine.build_streaming(project, options, today=TODAY, batch_rows=37)
+    agree(expected, _json(streamed.data))
+
+
+@pytest.mark.parametrize("batch_rows", [1, 10**6])
+def test_any_batch_size_gives_the_same_report(project: Home, batch_rows: int) -> None:
+    options = ReportOptions(group_by="forecaster,tag")
+    streamed = engine.build_streaming(project, options, today=TODAY, batch_rows=batch_rows)
+    agree(memory(project, options), _json(streamed.data))
+
+
+def test_batches_hold_whole_questions_and_cover_each_once(project: Home) -> None:
+    book = engine.open_ledger(project)
+    seen: list[str] = []
+    spans = []
+    for first, end, frames in engine.duckdb_batches(book, batch_rows=25):
+        spans.append((first, end))
+        ids = list(frames.questions["id"])
+        assert ids == list(book.questions["id"].iloc[first:end])
+        assert set(frames.forecasts["question"].astype(str)) <= set(ids)
+        seen += ids
+    assert seen == list(book.questions["id"])
+    assert len(spans) > 3
+    assert sum(len(f.forecasts) for *_, f in engine.duckdb_batches(book, 25)) == len(
+        load_frames(project).forecasts
+    )
+
+
+def test_filters_and_their_name_checks_stream_alike(project: Home) -> None:
+    from foretell.errors import ForetellError
+    from foretell.report.scope import Filters
+
+    by = Filters(by=("sim-calibrated",), since=dt.date(2025, 2, 1))
+    options = ReportOptions(filters=by)
+    streamed = engine.build_streaming(project, options, today=TODAY, batch_rows=20)
+    agree(memory(project, options), _json(streamed.data))
+    with pytest.raises(ForetellError, match="no forecasts by 'nobody'"):
+        engine.build_streaming(project, ReportOptions(filters=Filters(by=("nobody",))))
+
+
+def test_the_dask_engine_gives_the_in_memory_report(project: Home) -> None:
+    opts = ReportOptions(rule="last", group_by="forecaster,tag", bins="quantile")
+    got = engine.build_streaming(project, opts, engine="dask", workers=2, today=TODAY)
+    streamed = engine.build_streaming(project, opts, today=TODAY, batch_rows=30)
+    assert _json(got.data) == _json(streamed.data)  # the same partials, merged alike
+    agree(memory(project, opts), _json(got.data))
+
+
+def test_report_engines_from_the_cli(project: Home) -> None:
+    outs = {}
+    for name in ("duckdb", "dask"):
+        result = run_cli(
+            "report", "--home", str(project.root), "--format", "json", "--engine", name
+        )
+        assert result.code == 0, result.err
+        outs[name] = json.loads(result.out)
+        outs[name].pop("generated_at")
+    assert outs["dask"] == outs["duckdb"]
+    refused = run_cli(
+        "report", "--home", str(project.root), "--format", "csv", "--engine", "duckdb"
+    )
+    assert refused.code == 2 and "only --engine memory" in refused.err
+    alone = run_cli("report", "--home", str(project.root), "--scheduler", "tcp://x:1")
+    assert alone.code == 2 and "--engine dask" in alone.err
+
+
+def test_auto_streams_only_large_ledgers(project: Home, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert engine.choose("auto", project) == "memory"
+    monkeypatch.setattr(engine, "AUTO_ROWS", 10)
+    assert engine.choose("auto", project) == "duckdb"
+    assert engine.choose("dask", project) == "dask"

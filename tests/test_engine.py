@@ -142,7 +142,7 @@ def test_the_dask_engine_gives_the_in_memory_report(project: Home) -> None:
     opts = ReportOptions(rule="last", group_by="forecaster,tag", bins="quantile")
     got = engine.build_streaming(project, opts, engine="dask", workers=2, today=TODAY)
     streamed = engine.build_streaming(project, opts, today=TODAY, batch_rows=30)
-    assert _json(got.data) == _json(streamed.data)  # the same partials, merged alike
+    assert same(_json(streamed.data), _json(got.data)) == []
     agree(memory(project, opts), _json(got.data))
 
 
@@ -155,7 +155,7 @@ def test_report_engines_from_the_cli(project: Home) -> None:
         assert result.code == 0, result.err
         outs[name] = json.loads(result.out)
         outs[name].pop("generated_at")
-    assert outs["dask"] == outs["duckdb"]
+    assert same(outs["duckdb"], outs["dask"]) == []
     refused = run_cli(
         "report", "--home", str(project.root), "--format", "csv", "--engine", "duckdb"
     )

@@ -335,19 +335,17 @@ def build_streaming(
     _check_names(book, options)
     positions = book.positions
     methods = _crowd_methods(book, options)
-    left_out: Counter[str] = Counter()  # forecasts the batches leave out (bad payloads)
     if engine == "dask":
         merged = _dask_partials(book, options, today, positions, methods, scheduler, workers)
     else:
         merged = None
         for _, _, frames in duckdb_batches(book, batch_rows, memory_limit):
-            left_out.update(frames.skipped)
             part, _ = partial.partial(
                 frames, options, today, positions, check_names=False, methods=methods
             )
             merged = part if merged is None else partial.merge(merged, part)
     assert merged is not None
-    skipped = Counter(book.skipped) + left_out
+    skipped = Counter(book.skipped) + Counter(merged.left_out)  # + bad payloads in batches
     unknown = _unknown(book)
     if unknown:
         skipped["entries naming an unknown question"] += unknown

@@ -46,6 +46,7 @@ class Partial:
     claims: list[dict[str, Any]] = field(default_factory=list)
     crowd_groups: dict[tuple[str, ...], GroupSummary] = field(default_factory=dict)
     forecasters: dict[str, Forecaster] = field(default_factory=dict)
+    left_out: dict[str, int] = field(default_factory=dict)  # the batch frames' skipped counts
 
 
 @dataclass
@@ -100,6 +101,9 @@ def merge(a: Partial, b: Partial) -> Partial:
         hindsight=a.hindsight + b.hindsight,
         claims=a.claims + b.claims,
         crowd_groups=merge_groups(a.crowd_groups, b.crowd_groups),
+        left_out={
+            k: a.left_out.get(k, 0) + b.left_out.get(k, 0) for k in {*a.left_out, *b.left_out}
+        },
         forecasters={
             k: a.forecasters[k].merge(b.forecasters[k])
             if k in a.forecasters and k in b.forecasters
@@ -189,6 +193,7 @@ def partial(
             if options.peer
             else {}
         ),
+        left_out=dict(frames.skipped),
     )
     return part, PairFrames(all_binary, choice.pairs, numeric.pairs, q, crowds, methods)
 
@@ -338,6 +343,7 @@ def claims_merged(parts: list[dict[str, Any]]) -> dict[str, Any]:
     questions = sorted(
         (x for p in parts for x in p["questions"]), key=lambda x: (x["resolve_by"], x["question"])
     )
+    people = {x["question"]: x["people"] for x in questions}  # what _people gave per question
     due = [
         {k: x[k] for k in ("question", "title", "resolve_by", "days_left", "n_claims", "claimants")}
         for x in questions
@@ -349,7 +355,9 @@ def claims_merged(parts: list[dict[str, Any]]) -> dict[str, Any]:
         "n_claimants": len(by_claimant),
         "n_resolved": sum(i["scored"] for i in items),
         "n_hindsight": sum(i["hindsight"] for i in items),
-        "claimants": [section._record(name, by_claimant[name]) for name in sorted(by_claimant)],
+        "claimants": [
+            section._record(name, by_claimant[name], people) for name in sorted(by_claimant)
+        ],
         "claims": items,
         "questions": questions,
         "disagreements": [x["question"] for x in questions if x["verdict"] == "disagree"],

@@ -51,6 +51,8 @@ COMMANDS = {
     "report": ["report"],
     "report-full": ["report", "--conventions", "--group-by", "tag"],
     "report-claims": ["report", "--claims", "only"],
+    "compare-pair": ["compare", "sim-calibrated", "sim-overconfident"],
+    "compare-table": ["compare"],
 }
 
 

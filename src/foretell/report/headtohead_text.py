@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import textwrap
 from typing import Any
 
+from foretell import terminal
 from foretell.report.layout import Table, f3, f4, pval
 from foretell.report.text import table_text
 
@@ -12,12 +12,13 @@ MAX_MATRIX = 10
 
 
 def _wrap(text: str) -> str:
-    return textwrap.fill(text, 100)
+    """Prose wrapped to the terminal's width (``terminal.width``)."""
+    return terminal.wrap(text, terminal.width())
 
 
 def head_to_head_text(doc: dict[str, Any]) -> str:
     a, b = doc["a"], doc["b"]
-    out = [f"A = {a}, B = {b} (rule: {doc['rule']})", ""]
+    out = [_wrap(f"A = {a}, B = {b} (rule: {doc['rule']})"), ""]
     rows = []
     notes = []
     for metric, m in doc["metrics"].items():
@@ -37,7 +38,10 @@ def head_to_head_text(doc: dict[str, Any]) -> str:
             ]
         )
     headers = ["metric", "shared questions", "mean A", "mean B", "A - B", "95% CI", "p", "DM"]
-    out += [table_text(Table(headers, rows)), ""]
+    # On a narrow screen the two means and the DM statistic go before the difference, its
+    # interval and p (the comparison itself).
+    priority = [0, 4, 5, 6, 1, 2, 3, 7]
+    out += [table_text(Table(headers, rows, priority)), ""]
     out += notes
     head = doc["metrics"][doc["metric"]]
     better = a if head["mean_difference"] < 0 else b
@@ -58,7 +62,7 @@ def head_to_head_text(doc: dict[str, Any]) -> str:
 
 def skill_text(doc: dict[str, Any]) -> str:
     base = doc["baseline"]
-    out = [f"Relative skill on {doc['metric']} (rule: {doc['rule']})", ""]
+    out = [_wrap(f"Relative skill on {doc['metric']} (rule: {doc['rule']})"), ""]
     headers = ["forecaster", "questions", "relative skill"]
     if base:
         headers.append(f"scaled to {base}")
@@ -71,7 +75,7 @@ def skill_text(doc: dict[str, Any]) -> str:
     out += [table_text(Table(headers, rows)), ""]
     names = doc["matrix"]["names"]
     if len(names) <= MAX_MATRIX:
-        out.append("Mean-score ratio, row over column, on the questions both answered:")
+        out.append(_wrap("Mean-score ratio, row over column, on the questions both answered:"))
         out.append("")
         ratio = doc["matrix"]["mean_score_ratio"]
         cells = [[n] + [f3(x) for x in ratio[i]] for i, n in enumerate(names)]

@@ -10,6 +10,7 @@ present. Below that a diagnostic is ``{"unavailable": "<why>"}``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -127,18 +128,44 @@ DIAGNOSTICS = (
 def _diagnostics(p: np.ndarray, o: np.ndarray, bins: Bins) -> dict[str, Any]:
     n = p.shape[0]
     if n < cal.MIN_FOR_CALIBRATION:
-        return {
-            "murphy": too_few(n, "the Murphy and CORP decompositions"),
-            "corp": too_few(n, "the Murphy and CORP decompositions"),
-            "spiegelhalter": too_few(n),
-            "cox": too_few(n),
-            "calibration_in_the_large": too_few(n),
-            "corp_curve": too_few(n, "the CORP curve and its consistency band"),
-            "discrimination": too_few(n, "the ROC curve and AUC"),
-        }
-    m = decompose.murphy(p, o, bins)
-    c = decompose.corp(p, o)
-    s = cal.spiegelhalter(p, o)
+        return too_few_diagnostics(n)
+    return diagnostics_entry(
+        decompose.murphy(p, o, bins),
+        decompose.corp(p, o),
+        cal.spiegelhalter(p, o),
+        lambda: cal.cox(p, o),
+        cal.calibration_in_the_large(p, o),
+        p,
+        o,
+    )
+
+
+def too_few_diagnostics(n: int) -> dict[str, Any]:
+    """Every diagnostic marked unavailable: fewer than ``MIN_FOR_CALIBRATION`` pairs."""
+    return {
+        "murphy": too_few(n, "the Murphy and CORP decompositions"),
+        "corp": too_few(n, "the Murphy and CORP decompositions"),
+        "spiegelhalter": too_few(n),
+        "cox": too_few(n),
+        "calibration_in_the_large": too_few(n),
+        "corp_curve": too_few(n, "the CORP curve and its consistency band"),
+        "discrimination": too_few(n, "the ROC curve and AUC"),
+    }
+
+
+def diagnostics_entry(
+    m: Any,
+    c: Any,
+    s: Any,
+    cox: Callable[[], Any],
+    itl: Any,
+    p: np.ndarray,
+    o: np.ndarray,
+) -> dict[str, Any]:
+    """The diagnostics' JSON from their results, however they were computed (from pairs in
+    memory, or from mergeable sums): Murphy ``m``, CORP ``c``, Spiegelhalter ``s``, the Cox fit
+    (called here: it raises ``ValueError`` when undefined), calibration-in-the-large ``itl``;
+    the CORP curve and discrimination are drawn from the pairs ``p``, ``o``."""
     out: dict[str, Any] = {
         "murphy": {
             "rel": m.rel,
@@ -157,7 +184,7 @@ def _diagnostics(p: np.ndarray, o: np.ndarray, bins: Bins) -> dict[str, Any]:
         ),
     }
     try:
-        fit = cal.cox(p, o)
+        fit = cox()
         out["cox"] = {
             "slope": num(fit.slope),
             "intercept": num(fit.intercept),
@@ -170,7 +197,6 @@ def _diagnostics(p: np.ndarray, o: np.ndarray, bins: Bins) -> dict[str, Any]:
         out["cox"] = {"unavailable": f"the Cox fit is undefined: {err}"}
     out["corp_curve"] = discrimination.corp_block(p, o)
     out["discrimination"] = discrimination.discrimination_block(p, o)
-    itl = cal.calibration_in_the_large(p, o)
     out["calibration_in_the_large"] = {
         "mean_forecast": itl.mean_forecast,
         "observed_rate": itl.observed_rate,

@@ -25,19 +25,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from foretell.report.blocks import (
+    DIAGNOSTICS,
+    diagnostics_entry,
+    table_rows,
+    too_few_diagnostics,
+)
 from foretell.scoring import grouped, rules
 from foretell.scoring.calibration import MIN_FOR_CALIBRATION
 
 Histogram = tuple[np.ndarray, np.ndarray, np.ndarray]
-DIAGNOSTICS = (
-    "murphy",
-    "corp",
-    "spiegelhalter",
-    "cox",
-    "calibration_in_the_large",
-    "corp_curve",
-    "discrimination",
-)
 
 
 def empty_histogram() -> Histogram:
@@ -67,38 +64,9 @@ class ExactSum:
         return math.fsum(self.parts)
 
 
-def num(x: object) -> float | None:
-    """A finite float, or None (JSON null) for NaN, infinity or missing."""
-    if x is None:
-        return None
-    value = float(x)  # type: ignore[arg-type]
-    return value if math.isfinite(value) else None
-
-
-def too_few(n: int, what: str = "calibration tests") -> dict[str, str]:
-    return {
-        "unavailable": f"{what} need at least {MIN_FOR_CALIBRATION} resolved binary pairs; have {n}"
-    }
-
-
 def _finite_sum(log: np.ndarray) -> tuple[ExactSum, int]:
     finite = np.isfinite(log)
     return ExactSum.of(log[finite]), int((~finite).sum())
-
-
-def table_rows(table: Any) -> list[dict[str, Any]]:
-    return [
-        {
-            "lower": float(table.lower[i]),
-            "upper": float(table.upper[i]),
-            "n": int(table.n[i]),
-            "mean_forecast": float(table.mean_forecast[i]),
-            "observed": float(table.observed[i]),
-            "wilson_low": float(table.wilson_low[i]),
-            "wilson_high": float(table.wilson_high[i]),
-        }
-        for i in range(table.n.shape[0])
-    ]
 
 
 def _n_questions(pairs: pd.DataFrame) -> int:
@@ -237,69 +205,26 @@ class BinarySummary:
 
 
 def diagnostics(hist: Histogram, bins: Any) -> dict[str, Any]:
+    """The diagnostics from the histogram of distinct forecasts (``grouped``'s sums); the
+    CORP curve and discrimination from the histogram written out as pairs."""
     p, count, yes = hist
     n = int(count.sum())
     if n < MIN_FOR_CALIBRATION:
-        return {
-            "murphy": too_few(n, "the Murphy and CORP decompositions"),
-            "corp": too_few(n, "the Murphy and CORP decompositions"),
-            "spiegelhalter": too_few(n),
-            "cox": too_few(n),
-            "calibration_in_the_large": too_few(n),
-            "corp_curve": too_few(n, "the CORP curve and its consistency band"),
-            "discrimination": too_few(n, "the ROC curve and AUC"),
-        }
-    m = grouped.murphy(p, count, yes, bins)
-    c = grouped.corp(p, count, yes)
-    s = grouped.spiegelhalter(p, count, yes)
-    out: dict[str, Any] = {
-        "murphy": {
-            "rel": m.rel,
-            "res": m.res,
-            "unc": m.unc,
-            "wbv": m.wbv,
-            "wbc": m.wbc,
-            "brier": m.brier,
-            "n": m.n,
-        },
-        "corp": {"mcb": c.mcb, "dsc": c.dsc, "unc": c.unc, "score": c.score, "n": c.n},
-        "spiegelhalter": (
-            {"z": s.z, "p_value": s.p_value}
-            if math.isfinite(s.z)
-            else {"unavailable": "every forecast is 0, 0.5 or 1: Spiegelhalter's z is undefined"}
-        ),
-    }
-    try:
-        fit = grouped.cox(p, count, yes)
-        out["cox"] = {
-            "slope": num(fit.slope),
-            "intercept": num(fit.intercept),
-            "se_slope": num(fit.se_slope),
-            "se_intercept": num(fit.se_intercept),
-            "n": fit.n,
-            "converged": bool(fit.converged),
-        }
-    except ValueError as err:
-        out["cox"] = {"unavailable": f"the Cox fit is undefined: {err}"}
-    from foretell.report import discrimination
-
-    # both are computed from the distinct forecasts' counts: the histogram, written out
+        return too_few_diagnostics(n)
     p_all = np.repeat(p, count)
     o_all = np.zeros(p_all.shape[0])
     starts = np.cumsum(count) - count
     within = np.arange(int(yes.sum())) - np.repeat(np.cumsum(yes) - yes, yes)
     o_all[np.repeat(starts, yes) + within] = 1.0
-    out["corp_curve"] = discrimination.corp_block(p_all, o_all)
-    out["discrimination"] = discrimination.discrimination_block(p_all, o_all)
-    itl = grouped.calibration_in_the_large(p, count, yes)
-    out["calibration_in_the_large"] = {
-        "mean_forecast": itl.mean_forecast,
-        "observed_rate": itl.observed_rate,
-        "difference": itl.difference,
-        "intercept": num(itl.intercept),
-        "se_intercept": num(itl.se_intercept),
-    }
-    return out
+    return diagnostics_entry(
+        grouped.murphy(p, count, yes, bins),
+        grouped.corp(p, count, yes),
+        grouped.spiegelhalter(p, count, yes),
+        lambda: grouped.cox(p, count, yes),
+        grouped.calibration_in_the_large(p, count, yes),
+        p_all,
+        o_all,
+    )
 
 
 # ------------------------------------------------------------------------ multiple choice

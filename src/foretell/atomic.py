@@ -79,14 +79,19 @@ def replacing(path: Path, exclusive: bool = False, sync_dir: bool = True) -> Ite
         fsync_dir(path.parent)
 
 
-def create_many(files: list[tuple[Path, bytes]], directory: Path) -> None:
-    """Create many new files in ``directory``, each whole, with one flush to disk for all.
+def create_many(
+    files: list[tuple[Path, bytes]], directory: Path, exist_ok: bool = False
+) -> list[Path]:
+    """Create many new files in ``directory`` (or in directories below it, which must
+    exist), each whole, with one flush to disk for all; returns the files created.
 
     Every file is written to its temporary name first; then the file system is flushed once
     (``syncfs``, or one ``fsync`` per file where that call is missing), and only then is each
     linked to its name (refusing a name that exists: FileExistsError, after removing what this
-    call created) and the directory fsynced. So, as with ``write_bytes(exclusive=True)``, a
-    name never shows a part of its file, at the cost of one flush instead of one per file.
+    call created; with ``exist_ok`` an existing name is left as it is, for content-addressed
+    files) and the directories are made durable (one fsync of ``directory``, or one more
+    flush when the files sit in several). So, as with ``write_bytes(exclusive=True)``, a name
+    never shows a part of its file, at the cost of one flush instead of one per file.
     """
     temps: list[tuple[Path, Path]] = []
     done: list[Path] = []
@@ -105,7 +110,12 @@ def create_many(files: list[tuple[Path, bytes]], directory: Path) -> None:
                 os.close(fd)
         _flush(directory, [tmp for tmp, _ in temps])
         for tmp, path in temps:
-            os.link(tmp, path)
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                if not exist_ok:
+                    raise
+                continue
             done.append(path)
     except BaseException:
         for path in done:
@@ -116,11 +126,17 @@ def create_many(files: list[tuple[Path, bytes]], directory: Path) -> None:
         for tmp, _ in temps:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-    fsync_dir(directory)
+    parents = {path.parent for path in done}
+    if parents <= {directory}:
+        fsync_dir(directory)
+    else:  # new names in many directories (and maybe the directories themselves)
+        _flush(directory, sorted(parents | {p.parent for p in parents}))
+    return done
 
 
 def _flush(directory: Path, paths: list[Path]) -> None:
-    """Make the contents of ``paths`` (all in ``directory``) durable: syncfs, else fsyncs."""
+    """Make ``paths`` (files or directories on ``directory``'s file system) durable: one
+    syncfs, else an fsync of each."""
     if not paths:
         return
     try:

@@ -106,6 +106,30 @@ def record(ledger_dir: Path, question: Question) -> Path | None:
     return None
 
 
+def record_many(ledger_dir: Path, versions: list[tuple[Question, str]]) -> list[Path]:
+    """``record`` for many questions at once (an import), given each with its sha
+    (``Question.sha()``): the files are created with one flush to disk for all
+    (``atomic.create_many``) instead of one per file; returns the files written."""
+    files: list[tuple[Path, bytes]] = []
+    forecasts_dir = ledger_dir.parent / "forecasts"
+    made: set[Path] = set()
+    for question, sha in versions:
+        path = version_path(ledger_dir, question.id, sha)
+        if path.exists():
+            continue
+        if path.parent not in made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.add(path.parent)
+        data = orjson.dumps(
+            {"id": question.id, "terms": terms_of(question, forecasts_dir)},
+            option=orjson.OPT_INDENT_2,
+        )
+        files.append((path, data + b"\n"))
+    if not files:
+        return []
+    return atomic.create_many(files, ledger_dir / TERMS_DIR, exist_ok=True)
+
+
 def load(ledger_dir: Path, question_id: str, sha: str) -> dict[str, Any] | None:
     """The terms of one recorded version, checked against its sha; None if not recorded."""
     path = version_path(ledger_dir, question_id, sha)

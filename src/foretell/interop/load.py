@@ -239,8 +239,12 @@ def _write(
         catalog.question_path(home.forecasts, q).name for q, f in finals.items() if f.created
     ]
     what = f"{source.label or source.name} from {source.shown.name}"
-    versions = [terms.missing(home.ledger, f.question) for f in finals.values()]
-    records = [str(p.relative_to(home.ledger)) for p in versions if p is not None]
+    versions = [
+        (f, path)
+        for f in finals.values()
+        if not (path := terms.version_path(home.ledger, f.question.id, f.sha)).exists()
+    ]
+    records = [str(path.relative_to(home.ledger)) for _, path in versions]
     record = journal.Journal.begin(home.ledger, home.forecasts, what, authors, creates, records)
     try:
         with ledger.AppendSession(home.ledger) as session:
@@ -262,8 +266,7 @@ def _write(
             progress.phase("writing", total)
             writer.run(spool, progress)
             writer.finish()
-            for final in finals.values():
-                terms.record(home.ledger, final.question)
+            terms.record_many(home.ledger, [(f.question, f.sha) for f, _ in versions])
         record.commit()
     except BaseException:
         with contextlib.suppress(Exception):  # if this fails too, verify names the journal

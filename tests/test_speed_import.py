@@ -46,3 +46,54 @@ def test_the_collector_is_paused_during_a_load_and_restored_after(enabled: bool)
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_create_many_writes_into_several_directories_and_can_leave_existing_names(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "same.json").write_bytes(b"already")
+    files = [
+        (tmp_path / "a" / "one.json", b"1"),
+        (tmp_path / "b" / "same.json", b"other"),
+        (tmp_path / "b" / "two.json", b"2"),
+    ]
+    made = atomic.create_many(files, tmp_path, exist_ok=True)
+    assert made == [tmp_path / "a" / "one.json", tmp_path / "b" / "two.json"]
+    assert (tmp_path / "b" / "same.json").read_bytes() == b"already"
+    assert (tmp_path / "a" / "one.json").read_bytes() == b"1"
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["same.json", "two.json"]
+
+
+def test_record_many_writes_what_record_writes_and_skips_recorded_versions(
+    tmp_path: Path,
+) -> None:
+    from foretell import terms
+    from foretell.model import Question
+
+    def question(qid: str) -> Question:
+        return Question.model_validate(
+            {
+                "id": qid,
+                "title": f"Question {qid}",
+                "type": "binary",
+                "opened": "2025-01-01",
+                "resolve_by": "2025-12-31",
+                "criteria": "As recorded.",
+            }
+        )
+
+    one, two = (tmp_path / "one" / "ledger"), (tmp_path / "two" / "ledger")
+    one.mkdir(parents=True)
+    two.mkdir(parents=True)
+    qs = [question(f"q-{i}") for i in range(3)]
+    for q in qs:
+        terms.record(one, q)
+    assert terms.record(two, qs[0]) is not None
+    made = terms.record_many(two, [(q, q.sha()) for q in qs])
+    assert [p.parent.name for p in made] == ["q-1", "q-2"]
+    for q in qs:
+        path = terms.version_path(two, q.id, q.sha())
+        assert path.read_bytes() == terms.version_path(one, q.id, q.sha()).read_bytes()
+        assert terms.load(two, q.id, q.sha()) == q.terms()

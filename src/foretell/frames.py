@@ -18,7 +18,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import orjson
@@ -247,16 +247,24 @@ def forecasts_of(
     return frame, skipped
 
 
-def _stand_ins(qframe: pd.DataFrame) -> dict[str, Question]:
-    """Each question's id, type and options: what verify's payload and outcome checks read."""
+class StandIn(NamedTuple):
+    """A question's id, type and options: what verify's payload and outcome checks read."""
+
+    id: str
+    type: str
+    options: list[str] | None
+
+
+def _stand_ins(qframe: pd.DataFrame) -> dict[str, StandIn]:
+    """Each question's stand-in (a tuple, not a model: there are as many as questions)."""
     return {
-        qid: Question.model_construct(id=qid, type=kind, options=opts)
+        qid: StandIn(qid, kind, opts)
         for qid, kind, opts in zip(qframe["id"], qframe["type"], qframe["options"], strict=True)
     }
 
 
 def _drop_bad_payloads(
-    frame: pd.DataFrame, questions: dict[str, Question]
+    frame: pd.DataFrame, questions: dict[str, StandIn]
 ) -> tuple[pd.DataFrame, int]:
     """Forecasts whose probs or quantiles verify flags, left out. A payload of another type
     than its question's is checked against a stand-in of its own type, so the report still
@@ -269,7 +277,7 @@ def _drop_bad_payloads(
             question = questions[frame["question"].iat[row]]
             if question.type != kind:
                 options = list(value) if isinstance(value, dict) else []
-                question = Question.model_construct(id=question.id, type=kind, options=options)
+                question = StandIn(question.id, kind, options)
             if payload_problem(question, {col: value}):
                 bad.append(int(row))
     if not bad:

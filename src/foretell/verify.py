@@ -20,7 +20,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -35,6 +35,17 @@ KINDS = ("forecast", "resolution", "annulment", "amendment", "claim")
 
 
 Version = tuple[str, str]  # (question id, question_sha)
+
+
+class QuestionKind(Protocol):
+    """What the payload and outcome checks read of a question: a ``Question`` or a stand-in."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def options(self) -> list[str] | None: ...
 
 
 @dataclass
@@ -62,7 +73,7 @@ def _is_prob(x: Any) -> bool:
     return type(x) in (float, int) and 0.0 <= x <= 1.0
 
 
-def payload_problem(question: Question, entry: dict[str, Any]) -> str | None:
+def payload_problem(question: QuestionKind, entry: dict[str, Any]) -> str | None:
     """Why a forecast's payload does not fit its question, or None (fast: no pydantic)."""
     kind = question.type
     if kind == "binary":
@@ -136,7 +147,7 @@ def day_problem(value: object, name: str) -> str | None:
     return f"{name} must be a date YYYY-MM-DD in the years {parse.YEARS}, not {value!r}"
 
 
-def outcome_problem(question: Question, outcome: object) -> str | None:
+def outcome_problem(question: QuestionKind, outcome: object) -> str | None:
     """Why a stored outcome does not fit its question, or None: 'yes'/'no' (or a probability
     strictly between 0 and 1, from ``resolve --probability``) for binary, one of the options
     for multiple choice, a finite number for numeric."""

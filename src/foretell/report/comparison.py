@@ -135,10 +135,11 @@ def peer_rows(people: Scope, crowd_scope: Scope) -> pd.DataFrame:
     q_start = opened[qs].astype(np.int64)
     q_close = close[first_row]
     earliest = np.minimum(q_start, np.minimum.reduceat(day, first_row))
-    span = np.maximum(q_close - earliest, 0) + 1  # days of each question's grid, at most
+    span = np.maximum(q_close - earliest, 0) + 1  # days of each question's life, at most
+    segments = np.minimum(span, np.diff(np.append(first_row, qpos.shape[0])) + 1)
     cols: dict[str, list[np.ndarray]] = {k: [] for k in COLUMNS}
-    for lo, hi in _chunks(span * n_members):
-        sel = (local >= lo) & (local < hi)
+    for lo, hi in _chunks(segments * n_members):
+        sel = slice(*np.searchsorted(local, [lo, hi]))  # rows are sorted by question
         r = peer.peer_scores_batch(
             local[sel] - lo, author[sel], day[sel], brier[sel], log_p[sel], person,
             q_start[lo:hi], q_close[lo:hi],
@@ -155,11 +156,11 @@ def peer_rows(people: Scope, crowd_scope: Scope) -> pd.DataFrame:
     return out
 
 
-MAX_CELLS = 4_000_000  # questions x days x members per batch of the peer kernel
+MAX_CELLS = 4_000_000  # questions x segments x members per batch of the peer kernel
 
 
 def _chunks(cells: np.ndarray) -> list[tuple[int, int]]:
-    """Consecutive question ranges whose (days x members) sizes, padded to the largest in the
+    """Consecutive question ranges whose (segments x members) sizes, padded to the largest in the
     range, stay under MAX_CELLS (a single question may exceed it)."""
     out, lo, widest = [], 0, 0
     for i, c in enumerate(cells):

@@ -128,20 +128,39 @@ def _base(rows: pairs.Rows, part: np.ndarray, at: np.ndarray, method: str) -> di
 def _binary(scope: Scope, rows: pairs.Rows, src: np.ndarray, methods, extremize) -> list[dict]:
     """All binary questions at once: each question is its own timeline (``group``)."""
     order = np.lexsort((rows.author_code[src], rows.seq[src], rows.stamp[src], rows.qpos[src]))
-    part = src[order]
-    codes, uniques = pd.factorize(rows.author_code[part])
-    at, idx = kernel.crowd_rows(
-        codes.astype(np.int64), rows.stamp[part], len(uniques), group=rows.qpos[part]
-    )
-    if not at.size:
-        return []
-    p = scope.forecasts["p"].to_numpy(dtype=np.float64)[part]
+    ordered = src[order]
+    p_all = scope.forecasts["p"].to_numpy(dtype=np.float64)
     out = []
-    for method in methods:
-        entry = _base(rows, part, at, method)
-        entry["type"] = "binary"
-        entry["p"] = kernel.binary(p, idx, method, extremize)
-        out.append(entry)
+    for lo, hi in _question_batches(rows.qpos[ordered]):
+        part = ordered[lo:hi]
+        codes, uniques = pd.factorize(rows.author_code[part])
+        at, idx = kernel.crowd_rows(
+            codes.astype(np.int64), rows.stamp[part], len(uniques), group=rows.qpos[part]
+        )
+        if not at.size:
+            continue
+        p = p_all[part]
+        for method in methods:
+            entry = _base(rows, part, at, method)
+            entry["type"] = "binary"
+            entry["p"] = kernel.binary(p, idx, method, extremize)
+            out.append(entry)
+    return out
+
+
+BATCH_ROWS = 16_384  # rows of whole questions per pass of the crowd kernel (bounds its memory)
+
+
+def _question_batches(qpos: np.ndarray) -> list[tuple[int, int]]:
+    """Row ranges of ``qpos`` (sorted) that end at question boundaries, each at most
+    BATCH_ROWS long unless one question alone has more rows."""
+    n = qpos.shape[0]
+    bounds = np.append(np.flatnonzero(np.r_[True, qpos[1:] != qpos[:-1]]), n) if n else []
+    out, i = [], 0
+    while n and bounds[i] < n:
+        j = max(int(np.searchsorted(bounds, bounds[i] + BATCH_ROWS, side="right")) - 1, i + 1)
+        out.append((int(bounds[i]), int(bounds[j])))
+        i = j
     return out
 
 

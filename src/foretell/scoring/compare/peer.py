@@ -87,7 +87,11 @@ def peer_scores_batch(
 
     ``question`` (rows) indexes ``start``/``close`` (per question); rows are in time order
     within each question; ``member`` codes are shared across the questions (``person`` per
-    member). Memory is questions x days x members.
+    member). The days of a question's life are taken in *segments*: runs of days on which no
+    one forecasts, so that every standing forecast, and so every daily term, is the same on
+    each day of a segment; a segment's terms count once per day it holds. Memory is questions
+    x segments x members (a question has at most one segment per distinct forecast day, plus
+    its first day).
     """
     n_q, m = start.shape[0], person.shape[0]
     keep = day <= close[question]
@@ -95,32 +99,52 @@ def peer_scores_batch(
     np.minimum.at(first_day, question[keep], day[keep])
     start = np.minimum(start, first_day)
     length = np.maximum(close - start + 1, 1)
-    n_days = int(length.max()) if n_q else 1
-    idx = np.full((n_q, n_days, m), -1, dtype=np.int64)
     rows = np.flatnonzero(keep)
-    d = np.maximum(day[rows] - start[question[rows]], 0)
-    np.maximum.at(idx, (question[rows], d, member[rows]), rows)
+    q_rows = question[rows]
+    offset = np.maximum(day[rows] - start[q_rows], 0)
+    # segment starts per question: day 0 of the life and every day someone forecasts
+    bounds = np.unique(
+        np.concatenate([np.arange(n_q, dtype=np.int64) * (1 << 32), q_rows * (1 << 32) + offset])
+    )
+    b_q, b_day = bounds >> 32, bounds & ((1 << 32) - 1)
+    first_bound = np.searchsorted(b_q, np.arange(n_q))
+    n_seg = np.diff(np.append(first_bound, bounds.shape[0]))
+    width = int(n_seg.max()) if n_q else 1
+    seg_of_bound = np.arange(bounds.shape[0]) - first_bound[b_q]
+    seg_start = np.full((n_q, width), -1, dtype=np.int64)
+    seg_start[b_q, seg_of_bound] = b_day
+    seg_end = np.empty_like(seg_start)
+    seg_end[:, :-1] = seg_start[:, 1:]
+    seg_end[:, -1] = -1
+    seg_end = np.where(seg_end < 0, length[:, None], seg_end)
+    live = np.arange(width)[None, :] < n_seg[:, None]
+    weight = np.where(live, seg_end - seg_start, 0).astype(np.float64)  # days per segment
+    seg = np.searchsorted(bounds, q_rows * (1 << 32) + offset) - first_bound[q_rows]
+
+    idx = np.full((n_q, width, m), -1, dtype=np.int64)
+    np.maximum.at(idx, (q_rows, seg, member[rows]), rows)
     idx = np.maximum.accumulate(idx, axis=1)
-    idx[np.arange(n_days)[None, :] >= length[:, None]] = -1
+    idx[~live] = -1
     has = idx >= 0
     safe = np.where(has, idx, 0)
     b = np.where(has, brier[safe], np.nan)
     lg = np.where(has, log_p[safe], np.nan)
     people = has & person[None, None, :]
+    w = weight[:, :, None]
 
     median = nanmedian(np.where(people, b, np.nan), axis=2)
-    member_days = has.sum(axis=1)
-    diff = np.where(has, b - median[:, :, None], 0.0).sum(axis=1)
+    member_days = np.where(has, w, 0.0).sum(axis=1)
+    diff = np.where(has, (b - median[:, :, None]) * w, 0.0).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         brier_peer = np.where(member_days > 0, diff / np.maximum(member_days, 1), np.nan)
 
     n_people = people.sum(axis=2)
     people_log = np.where(people, lg, 0.0).sum(axis=2)
-    own = has & person[None, None, :]
+    own = people
     others = n_people[:, :, None] - own.astype(np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
         others_log = (people_log[:, :, None] - np.where(own, lg, 0.0)) / others
-        daily = np.where(has & (others > 0), 100.0 * (lg - others_log), 0.0)
+        daily = np.where(has & (others > 0), 100.0 * (lg - others_log) * w, 0.0)
     log_peer = np.where(member_days > 0, daily.sum(axis=1) / length[:, None], np.nan)
     coverage = member_days / length[:, None]
 
@@ -128,7 +152,8 @@ def peer_scores_batch(
     any_people = people.any(axis=1)
     other_people = any_people.sum(axis=1)[:, None] - (any_people & person[None, :])
     alone = forecasts & (other_people == 0)
-    first = np.where(forecasts, np.argmax(has, axis=1), length[:, None])
+    first_seg = np.argmax(has, axis=1)
+    first = np.where(forecasts, np.take_along_axis(seg_start, first_seg, axis=1), length[:, None])
     return PeerScores(
         brier_peer=np.where(alone, np.nan, brier_peer),
         log_peer=np.where(alone, np.nan, log_peer),

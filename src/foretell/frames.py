@@ -270,16 +270,24 @@ def _drop_bad_payloads(
     than its question's is checked against a stand-in of its own type, so the report still
     counts it as a payload of the wrong type."""
     bad: list[int] = []
+    column = frame["question"]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        q_codes = column.cat.codes.to_numpy()
+        q_names = column.cat.categories.to_numpy(dtype=object)
+    else:
+        q_names, q_codes = column.to_numpy(dtype=object), np.arange(len(column))
     for col, kind in (("probs", "multiple_choice"), ("quantiles", "numeric")):
         values = frame[col].to_numpy(dtype=object)
-        for row in np.flatnonzero(pd.notna(values)):
-            value = values[row]
-            question = questions[frame["question"].iat[row]]
+        rows = np.flatnonzero(pd.notna(values))
+        for row, value, qid in zip(
+            rows.tolist(), values[rows], q_names[q_codes[rows]], strict=True
+        ):
+            question = questions[qid]
             if question.type != kind:
                 options = list(value) if isinstance(value, dict) else []
                 question = StandIn(question.id, kind, options)
             if payload_problem(question, {col: value}):
-                bad.append(int(row))
+                bad.append(row)
     if not bad:
         return frame, 0
     return frame.drop(index=frame.index[bad]).reset_index(drop=True), len(bad)

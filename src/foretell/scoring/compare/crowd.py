@@ -24,6 +24,7 @@ only levels every standing member gave are kept. Both keep the quantiles non-dec
 
 from __future__ import annotations
 
+import itertools
 import warnings
 
 import numpy as np
@@ -47,15 +48,14 @@ def standing(member: IntArray, n_members: int, group: IntArray | None = None) ->
     questions: a member's forecast on one question never stands on the next.
     """
     n = member.shape[0]
-    idx = np.full((n, n_members), -1, dtype=np.int64)
-    idx[np.arange(n), member] = np.arange(n)
-    idx = np.maximum.accumulate(idx, axis=0)
+    dtype = np.int32 if n < 2**31 else np.int64
+    idx = np.full((n, n_members), -1, dtype=dtype)
+    idx[np.arange(n), member] = np.arange(n, dtype=dtype)
+    cuts = [0, n]
     if group is not None and n:
-        new = np.empty(n, dtype=bool)
-        new[0] = True
-        np.not_equal(group[1:], group[:-1], out=new[1:])
-        first = np.maximum.accumulate(np.where(new, np.arange(n), 0))
-        idx[idx < first[:, None]] = -1
+        cuts = [*np.flatnonzero(np.r_[True, group[1:] != group[:-1]]).tolist(), n]
+    for lo, hi in itertools.pairwise(cuts):  # a question at a time: it stays in cache
+        np.maximum.accumulate(idx[lo:hi], axis=0, out=idx[lo:hi])
     return idx
 
 
@@ -84,11 +84,19 @@ def crowd_rows(
     """
     if member.shape[0] == 0:
         return np.zeros(0, dtype=np.int64), np.zeros((0, n_members), dtype=np.int64)
-    idx = standing(member, n_members, group)
+    n = member.shape[0]
+    g = group if group is not None else np.zeros(n, dtype=np.int64)
     at = moments(stamp, group)
-    idx = idx[at]
-    enough = (idx >= 0).sum(axis=1) >= MIN_MEMBERS
-    return at[enough], idx[enough]
+    # members standing after each row: first forecasts so far within the row's question
+    _, first = np.unique(g.astype(np.int64) * n_members + member, return_index=True)
+    joined = np.zeros(n, dtype=np.int64)
+    joined[first] = 1
+    joined = np.cumsum(joined)
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    standing_count = joined - np.repeat(joined[starts] - 1, np.diff(np.r_[starts, n]))
+    at = at[standing_count[at] >= MIN_MEMBERS]
+    idx = standing(member, n_members, group)
+    return at, (idx if at.shape[0] == n else idx[at])
 
 
 def _gather(values: FloatArray, idx: IntArray) -> FloatArray:

@@ -6,6 +6,7 @@ import string
 import tomllib
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 import tomli_w
@@ -175,8 +176,20 @@ def test_invalid_terms_name_the_field(tmp_path: Path) -> None:
     with pytest.raises(ForetellError) as info:
         load_question(path)
     assert info.value.path == path
-    assert info.value.line is None
     assert info.value.message.startswith("type:")
+
+
+def test_an_error_of_the_whole_file_or_a_field_it_lacks_has_no_line(tmp_path: Path) -> None:
+    text = dump_question(question("x"))
+    path = tmp_path / "x.toml"
+    for broken in (
+        "\n".join(ln for ln in text.splitlines() if not ln.startswith("title")),  # lacks it
+        text + 'options = ["a", "b"]\n',  # binary with options: the model's own rule
+    ):
+        path.write_text(broken)
+        with pytest.raises(ForetellError) as info:
+            load_question(path)
+        assert info.value.path == path and info.value.line is None
 
 
 def test_an_id_inside_the_file_is_refused() -> None:
@@ -213,13 +226,67 @@ def test_iter_questions_yields_problems_beside_good_questions(tmp_path: Path) ->
     assert items[0].line == 1
 
 
-def test_load_catalog_raises_the_first_bad_file(tmp_path: Path) -> None:
+def test_load_catalog_leaves_out_every_bad_file_and_keeps_its_problem(tmp_path: Path) -> None:
     (tmp_path / "good.toml").write_text(dump_question(question("good")))
     assert list(load_catalog(tmp_path)) == ["good"]
     (tmp_path / "bad.toml").write_text("title = \n")
+    (tmp_path / "worse.toml").write_text(dump_question(question("worse")) + "colour = 3\n")
+    (tmp_path / "zz-last.toml").write_text(dump_question(question("zz-last")))
+    loaded = load_catalog(tmp_path)
+    assert list(loaded) == ["good", "zz-last"]
+    assert [(p.path, p.line) for p in loaded.left_out] == [
+        (tmp_path / "bad.toml", 1),
+        (tmp_path / "worse.toml", len(dump_question(question("worse")).splitlines()) + 1),
+    ]
+    assert loaded.left_out == [p for p in iter_questions(tmp_path) if isinstance(p, Problem)]
     with pytest.raises(ForetellError) as info:
-        load_catalog(tmp_path)
+        load_catalog(tmp_path, strict=True)
     assert info.value.path == tmp_path / "bad.toml"
+
+
+@pytest.mark.parametrize(
+    ("edit", "line_of", "field"),
+    [
+        (lambda t: t.replace('type = "binary"', 'type = "weird"'), "type = ", "type"),
+        (lambda t: t.replace("tags = [", "tags = [1, "), "tags = ", "tags.0"),
+        (lambda t: t + '[[sources]]\ndocument = "a.txt"\n', "[[sources]]", "sources.0.claim"),
+        (
+            lambda t: (
+                t
+                + '[[sources]]\ndocument = "a.txt"\nclaim = "it says so"\n'
+                + '[[sources]]\ndocument = "b.txt"\nclaim = 3\n'
+            ),
+            "claim = 3",
+            "sources.1.claim",
+        ),
+    ],
+)
+def test_a_field_the_model_refuses_is_located_at_the_line_that_sets_it(
+    tmp_path: Path, edit: Any, line_of: str, field: str
+) -> None:
+    text = edit(dump_question(question("q1", tags=["x"])))
+    path = tmp_path / "q1.toml"
+    path.write_text(text)
+    with pytest.raises(ForetellError) as info:
+        load_question(path)
+    expected = next(i for i, ln in enumerate(text.splitlines(), 1) if ln.startswith(line_of))
+    assert info.value.line == expected
+    assert info.value.message.startswith(f"{field}: ")
+
+
+def test_a_file_that_cannot_be_read_is_a_problem_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from foretell import ids
+
+    (tmp_path / "q1.toml").write_text(dump_question(question("q1")))
+
+    def refuse(path: Path) -> bytes:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(ids, "read_bytes", refuse)
+    [problem] = list(iter_questions(tmp_path))
+    assert isinstance(problem, Problem) and problem.message == "cannot be read: Permission denied"
 
 
 def test_write_new_question_refuses_an_existing_id_and_leaves_the_file(tmp_path: Path) -> None:

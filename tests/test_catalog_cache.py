@@ -9,7 +9,7 @@ import pytest
 
 from foretell import catalog
 from foretell.catalog_cache import cache_file, question_rows
-from foretell.errors import ForetellError
+from foretell.errors import Problem
 from foretell.frames import questions_frame, rows_frame
 from foretell.home import Home
 
@@ -65,12 +65,52 @@ def test_files_added_and_removed_are_seen(home: Home, questions: dict) -> None:
     assert after == sorted({*ids, "q9"} - {"q1"})
 
 
-def test_a_bad_question_file_still_raises_and_is_not_cached(home: Home, questions: dict) -> None:
+def test_a_bad_question_file_is_left_out_with_its_problem_cached_or_not(
+    home: Home, questions: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
     question_rows(home.forecasts, home.ledger)
-    catalog.question_path(home.forecasts, "q1").write_text("title = [broken")
-    for _ in range(2):
-        with pytest.raises(ForetellError, match="not valid TOML"):
-            question_rows(home.forecasts, home.ledger)
+    catalog.question_path(home.forecasts, "q1").write_text('title = "x"\ntitle = [broken')
+    first: list[Problem] = []
+    rows = question_rows(home.forecasts, home.ledger, left_out=first)
+    assert [r["id"] for r in rows] == ["mc", "num"]
+    assert [(p.path, p.line) for p in first] == [(catalog.question_path(home.forecasts, "q1"), 2)]
+    assert "not valid TOML" in first[0].message
+    loaded: list[str] = []
+    real = catalog.load_question
+    monkeypatch.setattr(catalog, "load_question", lambda p: loaded.append(p.name) or real(p))
+    again: list[Problem] = []
+    assert question_rows(home.forecasts, home.ledger, left_out=again) == rows
+    assert loaded == []  # the problem came from the cache, not from reading the file again
+    assert again == first
+    uncached: list[Problem] = []
+    question_rows(home.forecasts, home.ledger, use_cache=False, left_out=uncached)
+    assert uncached == first
+
+
+def test_a_fixed_question_file_is_read_again(home: Home, questions: dict) -> None:
+    path = catalog.question_path(home.forecasts, "q1")
+    good = path.read_text()
+    path.write_text("title = [broken")
+    left: list[Problem] = []
+    question_rows(home.forecasts, home.ledger, left_out=left)
+    assert len(left) == 1
+    path.write_text(good)
+    fixed: list[Problem] = []
+    ids = [r["id"] for r in question_rows(home.forecasts, home.ledger, left_out=fixed)]
+    assert ids == ["mc", "num", "q1"] and fixed == []
+
+
+def test_a_link_put_in_place_of_a_cached_file_is_refused(home: Home, questions: dict) -> None:
+    question_rows(home.forecasts, home.ledger)
+    path = catalog.question_path(home.forecasts, "q1")
+    outside = home.root.parent / "elsewhere.toml"
+    outside.write_bytes(path.read_bytes())
+    path.unlink()
+    path.symlink_to(outside)
+    left: list[Problem] = []
+    ids = [r["id"] for r in question_rows(home.forecasts, home.ledger, left_out=left)]
+    assert ids == ["mc", "num"]
+    assert [p.path for p in left] == [path] and "symbolic link" in left[0].message
 
 
 def test_a_damaged_cache_is_ignored(home: Home, questions: dict) -> None:

@@ -186,7 +186,7 @@ def test_verify_reports_a_torn_line_and_repair_clears_it(mixed: Home, invoke: In
         ('title = "T"\ntype = "binary"\nresolve_by = \n', "forecasts/x.toml:3:"),
         ('title = "T"\ntype = "binary"\n', "forecasts/x.toml: opened: Field required"),
         ('title = "T"\ntype = "yes-no"\nopened = 2026-01-01\nresolve_by = 2026-02-01\n'
-         'criteria = "c"\n', "forecasts/x.toml: type: Input should be"),
+         'criteria = "c"\n', "forecasts/x.toml:2: type: Input should be"),
     ],
 )  # fmt: skip
 def test_a_hand_edited_bad_question_file_is_named_without_a_traceback(
@@ -195,7 +195,8 @@ def test_a_hand_edited_bad_question_file_is_named_without_a_traceback(
     (mixed.forecasts / "x.toml").write_text(content)
     for argv in (["list"], ["due"], ["show", "x"], ["log", "x", "0.5"], ["verify"]):
         result = invoke(*argv)
-        assert result.code == 1, argv
+        # list and due carry on over the other questions; the commands on x fail
+        assert result.code == (0 if argv[0] in ("list", "due") else 1), argv
         assert where in result.out + result.err, (argv, result)
         assert "Traceback" not in result.out + result.err
 

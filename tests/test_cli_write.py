@@ -225,7 +225,7 @@ def test_log_on_a_bad_question_file_names_the_file(
 ) -> None:
     path = write_question(home, question("x"))
     path.write_text(path.read_text().replace('type = "binary"', 'type = "sometimes"'))
-    result = refused("log", "x", "0.5", message="forecasts/x.toml: type:")
+    result = refused("log", "x", "0.5", message="forecasts/x.toml:2: type:")
     assert result.err.count("\n") == 1
 
 

@@ -107,7 +107,7 @@ def test_an_edited_question_file_is_checked_again(home: Home, invoke: Any) -> No
     path.write_text(path.read_text(encoding="utf-8").replace('type = "binary"', 'type = "bin"'))
     result: Result = invoke("log", "q1", "0.5")
     assert result.code == 1
-    assert "forecasts/q1.toml: type: Input should be" in result.err
+    assert "forecasts/q1.toml:2: type: Input should be" in result.err
 
 
 def test_an_edit_of_the_same_size_is_seen(home: Home) -> None:

@@ -158,7 +158,7 @@ def test_a_question_file_dated_outside_the_supported_years_is_named_by_verify(
     )
     result = invoke("verify")
     assert result.code == 1
-    assert "forecasts/old.toml: opened: date 1600-01-01 is outside" in result.out
+    assert "forecasts/old.toml:3: opened: date 1600-01-01 is outside" in result.out
 
 
 @pytest.mark.parametrize("when", ["1850-01-01", "3001-06-01T00:00:00Z"])

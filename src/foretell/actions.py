@@ -96,6 +96,15 @@ def ask(home: Home, question: Question) -> Path:
     return path
 
 
+def _recorded_question(home: Home, question_id: str) -> Terms:
+    """The question, refused when its terms were edited without ``amend`` (once versions of
+    it are recorded, the current terms must be one of them): a forecast, resolution or
+    annulment is made against terms the ledger knows. Call under the project lock."""
+    question = checked.find_question(home, question_id)
+    terms.refuse_unrecorded_edit(home.ledger, question, home.forecasts / f"{question.id}.toml")
+    return question
+
+
 def _refuse_if_closed(home: Home, question: Question | Terms, doing: str) -> None:
     final = status.question_status(home.ledger, question.id)
     if final is not None:
@@ -181,8 +190,7 @@ def _log_locked(
     note: str | None,
     at: datetime | None,
 ) -> dict[str, Any]:
-    question = checked.find_question(home, question_id)
-    terms.refuse_unrecorded_edit(home.ledger, question, home.forecasts / f"{question.id}.toml")
+    question = _recorded_question(home, question_id)
     now = datetime.now(UTC)
     moment = at or now
     if moment > now + timedelta(minutes=5):
@@ -279,7 +287,7 @@ def resolve(
     ``probability`` (binary only, instead of ``outcome``): the outcome is that probability.
     """
     with project_lock(home.ledger):
-        question = checked.find_question(home, question_id)
+        question = _recorded_question(home, question_id)
         try:
             if probability is not None:
                 if outcome:
@@ -309,7 +317,7 @@ def annul(
     if not why or not why.strip():
         raise ForetellError("annul needs --why TEXT")
     with project_lock(home.ledger):
-        question = checked.find_question(home, question_id)
+        question = _recorded_question(home, question_id)
         return _close_entry(home, question, "annulment", by, on, amend, why, {})
 
 

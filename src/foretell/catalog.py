@@ -1,7 +1,11 @@
 """Question files ``forecasts/<id>.toml`` <-> ``Question``.
 
 The id is the file stem; it is not repeated inside the file. Loading never writes. A bad
-file raises ``ForetellError`` located at the file (and line, when TOML reports one).
+file raises ``ForetellError`` located at the file and line: the line TOML reports, or for a
+field the model refuses, the line that sets the field (when the file sets it).
+
+Readers of the whole catalog (``load_catalog``) leave a bad file out instead: the problem
+``verify`` reports for it is kept in ``Catalog.left_out`` for the reader's note.
 """
 
 from __future__ import annotations
@@ -42,7 +46,43 @@ def parse_question(text: str, question_id: str, path: Path | None = None) -> Que
     try:
         return Question.model_validate({"id": question_id, **data})
     except ValidationError as err:
-        raise ForetellError(describe_validation_error(err), path) from None
+        raise ForetellError(describe_validation_error(err), path, _field_line(text, err)) from None
+
+
+_HEADER = re.compile(r"\s*\[")
+_SOURCES = re.compile(r"\s*\[\[\s*sources\s*\]\]")
+
+
+def _field_line(text: str, err: ValidationError) -> int | None:
+    """The line that sets the field of the first error: ``key = ...`` at the top level, or
+    inside the n-th ``[[sources]]`` table for ``sources.n.key`` (that table's header when
+    the key is absent); None for an error of the whole file or a field it does not set."""
+    loc = [x for x in err.errors()[0]["loc"] if x != "__root__"] if err.errors() else []
+    if not loc or not isinstance(loc[0], str):
+        return None
+    lines = text.splitlines()
+    start, stop = 0, len(lines)
+    key = loc[0]
+    if key == "sources" and len(loc) >= 2 and isinstance(loc[1], int):
+        headers = [i for i, line in enumerate(lines) if _SOURCES.match(line)]
+        if loc[1] >= len(headers):
+            return None
+        start = headers[loc[1]]
+        later = [i for i, ln in enumerate(lines) if i > start and _HEADER.match(ln)]
+        stop = later[0] if later else len(lines)
+        if len(loc) < 3 or not isinstance(loc[2], str):
+            return start + 1
+        key, found = loc[2], start + 1
+        start += 1
+    else:
+        first = [i for i, line in enumerate(lines) if _HEADER.match(line)]
+        stop = first[0] if first else len(lines)
+        found = None
+    setting = re.compile(rf"\s*(?:{re.escape(key)}|\"{re.escape(key)}\"|'{re.escape(key)}')\s*=")
+    for number in range(start, stop):
+        if setting.match(lines[number]):
+            return number + 1
+    return found
 
 
 def load_question(path: Path) -> Question:
@@ -54,6 +94,8 @@ def load_question(path: Path) -> Question:
         raise ForetellError("is a directory, not a question file", path) from None
     except UnicodeDecodeError:
         raise ForetellError("not UTF-8 text", path) from None
+    except OSError as err:
+        raise ForetellError(f"cannot be read: {err.strerror or err}", path) from None
     return parse_question(text, path.stem, path)
 
 
@@ -90,14 +132,48 @@ def iter_questions(forecasts_dir: Path) -> Iterator[Question | Problem]:
             yield Problem(err.path, err.line, err.message)
 
 
-def load_catalog(forecasts_dir: Path) -> dict[str, Question]:
-    """All questions by id; the first bad file raises."""
-    catalog: dict[str, Question] = {}
+class Catalog(dict[str, Question]):
+    """Questions by id, and ``left_out``: the problem of each question file that could not
+    be read (the same ``verify`` reports), in file order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.left_out: list[Problem] = []
+
+
+def load_catalog(forecasts_dir: Path, strict: bool = False) -> Catalog:
+    """All questions by id. A bad file is left out and its problem kept in ``left_out``
+    (``strict``: it raises instead, the first in file order)."""
+    catalog = Catalog()
     for item in iter_questions(forecasts_dir):
         if isinstance(item, Problem):
-            raise ForetellError(item.message, item.path, item.line)
-        catalog[item.id] = item
+            if strict:
+                raise ForetellError(item.message, item.path, item.line)
+            catalog.left_out.append(item)
+        else:
+            catalog[item.id] = item
     return catalog
+
+
+def where(problem: Problem) -> str:
+    """``forecasts/<file>[:line]``: a left-out file named the same from any directory."""
+    name = f"forecasts/{problem.path.name}" if problem.path else "forecasts/"
+    return f"{name}:{problem.line}" if problem.line is not None else name
+
+
+def left_out_counts(problems: list[Problem]) -> dict[str, int]:
+    """``Frames.skipped`` counts naming each left-out question file: ``question file
+    forecasts/x.toml:4 (message)`` -> 1. The entries on it count as naming an unknown
+    question."""
+    return {f"question file {where(p)} ({p.message})": 1 for p in problems}
+
+
+def left_out_notes(problems: list[Problem]) -> list[str]:
+    """One line per left-out question file, for a command's standard error."""
+    return [
+        f"note: {where(p)}: {p.message}; left out with its entries (see foretell verify)"
+        for p in problems
+    ]
 
 
 def dump_question(question: Question) -> str:

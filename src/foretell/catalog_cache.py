@@ -1,11 +1,14 @@
 """The question catalog as the report reads it, through a derived, checked cache.
 
 ``ledger/.columnar/catalog.json`` (git-ignored, rebuildable) holds, per question file, the
-row of ``frames.QUESTION_COLUMNS`` it gave and the file's size, modification time, change
-time and inode when it was read. A file whose four values are unchanged is not read again; a
-changed or new file is read and validated as ``catalog.load_question`` does (a bad file raises
-as there); a file that is gone leaves the cache. So an unchanged catalog costs one ``stat``
-per file. The change time cannot be set back by a user, so an edit that restores the size and
+row of ``frames.QUESTION_COLUMNS`` it gave, or for a bad file the problem ``verify`` reports
+for it (line and message), and the file's size, modification time, change time and inode
+when it was read (of the name itself: a link put in a file's place is read again, and
+refused). A file whose four values are unchanged is not read again; a changed or new file is
+read and validated as ``catalog.load_question`` does; a file that is gone leaves the cache.
+So an unchanged catalog costs one ``stat`` per file, a bad file is left out with the same
+problem whether or not it was cached, and a fixed file (whose values changed) is read again.
+The change time cannot be set back by a user, so an edit that restores the size and
 modification time is still seen.
 """
 
@@ -18,11 +21,12 @@ from typing import Any
 import orjson
 
 from foretell import catalog, ids
-from foretell.errors import ForetellError
+from foretell.errors import ForetellError, Problem
+from foretell.home import Home
 from foretell.model import Question
 
 CACHE_NAME = "catalog.json"
-VERSION = 3  # 3: rows carry ordered and target_date
+VERSION = 4  # 3: rows carry ordered and target_date; 4: bad files kept with their problem
 
 
 def cache_file(ledger_dir: Path) -> Path:
@@ -69,8 +73,28 @@ def _read(path: Path) -> dict[str, Any]:
     return files if isinstance(files, dict) else {}
 
 
-def question_rows(forecasts_dir: Path, ledger_dir: Path, use_cache: bool = True) -> list[dict]:
-    """One row per question file, in ``catalog.question_files`` order."""
+def _cached(entry: object, stamp: list[int] | None) -> dict[str, Any] | Problem | None:
+    """The row or (line, message) of a cache entry ``[stamp, row]`` or ``[stamp, None, [line,
+    message]]`` whose stamp is ``stamp``; None when it does not apply or is malformed."""
+    if stamp is None or not isinstance(entry, list) or not entry or entry[0] != stamp:
+        return None
+    if len(entry) == 2 and isinstance(entry[1], dict):
+        return entry[1]
+    if len(entry) == 3 and entry[1] is None and isinstance(entry[2], list) and len(entry[2]) == 2:
+        line, message = entry[2]
+        if (line is None or type(line) is int) and isinstance(message, str):
+            return Problem(None, line, message)
+    return None
+
+
+def question_rows(
+    forecasts_dir: Path,
+    ledger_dir: Path,
+    use_cache: bool = True,
+    left_out: list[Problem] | None = None,
+) -> list[dict]:
+    """One row per readable question file, in ``catalog.question_files`` order; the problem
+    of each bad file is appended to ``left_out`` (when given) instead."""
     target = cache_file(ledger_dir)
     cached = _read(target) if use_cache else {}
     fresh: dict[str, Any] = {}
@@ -78,23 +102,30 @@ def question_rows(forecasts_dir: Path, ledger_dir: Path, use_cache: bool = True)
     changed = False
     for path in catalog.question_files(forecasts_dir):
         try:
-            stamp = _stamp(path.stat())
+            stamp: list[int] | None = _stamp(path.lstat())
         except OSError:
             stamp = None
-        entry = cached.get(path.name)
-        if (
-            stamp is not None
-            and isinstance(entry, list)
-            and len(entry) == 2
-            and entry[0] == stamp
-            and isinstance(entry[1], dict)
-        ):
-            row = entry[1]
-        else:
-            row = question_row(catalog.load_question(path))
+        found = _cached(cached.get(path.name), stamp)
+        if found is None:
             changed = True
-        fresh[path.name] = [stamp, row]
-        rows.append(row)
+            try:
+                found = question_row(catalog.load_question(path))
+            except ForetellError as err:
+                found = Problem(None, err.line, err.message)
+        if isinstance(found, Problem):
+            fresh[path.name] = [stamp, None, [found.line, found.message]]
+            if left_out is not None:
+                left_out.append(Problem(path, found.line, found.message))
+        else:
+            fresh[path.name] = [stamp, found]
+            rows.append(found)
     if use_cache and (changed or len(fresh) != len(cached)):
         ids.write_cache(target, orjson.dumps({"version": VERSION, "files": fresh}))
     return rows
+
+
+def left_out(home: Home) -> list[Problem]:
+    """The problem of each question file the catalog leaves out (through the cache)."""
+    found: list[Problem] = []
+    question_rows(home.forecasts, home.ledger, left_out=found)
+    return found

@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from foretell import catalog, ledger, status
+from foretell import catalog, ledger, status, terms
 from foretell.errors import ForetellError
 from foretell.hindsight import hindsight_note
 from foretell.home import Home
@@ -243,6 +243,8 @@ def _record_claim(
     figures: list[str] | None,
 ) -> Recorded:
     question = catalog.find_question(home.forecasts, question_id)
+    path = catalog.question_path(home.forecasts, question.id)
+    terms.refuse_unrecorded_edit(home.ledger, question, path)  # as log, resolve and annul do
     try:
         fields = claim_value(question, value)
     except ValueError as err:

@@ -35,8 +35,9 @@ import pandas as pd
 import pyarrow as pa
 
 from foretell import ledger, tables
+from foretell.catalog import left_out_counts
 from foretell.catalog_cache import question_rows
-from foretell.errors import ForetellError
+from foretell.errors import ForetellError, Problem
 from foretell.frames import (
     Frames,
     _drop_bad_payloads,
@@ -79,7 +80,8 @@ class Ledger:
 def open_ledger(home: Home) -> Ledger:
     """Bring every file's columnar copy up to date and describe the ledger (never the
     forecasts themselves)."""
-    qframe = rows_frame(question_rows(home.forecasts, home.ledger))
+    bad_files: list[Problem] = []  # question files left out, named in the skipped counts
+    qframe = rows_frame(question_rows(home.forecasts, home.ledger, left_out=bad_files))
     paths = ledger.ledger_files(home.ledger)
     _prepare(paths)
     files: list[str] = []
@@ -96,6 +98,7 @@ def open_ledger(home: Home) -> Ledger:
         parts.append((path.stem, copy.closings, copy.skipped))
         rows += sum(int(p["rows"]) for p in copy.parts)
     rest = ledger_rest(home, qframe, parts)
+    rest.skipped.update(left_out_counts(bad_files))
     return Ledger(
         qframe, rest.outcomes, rest.claims, rest.skipped, files, [p.stem for p in paths], rows
     )

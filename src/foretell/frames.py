@@ -26,7 +26,9 @@ import pandas as pd
 import pyarrow as pa
 
 from foretell import ledger
+from foretell.catalog import left_out_counts
 from foretell.catalog_cache import question_row, question_rows
+from foretell.errors import Problem
 from foretell.home import Home
 from foretell.model import Question
 from foretell.tables import (
@@ -343,10 +345,12 @@ def load_frames(
     used when the file is unchanged, extended when it has only grown, else rebuilt), and the
     catalog through ``foretell.catalog_cache``; ``use_cache=False`` reads every file afresh.
     """
+    bad_files: list[Problem] = []  # question files left out, named in the skipped counts
     if questions is None:
-        qframe = rows_frame(question_rows(home.forecasts, home.ledger, use_cache))
+        qframe = rows_frame(question_rows(home.forecasts, home.ledger, use_cache, bad_files))
     else:
         qframe = questions_frame(questions)
+        bad_files = list(getattr(questions, "left_out", []))
     tables = _read_tables(ledger.ledger_files(home.ledger), use_cache)
     types = dict(zip(qframe["id"], qframe["type"], strict=True))
     forecasts, skipped = _forecasts_frame(tables, set(qframe["id"]), types)
@@ -354,6 +358,7 @@ def load_frames(
     if bad:
         skipped[MALFORMED] += bad
     rest = ledger_rest(home, qframe, [(a, t.closings, t.skipped) for a, t in tables])
+    skipped.update(left_out_counts(bad_files))
     return Frames(qframe, forecasts, rest.outcomes, dict(skipped + rest.skipped), rest.claims)
 
 

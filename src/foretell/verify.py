@@ -166,6 +166,10 @@ def outcome_problem(question: QuestionKind, outcome: object) -> str | None:
     return f"a numeric outcome is a finite number, not {outcome!r}"
 
 
+def unknown_question(qid: object) -> str:
+    return f"unknown question {qid!r} (no forecasts/{qid}.toml)"
+
+
 def entry_problem(
     entry: dict[str, Any],
     questions: dict[str, Question],
@@ -187,7 +191,7 @@ def entry_problem(
     qid = entry.get("question")
     question = questions.get(qid) if type(qid) is str else None
     if question is None:
-        return f"unknown question {qid!r} (no forecasts/{qid}.toml)"
+        return unknown_question(qid)
     if type(entry.get("question_sha")) is not str:
         return "missing question_sha"
     for name in TEXT_FIELDS:
@@ -402,8 +406,9 @@ def verify(home: Home) -> list[Problem]:
     else:
         results = [_verify_file(path, questions) for path in files]
     uses = _Uses()
+    unreadable = {p.path.stem for p in problems if p.path and p.path.parent == home.forecasts}
     for result in results:
-        problems.extend(result.problems)
+        problems.extend(_on_unreadable(result.problems, unreadable))
         uses.merge(result.uses)
     problems.extend(_cross_checks(home, questions, uses))
     problems.extend(_cited_documents(home, questions, uses))
@@ -413,6 +418,19 @@ def verify(home: Home) -> list[Problem]:
     problems.extend(seals.check(home))
     problems.extend(terms.problems(home.ledger))
     return problems
+
+
+def _on_unreadable(found: list[Problem], unreadable: set[str]) -> list[Problem]:
+    """An entry on a question file that exists but cannot be read is not on an unknown
+    question: say which file is flagged instead."""
+    out = []
+    for p in found:
+        qid = p.message.removeprefix("unknown question '").partition("'")[0]
+        if qid in unreadable and p.message == unknown_question(qid):
+            why = f"question {qid!r} cannot be read (forecasts/{qid}.toml is flagged above)"
+            p = Problem(p.path, p.line, f"{why}; readers leave the entry out until it is fixed")
+        out.append(p)
+    return out
 
 
 def _interrupted_writes(home: Home) -> list[Problem]:

@@ -21,7 +21,7 @@ from foretell.cli.app import (
     open_home,
     print_json,
 )
-from foretell.errors import ForetellError, display_path
+from foretell.errors import ForetellError, Problem, display_path
 
 
 class ExportFormat(StrEnum):
@@ -139,7 +139,11 @@ def export(
             )
         from foretell.interop.parquet_export import write_parquet
 
-        counts = write_parquet(open_home(home), directory.resolve())
+        project = open_home(home)
+        counts = write_parquet(project, directory.resolve())
+        from foretell.catalog_cache import left_out
+
+        _left_out_notes(left_out(project))
         typer.echo(
             f"wrote {counts['forecasts']:,} forecasts, {counts['questions']:,} questions and "
             f"{counts['outcomes']:,} outcomes to {display_path(directory.resolve())}",
@@ -149,19 +153,30 @@ def export(
     if directory is not None:
         raise typer.BadParameter("DIR goes with --format parquet", param_hint="DIR")
     project = open_home(home)
+    left_out: list[Problem] = []
     if output is None:
-        write_export(project, fmt.value, sys.stdout)
+        write_export(project, fmt.value, sys.stdout, left_out)
         sys.stdout.flush()
+        _left_out_notes(left_out)
         return
     target = output.resolve()
     if not target.parent.is_dir():
         raise ForetellError("directory does not exist", path=output)
     try:  # errors name the user's path, not the temporary file beside it
         with atomic.replacing_text(target, newline="") as out:
-            counts = write_export(project, fmt.value, out)
+            counts = write_export(project, fmt.value, out, left_out)
     except OSError as err:
         if err.filename and atomic.temp_pid(Path(err.filename).name) is None:
             raise  # not the output: reported as it is
         raise ForetellError(f"cannot write: {err.strerror or err}", path=output) from None
+    _left_out_notes(left_out)
     total = sum(counts.values())
     typer.echo(f"wrote {total:,} records to {display_path(target)}", err=True)
+
+
+def _left_out_notes(problems: list[Problem]) -> None:
+    """A note on stderr for each question file left out of the export."""
+    from foretell import catalog
+
+    for note in catalog.left_out_notes(problems):
+        typer.echo(note, err=True)

@@ -40,6 +40,14 @@ def _read_history(
     return hists
 
 
+def _load_catalog(forecasts_dir: Path) -> catalog.Catalog:
+    """``catalog.load_catalog``, a note on stderr for each question file left out."""
+    questions = catalog.load_catalog(forecasts_dir)
+    for note in catalog.left_out_notes(questions.left_out):
+        typer.echo(note, err=True)
+    return questions
+
+
 def _summary(
     q: Question, hist: history.QuestionHistory, today: Any, me: str | None = None
 ) -> dict[str, Any]:
@@ -123,7 +131,7 @@ def list_questions(
     project = open_home(home)
     authors = {actions.author_name(b) for b in by or ()}  # the ledger names `log --by` writes
     tags = set(tag or ())
-    questions = catalog.load_catalog(project.forecasts)
+    questions = _load_catalog(project.forecasts)
     hists = _read_history(project.ledger, questions)
     _check_filter_names(questions, hists, tags, authors)
     today = parse.today_utc()
@@ -466,7 +474,7 @@ def due(
     Example: foretell due --within 60
     """
     project = open_home(home)
-    questions = catalog.load_catalog(project.forecasts)
+    questions = _load_catalog(project.forecasts)
     hists = _read_history(project.ledger, questions)
     today = parse.today_utc()
     rows = []

@@ -33,7 +33,7 @@ from typing import IO, Any
 import orjson
 
 from foretell import catalog, ids, ledger
-from foretell.errors import ForetellError
+from foretell.errors import ForetellError, Problem
 from foretell.escape import csv_cell, unneutralise
 from foretell.home import Home
 from foretell.interop.reading import Input, Table, jsonl_objects
@@ -141,19 +141,29 @@ def ledger_entries(path: Path) -> Iterator[dict[str, Any]]:
                 ) from None
 
 
-def export_records(home: Home) -> Iterator[dict[str, Any]]:
-    """Questions (by id), then every author's entries in seq order."""
-    for path in catalog.question_files(home.forecasts):
-        yield question_record(catalog.load_question(path))
+def export_records(home: Home, left_out: list[Problem] | None = None) -> Iterator[dict[str, Any]]:
+    """Questions (by id), then every author's entries in seq order. A question file verify
+    flags is left out with the entries on it, its problem appended to ``left_out``."""
+    questions = catalog.load_catalog(home.forecasts)
+    if left_out is not None:
+        left_out.extend(questions.left_out)
+    bad = {p.path.stem for p in questions.left_out if p.path is not None}
+    for question in questions.values():
+        yield question_record(question)
     for path in ledger.ledger_files(home.ledger):
         author = path.stem
         for entry in ledger_entries(path):
+            if entry.get("question") in bad:
+                continue
             kind = entry.get("kind")
             yield {"record": kind, "author": author, **entry}
 
 
-def write_export(home: Home, fmt: str, out: IO[str]) -> dict[str, int]:
-    """Write the export to ``out``; returns counts per record kind."""
+def write_export(
+    home: Home, fmt: str, out: IO[str], left_out: list[Problem] | None = None
+) -> dict[str, int]:
+    """Write the export to ``out``; returns counts per record kind (question files left
+    out: see ``export_records``)."""
     if fmt not in FORMATS:
         raise ForetellError(f"export format must be csv or jsonl, not {fmt!r}")
     counts: dict[str, int] = {}
@@ -161,7 +171,7 @@ def write_export(home: Home, fmt: str, out: IO[str]) -> dict[str, int]:
     writer = csv.writer(out, lineterminator="\r\n") if fmt == "csv" else None
     if writer is not None:
         writer.writerow(COLUMNS)
-    for record in export_records(home):
+    for record in export_records(home, left_out):
         kind = str(record["record"])
         counts[kind] = counts.get(kind, 0) + 1
         if writer is None:

@@ -184,3 +184,16 @@ def test_a_fixed_file_is_read_again_by_every_reader(
     assert data["counts"]["forecasts"]["scored"] == 4  # good-a and bad-c, by two each
     listed = invoke("list")
     assert listed.err == "" and "bad-c" in listed.out and "bad-d" in listed.out
+
+
+def test_export_with_a_bad_file_skips_an_entry_naming_no_id_without_a_traceback(
+    project: tuple[Home, dict[str, tuple[str, int]]], invoke: Invoke
+) -> None:
+    from foretell import ledger
+
+    home, bad = project
+    path = home.ledger / "zed.jsonl"
+    line, _ = ledger.encode_entry({"seq": 1, "prev": None, "kind": "forecast", "question": []})
+    path.write_bytes(line)
+    result = invoke("export")
+    assert "Traceback" not in result.err and _named(result.err, bad)

@@ -153,7 +153,8 @@ def export_records(home: Home, left_out: list[Problem] | None = None) -> Iterato
     for path in ledger.ledger_files(home.ledger):
         author = path.stem
         for entry in ledger_entries(path):
-            if entry.get("question") in bad:
+            qid = entry.get("question")
+            if type(qid) is str and qid in bad:  # a hand-edited line may hold any JSON
                 continue
             kind = entry.get("kind")
             yield {"record": kind, "author": author, **entry}

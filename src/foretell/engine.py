@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from foretell import ledger, tables
 from foretell.catalog import left_out_counts
@@ -141,9 +142,16 @@ def _batch_frames(book: Ledger, arrow: pa.Table, lo: int, hi: int) -> Frames:
     q = book.questions.iloc[lo:hi].reset_index(drop=True)
     ids = set(q["id"])
     types = dict(zip(q["id"], q["type"], strict=True))
-    author_index = {a: i for i, a in enumerate(book.authors)}
-    names = arrow.column("author").to_pylist() if arrow.num_rows else []
-    codes = np.fromiter((author_index[a] for a in names), dtype=np.int32, count=len(names))
+    codes = (
+        pc.index_in(
+            arrow.column("author").cast(pa.string()),
+            value_set=pa.array(book.authors, pa.string()),
+        )
+        .to_numpy(zero_copy_only=False)
+        .astype(np.int32)
+        if arrow.num_rows
+        else np.zeros(0, dtype=np.int32)
+    )
     forecasts, _ = forecasts_of(arrow, codes, book.authors, ids, types)
     forecasts, bad = _drop_bad_payloads(forecasts, _stand_ins(q))
     outcomes = book.outcomes[book.outcomes["question"].isin(ids)].reset_index(drop=True)

@@ -218,20 +218,18 @@ def forecasts_of(
     seq = arrow.column("seq").to_numpy()[keep]
     author_codes = author_codes[keep]
     order = np.lexsort((seq, author_codes, at))
-    question_cat = pd.Categorical.from_codes(
-        q_codes[keep][order], categories=pd.Index(questions, dtype=object)
-    ).remove_unused_categories()
+    question_cat = _used(q_codes[keep][order], questions)
     frame = pd.DataFrame(
         {
             "author": pd.Categorical.from_codes(
                 author_codes[order], categories=pd.Index(authors, dtype=object)
             ),
             "seq": seq[order],
-            "at": pd.to_datetime(at[order], utc=True),
+            "at": pd.DatetimeIndex(at[order].astype(np.int64).view("datetime64[ns]")).tz_localize(
+                "UTC"
+            ),
             "question": question_cat,
-            "question_sha": pd.Categorical.from_codes(
-                s_codes[keep][order], categories=pd.Index(shas, dtype=object)
-            ).remove_unused_categories(),
+            "question_sha": _used(s_codes[keep][order], shas),
             "type": pd.Categorical(
                 np.asarray(question_cat.categories.map(types), dtype=object)[question_cat.codes]
             ),
@@ -255,6 +253,20 @@ class StandIn(NamedTuple):
     id: str
     type: str
     options: list[str] | None
+
+
+def _used(codes: np.ndarray, names: list[str]) -> pd.Categorical:
+    """A categorical of ``codes`` into ``names`` keeping only the names used, in their order
+    (``remove_unused_categories`` without its sort of every code)."""
+    used = (
+        np.bincount(codes, minlength=len(names)) > 0 if codes.size else np.zeros(len(names), bool)
+    )
+    new_code = np.cumsum(used) - 1
+    kept = np.asarray(names, dtype=object)[used] if len(names) else np.zeros(0, dtype=object)
+    return pd.Categorical.from_codes(
+        new_code[codes].astype(np.int32) if codes.size else codes.astype(np.int32),
+        categories=pd.Index(kept, dtype=object),
+    )
 
 
 def _stand_ins(qframe: pd.DataFrame) -> dict[str, StandIn]:

@@ -134,3 +134,24 @@ def test_amend_itself_accepts_the_edit_it_records(
         question("q1").sha(),
         question("q1", criteria="YES if another rule holds.").sha(),
     }
+
+
+@pytest.mark.parametrize("command", ["log", "resolve"])
+def test_a_file_put_back_to_an_earlier_version_is_refused_until_amended(
+    home: Home, invoke: Callable[..., Result], command: str
+) -> None:
+    write_question(home, question("q1", criteria="YES if the first rule holds."))
+    assert invoke("log", "q1", "0.3").code == 0
+    _edit(home, "YES if the second rule holds.")
+    assert invoke("amend", "q1", "--why", "a clearer rule").code == 0
+    assert invoke("log", "q1", "0.4").code == 0
+    _edit(home, "YES if the first rule holds.")  # back to v1: recorded, but not pinned
+    assert verify(home) != []  # what verify flags, the write refuses
+    argv = ("log", "q1", "0.5") if command == "log" else CLOSING["resolve"]
+    before = snapshot(home)
+    refused = invoke(*argv)
+    assert refused.code == 1 and "foretell amend q1 --why" in refused.err
+    assert snapshot(home) == before
+    assert invoke("amend", "q1", "--why", "the first rule after all").code == 0
+    assert invoke(*argv).code == 0
+    assert verify(home) == []

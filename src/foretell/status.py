@@ -321,6 +321,23 @@ def question_status(ledger_dir: Path, question: str) -> Status | None:
     return best
 
 
+def latest_amendment(ledger_dir: Path, question: str) -> str | None:
+    """The question_sha its latest amendment pins, or None: read as ``question_status``
+    reads (one header per ledger file, one shard of each file holding rows there)."""
+    shard = shard_of(question)
+
+    def read(name: str, header: dict[str, Any]) -> list[Any] | None:
+        if shard not in header["shards"]:
+            return None
+        return _read_shard(ledger_dir, name, header, shard)["amended"].get(question)
+
+    best: list[Any] | None = None
+    for _name, row in _each_file(ledger_dir, read):
+        if row is not None and (best is None or best[0] <= row[0]):
+            best = row
+    return None if best is None else str(best[1])
+
+
 def latest_amendments(ledger_dir: Path) -> dict[str, str]:
     """question -> question_sha pinned by its latest amendment."""
     best: dict[str, list[str]] = {}

@@ -7,9 +7,10 @@ is written against it (``log``, ``resolve``, ``annul``, ``amend``, ``import``); 
 created whole and never replaced (the name is the content's hash), and they are records
 like the ledger, committed with it. ``verify`` checks each file hashes to its name.
 
-The rule they make possible: once versions of a question are recorded, a forecast against
-terms that are not among them (the file was edited and the edit not recorded with
-``foretell amend``) is refused.
+The rule they make possible: once versions of a question are recorded, an entry (forecast,
+resolution, annulment, claim) against terms that are not among them, or not the version the
+latest amendment pins, is refused (the file was edited and the edit not recorded with
+``foretell amend``).
 """
 
 from __future__ import annotations
@@ -145,10 +146,21 @@ def load(ledger_dir: Path, question_id: str, sha: str) -> dict[str, Any] | None:
     return terms
 
 
-def refuse_unrecorded_edit(ledger_dir: Path, question: Question, path: Path) -> None:
-    """Refuse a write against terms that differ from every recorded version."""
+def refuse_unrecorded_edit(ledger_dir: Path, question: Any, path: Path) -> None:
+    """Refuse a write against terms that differ from every recorded version, or (once the
+    question has several) from the version its latest amendment pins: a file put back to an
+    earlier version is an edit like any other, and ``verify`` would flag it."""
     versions = known_versions(ledger_dir, question.id)
-    if versions and question.sha() not in versions:
+    if not versions:
+        return
+    sha = question.sha()
+    edited = sha not in versions
+    if not edited and len(versions) > 1:
+        from foretell import status
+
+        pinned = status.latest_amendment(ledger_dir, question.id)
+        edited = pinned is not None and pinned != sha
+    if edited:
         raise ForetellError(
             "the question's terms were edited since entries were made against them, and the "
             f"edit is not recorded: run `foretell amend {question.id} --why TEXT` first "

@@ -156,6 +156,23 @@ def test_fuzz_question_files_never_raise_a_traceback(changes: list[Any]) -> None
             _no_traceback(*argv, "--home", str(home.root))
 
 
+@FUZZ
+@given(edits)
+def test_fuzz_a_bad_question_file_never_stops_the_readers_of_the_others(
+    changes: list[Any],
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        home = _project(Path(tmp))
+        (home.forecasts / "q0.toml").write_text(dump_question(question("q0")))
+        assert run_cli("log", "q0", "0.6", "--by", "alice", "--home", str(home.root)).code == 0
+        seed = dump_question(question("q1", "multiple_choice")).encode("utf-8")
+        (home.forecasts / "q1.toml").write_bytes(_mutate(seed, changes))
+        for argv in (["list"], ["due", "--within", "1000"], ["report"], ["export"]):
+            result = run_cli(*argv, "--home", str(home.root))
+            assert result.code == 0, (argv, result)
+            assert "q0" in result.out or argv[0] == "report", (argv, result)
+
+
 # --------------------------------------------------------------------------- ledger lines
 
 values = st.one_of(

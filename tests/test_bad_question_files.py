@@ -197,3 +197,12 @@ def test_export_with_a_bad_file_skips_an_entry_naming_no_id_without_a_traceback(
     path.write_bytes(line)
     result = invoke("export")
     assert "Traceback" not in result.err and _named(result.err, bad)
+
+
+def test_compare_carries_on_and_names_each_bad_file(
+    project: tuple[Home, dict[str, tuple[str, int]]], invoke: Invoke
+) -> None:
+    _, bad = project
+    result = invoke("compare")
+    assert result.code == 0, result
+    assert _named(" ".join(result.err.split()), bad)

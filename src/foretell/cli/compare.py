@@ -113,6 +113,10 @@ def compare(
         seed=seed,
     )
     frames = load_frames(project)
+    from foretell.report.build import reading_notes
+
+    for note in reading_notes(frames.skipped):  # what reading left out, as report says it
+        typer.echo(f"note: {note}", err=True)
     if names:
         doc = head_to_head(frames, names[0], names[1], options)
         text = head_to_head_text(doc)

@@ -206,3 +206,18 @@ def test_compare_carries_on_and_names_each_bad_file(
     result = invoke("compare")
     assert result.code == 0, result
     assert _named(" ".join(result.err.split()), bad)
+
+
+def test_seal_refuses_while_a_question_file_is_bad_naming_it(
+    project: tuple[Home, dict[str, tuple[str, int]]], invoke: Invoke
+) -> None:
+    home, bad = project
+    before = snapshot(home)
+    refused = invoke("seal")
+    path, line = bad["bad-c"]  # the first bad file in file order
+    assert refused.code == 1 and refused.err.startswith(f"foretell: {path}:{line}: ")
+    assert "before adding a seal" in refused.err
+    assert snapshot(home) == before
+    for qid in ("bad-c", "bad-d"):
+        write_question(home, question(qid))
+    assert invoke("seal").code == 0

@@ -112,8 +112,13 @@ def seal(home: Home, by: str, key: Path | None = None) -> dict[str, Any]:
             files[path.name] = {"count": count, "sha": sha}
         questions = {}
         for item in catalog.iter_questions(home.forecasts):
-            if not isinstance(item, Problem):
-                questions[item.id] = item.sha()
+            if isinstance(item, Problem):  # sealing without it would vouch for its absence
+                raise ForetellError(
+                    f"{item.message}; fix the question file before adding a seal",
+                    item.path,
+                    item.line,
+                )
+            questions[item.id] = item.sha()
         record: dict[str, Any] = {
             "seq": len(seals) + 1,
             "prev": seals[-1]["sha"] if seals else None,

@@ -129,3 +129,40 @@ def test_corp_band_in_one_pav_pass_equals_one_fit_per_resample(k: int) -> None:
     low, high = np.quantile(fits, [0.05, 0.95], axis=0)
     np.testing.assert_allclose(band.low, low, rtol=0, atol=1e-12)
     np.testing.assert_allclose(band.high, high, rtol=0, atol=1e-12)
+
+
+@settings(max_examples=80, deadline=None)
+@given(rows_of_questions, st.lists(st.booleans(), min_size=5, max_size=5), st.booleans())
+def test_peer_sums_per_forecast_equal_the_terms_taken_day_by_day(
+    questions, person_list, yes: bool
+) -> None:
+    person = np.array(person_list)
+    cols: list[list[float]] = [[], [], [], [], []]
+    for i, rows in enumerate(questions):
+        for m, d, p in sorted(rows, key=lambda r: r[1]):
+            o = 1.0 if yes else 0.0
+            for col, value in zip(
+                cols, (i, m, d, 2 * (p - o) ** 2, np.log(p if yes else 1 - p)), strict=True
+            ):
+                col.append(value)
+    q, member, day = (np.array(c, dtype=np.int64) for c in cols[:3])
+    brier, log_p = (np.array(c) for c in cols[3:])
+    starts = np.array([min(r[1] for r in rows) for rows in questions])
+    closes = starts + 20
+    grid = peer._segments(q, day, starts, closes)
+    by_sums = peer._by_sums(grid, q, member, brier, log_p, person)
+    daily = peer._daily(grid, q, member, brier, log_p, person)
+    for name in ("brier_peer", "log_peer", "coverage", "days", "forecasts", "alone"):
+        np.testing.assert_allclose(
+            getattr(by_sums, name), getattr(daily, name), rtol=1e-9, atol=1e-9
+        )
+
+
+def test_an_infinite_log_score_is_taken_day_by_day() -> None:
+    # B said 0 for what happened: its log score is -inf, and A's log peer score is +inf
+    r = peer.peer_scores(
+        np.array([0, 1]), np.array([0, 0]), np.array([0.5, 2.0]),
+        np.array([np.log(0.5), -np.inf]), np.array([True, True]), 0, 3,
+    )  # fmt: skip
+    assert r.log_peer[0] == np.inf
+    assert r.log_peer[1] == -np.inf

@@ -92,7 +92,9 @@ def _row_scores(scope: Scope) -> pd.DataFrame:
     src = np.concatenate([s for s, _, _ in parts])
     return pd.DataFrame(
         {
-            "author": np.asarray(rows.authors, dtype=object)[rows.author_code[src]],
+            "author": pd.Categorical.from_codes(
+                rows.author_code[src], categories=pd.Index(rows.authors, dtype=object)
+            ),
             "qpos": rows.qpos[src],
             "stamp": rows.stamp[src],
             "seq": rows.seq[src],
@@ -108,16 +110,27 @@ def peer_rows(people: Scope, crowd_scope: Scope) -> pd.DataFrame:
     """One row per (forecaster, question) with a forecast on a resolved binary or multiple-
     choice question: ``brier_peer``, ``log_peer``, ``coverage`` (NaN when ``alone``)."""
     a, b = _row_scores(people), _row_scores(crowd_scope)
-    parts = []
-    if len(a):
-        excluded = _not_member(people)
-        parts.append(a.assign(person=~a["author"].map(excluded).to_numpy(dtype=bool)))
-    if len(b):
-        parts.append(b.assign(person=False))
+    parts = [t for t in (a, b) if len(t)]
     if not parts:
         return pd.DataFrame(columns=list(COLUMNS))
-    table = pd.concat(parts, ignore_index=True)
-    codes_all, names_all = pd.factorize(table["author"])
+    excluded = _not_member(people) if len(a) else {}
+    position: dict[str, int] = {}
+    global_codes, is_person = [], []
+    for t in parts:
+        cats = [str(c) for c in t["author"].cat.categories]
+        for c in cats:
+            position.setdefault(c, len(position))
+        lookup = np.array([position[c] for c in cats], dtype=np.int64)
+        codes = t["author"].cat.codes.to_numpy()
+        global_codes.append(lookup[codes])
+        people_cats = np.array([t is a and not excluded.get(c, False) for c in cats], bool)
+        is_person.append(people_cats[codes])
+    names = list(position)
+    table = pd.concat([t.drop(columns="author") for t in parts], ignore_index=True)
+    table["person"] = np.concatenate(is_person)
+    # member codes in order of first appearance, as pandas.factorize gives them
+    codes_all, first_seen = pd.factorize(np.concatenate(global_codes))
+    names_all = np.asarray(names, dtype=object)[first_seen]
     qpos = table["qpos"].to_numpy(dtype=np.int64)
     order = np.lexsort((codes_all, table["seq"].to_numpy(), table["stamp"].to_numpy(), qpos))
     qpos, author = qpos[order], codes_all[order].astype(np.int64)
@@ -179,9 +192,14 @@ def _not_member(scope: Scope) -> dict[str, bool]:
     """Authors left out of the crowd and of everyone's peers (imported aggregates, claims)."""
     f = scope.forecasts
     keep = crowd.members(f)
-    authors = f["author"].astype(str).to_numpy(dtype=object)
-    excluded = set(authors[~keep]) - set(authors[keep])
-    return {a: a in excluded for a in pd.unique(authors)}
+    column = f["author"]
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        column = column.astype(str).astype("category")
+    codes = column.cat.codes.to_numpy()
+    names = [str(c) for c in column.cat.categories]
+    member_rows = np.bincount(codes[keep], minlength=len(names))
+    any_rows = np.bincount(codes, minlength=len(names))
+    return {n: bool(member_rows[i] == 0) for i, n in enumerate(names) if any_rows[i]}
 
 
 # ------------------------------------------------------------------------ forecaster table

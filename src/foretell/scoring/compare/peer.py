@@ -89,11 +89,36 @@ def peer_scores_batch(
     within each question; ``member`` codes are shared across the questions (``person`` per
     member). The days of a question's life are taken in *segments*: runs of days on which no
     one forecasts, so that every standing forecast, and so every daily term, is the same on
-    each day of a segment; a segment's terms count once per day it holds. Memory is questions
-    x segments x members (a question has at most one segment per distinct forecast day, plus
-    its first day).
+    each day of a segment; a segment's terms count once per day it holds.
+
+    Only the median needs every person's standing forecast on every segment (memory:
+    questions x segments x people); the other terms are sums that change only where a
+    forecast starts or stops standing, so they are added per forecast over the segments it
+    stands (prefix sums per question). With an infinite log score among the rows (a
+    probability of 0 on what happened) the daily terms are taken one by one instead, so that
+    infinities combine exactly as the definition says.
     """
-    n_q, m = start.shape[0], person.shape[0]
+    grid = _segments(question, day, start, close)
+    if np.isfinite(log_p[grid.rows]).all():
+        return _by_sums(grid, question, member, brier, log_p, person)
+    return _daily(grid, question, member, brier, log_p, person)
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """The segments of each question's life (shape questions x ``width``)."""
+
+    rows: IntArray  # the rows on or before their question's close
+    seg: IntArray  # each such row's segment
+    seg_start: IntArray  # first day (offset into the life) of each segment; -1 past the end
+    weight: FloatArray  # days in each segment (0 past the end)
+    live: BoolArray
+    n_seg: IntArray
+    length: IntArray  # days of each question's life
+
+
+def _segments(question: IntArray, day: IntArray, start: IntArray, close: IntArray) -> _Grid:
+    n_q = start.shape[0]
     keep = day <= close[question]
     first_day = np.full(n_q, np.iinfo(np.int64).max)
     np.minimum.at(first_day, question[keep], day[keep])
@@ -110,27 +135,152 @@ def peer_scores_batch(
     first_bound = np.searchsorted(b_q, np.arange(n_q))
     n_seg = np.diff(np.append(first_bound, bounds.shape[0]))
     width = int(n_seg.max()) if n_q else 1
-    seg_of_bound = np.arange(bounds.shape[0]) - first_bound[b_q]
     seg_start = np.full((n_q, width), -1, dtype=np.int64)
-    seg_start[b_q, seg_of_bound] = b_day
+    seg_start[b_q, np.arange(bounds.shape[0]) - first_bound[b_q]] = b_day
     seg_end = np.empty_like(seg_start)
     seg_end[:, :-1] = seg_start[:, 1:]
     seg_end[:, -1] = -1
     seg_end = np.where(seg_end < 0, length[:, None], seg_end)
     live = np.arange(width)[None, :] < n_seg[:, None]
-    weight = np.where(live, seg_end - seg_start, 0).astype(np.float64)  # days per segment
+    weight = np.where(live, seg_end - seg_start, 0).astype(np.float64)
     seg = np.searchsorted(bounds, q_rows * (1 << 32) + offset) - first_bound[q_rows]
+    return _Grid(rows, seg, seg_start, weight, live, n_seg, length)
 
-    idx = np.full((n_q, width, m), -1, dtype=np.int64)
-    np.maximum.at(idx, (q_rows, seg, member[rows]), rows)
+
+def _standing(grid: _Grid, question: IntArray, member: IntArray, columns: int) -> IntArray:
+    """Row index of each member's standing forecast on each segment (-1: none)."""
+    n_q, width = grid.weight.shape
+    idx = np.full((n_q, width, columns), -1, dtype=np.int64)
+    np.maximum.at(idx, (question[grid.rows], grid.seg, member[grid.rows]), grid.rows)
     idx = np.maximum.accumulate(idx, axis=1)
-    idx[~live] = -1
+    idx[~grid.live] = -1
+    return idx
+
+
+def _by_sums(
+    grid: _Grid,
+    question: IntArray,
+    member: IntArray,
+    brier: FloatArray,
+    log_p: FloatArray,
+    person: BoolArray,
+) -> PeerScores:
+    n_q, width = grid.weight.shape
+    m = person.shape[0]
+    rows, seg = grid.rows, grid.seg
+    q_r, m_r = question[rows], member[rows]
+    # each row stands from its segment to the member's next row's segment (or the end)
+    order = np.lexsort((rows, m_r, q_r))
+    rows, seg, q_r, m_r = rows[order], seg[order], q_r[order], m_r[order]
+    same_next = np.r_[(q_r[1:] == q_r[:-1]) & (m_r[1:] == m_r[:-1]), False]
+    end = np.where(same_next, np.r_[seg[1:], 0], grid.n_seg[q_r])
+    stands = end > seg
+    rows, seg, end, q_r, m_r = rows[stands], seg[stands], end[stands], q_r[stands], m_r[stands]
+    b_r, lg_r, is_person = brier[rows], log_p[rows], person[m_r]
+
+    # people standing (N) and the sum of their log scores (L), per segment
+    steps = np.zeros((n_q, width + 1))
+    log_steps = np.zeros((n_q, width + 1))
+    np.add.at(steps, (q_r[is_person], seg[is_person]), 1.0)
+    np.add.at(steps, (q_r[is_person], end[is_person]), -1.0)
+    np.add.at(log_steps, (q_r[is_person], seg[is_person]), lg_r[is_person])
+    np.add.at(log_steps, (q_r[is_person], end[is_person]), -lg_r[is_person])
+    n_people = np.rint(np.cumsum(steps, axis=1)[:, :width])
+    people_log = np.cumsum(log_steps, axis=1)[:, :width]
+
+    # the median of the people's standing Brier scores, per segment
+    people_code = np.cumsum(person) - 1
+    sel = person[member[grid.rows]]
+    pg = _Grid(grid.rows[sel], grid.seg[sel], *(getattr(grid, f) for f in _GRID_REST))
+    if person.any():
+        idx = _standing(pg, question, people_code[member], int(person.sum()))
+        has = idx >= 0
+        median = nanmedian(np.where(has, brier[np.where(has, idx, 0)], np.nan), axis=2)
+    else:
+        median = np.full((n_q, width), np.nan)
+
+    w = grid.weight
+    gone = np.isnan(median) & grid.live
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pos = n_people > 0
+        several = n_people > 1
+        a_person = np.where(several, w * n_people / np.maximum(n_people - 1, 1), 0.0)
+        b_person = np.where(several, w * people_log / np.maximum(n_people - 1, 1), 0.0)
+        a_crowd = np.where(pos, w, 0.0)
+        b_crowd = np.where(pos, w * people_log / np.maximum(n_people, 1), 0.0)
+    prefix = {
+        name: np.concatenate([np.zeros((n_q, 1)), np.cumsum(v, axis=1)], axis=1)
+        for name, v in (
+            ("w", w), ("med", np.where(gone, 0.0, w * np.nan_to_num(median))),
+            ("gone", gone.astype(np.float64)), ("ap", a_person), ("bp", b_person),
+            ("ac", a_crowd), ("bc", b_crowd),
+        )
+    }  # fmt: skip
+
+    def over(name: str) -> FloatArray:
+        table = prefix[name]
+        return table[q_r, end] - table[q_r, seg]
+
+    days_r = over("w")
+    diff_r = np.where(over("gone") > 0, np.nan, b_r * days_r - over("med"))
+    log_r = 100.0 * np.where(
+        is_person, lg_r * over("ap") - over("bp"), lg_r * over("ac") - over("bc")
+    )
+    cell = q_r * m + m_r
+    size = n_q * m
+
+    def total(values: FloatArray) -> FloatArray:
+        return np.bincount(cell, weights=values, minlength=size).reshape(n_q, m)
+
+    member_days = total(days_r)
+    diff = total(diff_r)
+    log_sum = total(log_r)
+    first_seg = np.full(size, width, dtype=np.int64)
+    np.minimum.at(first_seg, cell, seg)
+    first_seg = first_seg.reshape(n_q, m)
+
+    forecasts = member_days > 0
+    length = grid.length[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        brier_peer = np.where(forecasts, diff / np.maximum(member_days, 1), np.nan)
+    log_peer = np.where(forecasts, log_sum / length, np.nan)
+    any_people = forecasts & person[None, :]
+    other_people = any_people.sum(axis=1)[:, None] - any_people
+    alone = forecasts & (other_people == 0)
+    first_day = np.take_along_axis(grid.seg_start, np.minimum(first_seg, width - 1), axis=1)
+    first = np.where(forecasts, first_day, length)
+    return PeerScores(
+        brier_peer=np.where(alone, np.nan, brier_peer),
+        log_peer=np.where(alone, np.nan, log_peer),
+        coverage=np.where(forecasts, member_days / length, np.nan),
+        days=(length - first).astype(np.int64),
+        forecasts=forecasts,
+        alone=alone,
+    )
+
+
+_GRID_REST = ("seg_start", "weight", "live", "n_seg", "length")
+
+
+def _daily(
+    grid: _Grid,
+    question: IntArray,
+    member: IntArray,
+    brier: FloatArray,
+    log_p: FloatArray,
+    person: BoolArray,
+) -> PeerScores:
+    """Every term on every segment (questions x segments x members): used when a log score
+    is infinite. A member who gave 0 to what happened scores -inf against finite others;
+    others with a -inf among them have a mean of -inf."""
+    idx = _standing(grid, question, member, person.shape[0])
     has = idx >= 0
     safe = np.where(has, idx, 0)
     b = np.where(has, brier[safe], np.nan)
     lg = np.where(has, log_p[safe], np.nan)
     people = has & person[None, None, :]
-    w = weight[:, :, None]
+    w = grid.weight[:, :, None]
+    length = grid.length
 
     median = nanmedian(np.where(people, b, np.nan), axis=2)
     member_days = np.where(has, w, 0.0).sum(axis=1)
@@ -138,12 +288,15 @@ def peer_scores_batch(
     with np.errstate(invalid="ignore", divide="ignore"):
         brier_peer = np.where(member_days > 0, diff / np.maximum(member_days, 1), np.nan)
 
+    # the others' mean log score: the finite ones summed, and -inf if any other said 0
     n_people = people.sum(axis=2)
-    people_log = np.where(people, lg, 0.0).sum(axis=2)
-    own = people
-    others = n_people[:, :, None] - own.astype(np.int64)
+    zero = people & (lg == -np.inf)
+    finite_lg = np.where(people & ~zero, lg, 0.0)
+    others = n_people[:, :, None] - people.astype(np.int64)
+    others_zero = zero.sum(axis=2)[:, :, None] - zero
     with np.errstate(invalid="ignore", divide="ignore"):
-        others_log = (people_log[:, :, None] - np.where(own, lg, 0.0)) / others
+        others_finite = (finite_lg.sum(axis=2)[:, :, None] - finite_lg) / others
+        others_log = np.where(others_zero > 0, -np.inf, others_finite)
         daily = np.where(has & (others > 0), 100.0 * (lg - others_log) * w, 0.0)
     log_peer = np.where(member_days > 0, daily.sum(axis=1) / length[:, None], np.nan)
     coverage = member_days / length[:, None]
@@ -153,7 +306,9 @@ def peer_scores_batch(
     other_people = any_people.sum(axis=1)[:, None] - (any_people & person[None, :])
     alone = forecasts & (other_people == 0)
     first_seg = np.argmax(has, axis=1)
-    first = np.where(forecasts, np.take_along_axis(seg_start, first_seg, axis=1), length[:, None])
+    first = np.where(
+        forecasts, np.take_along_axis(grid.seg_start, first_seg, axis=1), length[:, None]
+    )
     return PeerScores(
         brier_peer=np.where(alone, np.nan, brier_peer),
         log_peer=np.where(alone, np.nan, log_peer),

@@ -387,9 +387,13 @@ def main() -> None:
         if args.size:
             root = base / f"ledger-{args.size}"
             t = time.perf_counter()
-            if not root.exists():
+            if root.exists():
+                print(f"reusing {root} ({args.size:,} forecasts, built earlier)", flush=True)
+            else:
                 build_jsonl(root, args.size, args.forecasters)
-            print(f"built {args.size:,} forecasts in {time.perf_counter() - t:.0f} s", flush=True)
+                print(
+                    f"built {args.size:,} forecasts in {time.perf_counter() - t:.0f} s", flush=True
+                )
             report = [
                 *FORETELL,
                 "report",
@@ -488,17 +492,17 @@ def main() -> None:
         if args.big and "big" not in args.skip:
             root = base / f"copy-{args.big}"
             t = time.perf_counter()
-            if not root.exists():
+            if root.exists():
+                print(f"reusing {root} ({args.big:,} forecasts, written earlier)", flush=True)
+            else:
                 build_copy(root, args.big, args.big_forecasters, args.big_questions)
                 from foretell.catalog_cache import question_rows
                 from foretell.home import find_home
 
                 home = find_home(root)
                 question_rows(home.forecasts, home.ledger)  # the catalog cache, once
-            print(
-                f"wrote the copy of {args.big:,} forecasts in {time.perf_counter() - t:.0f} s",
-                flush=True,
-            )
+                took = time.perf_counter() - t
+                print(f"wrote the copy of {args.big:,} forecasts in {took:.0f} s", flush=True)
             big = measured(
                 [
                     *FORETELL,

@@ -20,7 +20,8 @@ every question is resolved.
 Each timing is one run (the machine is shared: see the README); peak memory is the maximum
 resident set of the ``foretell`` process (``/usr/bin/time``-style, from ``wait4``).
 
-Usage: python benchmarks/scale.py [--size N] [--big N|0] [--dir DIR] [--keep] [--skip first full dask big]
+Usage: python benchmarks/scale.py [--size N] [--big N|0] [--dir DIR] [--keep]
+[--skip first full dask big]
 """
 
 from __future__ import annotations

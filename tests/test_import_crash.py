@@ -155,6 +155,15 @@ def test_a_failed_import_leaves_no_journal_and_the_project_as_before(
         return real(self, author, entry)
 
     monkeypatch.setattr(ledger.AppendSession, "append", failing)
+    encoded = ledger.AppendSession.append_encoded
+
+    def failing_encoded(self: ledger.AppendSession, author: str, *args: object) -> bool:
+        calls.append(1)
+        if len(calls) == 2:  # the column-wise path: the second chain
+            raise OSError("disk full")
+        return encoded(self, author, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ledger.AppendSession, "append_encoded", failing_encoded)
     with pytest.raises(OSError):
         _import(before, source)
     assert snapshot(before) == start

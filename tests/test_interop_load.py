@@ -102,6 +102,15 @@ def test_a_failure_while_appending_truncates_every_touched_file(
         return real(self, author, entry)
 
     monkeypatch.setattr(ledger.AppendSession, "append", flaky)
+    encoded = ledger.AppendSession.append_encoded
+
+    def flaky_encoded(self: ledger.AppendSession, author: str, *args: Any) -> bool:
+        count[0] += 1
+        if count[0] == 2:  # the column-wise path: the second chain
+            raise RuntimeError("power cut")
+        return encoded(self, author, *args)
+
+    monkeypatch.setattr(ledger.AppendSession, "append_encoded", flaky_encoded)
     with pytest.raises(RuntimeError):
         run_import(populated, path)
     assert snapshot(populated) == before

@@ -91,7 +91,7 @@ def test_record_many_writes_what_record_writes_and_skips_recorded_versions(
     for q in qs:
         terms.record(one, q)
     assert terms.record(two, qs[0]) is not None
-    made = terms.record_many(two, [(q, q.sha()) for q in qs])
+    made = terms.record_many(two, [terms.version_file(two, q, q.sha()) for q in qs])
     assert [p.parent.name for p in made] == ["q-1", "q-2"]
     for q in qs:
         path = terms.version_path(two, q.id, q.sha())

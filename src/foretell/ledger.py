@@ -16,7 +16,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -343,6 +343,26 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
+def peek_tail(ledger_dir: Path, author: str) -> tuple[int, str | None]:
+    """Seq and sha of the last entry of ``author``'s chain, read without its lock (a guess
+    to encode against: ``AppendSession.append_encoded`` checks it under the lock);
+    ``(-1, None)`` when it cannot be read."""
+    path = ledger_path(ledger_dir, author)
+    try:
+        fd = ids.open_nofollow(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return 0, None
+    except (ForetellError, OSError):
+        return -1, None
+    try:
+        tail = _read_tail(fd, os.fstat(fd).st_size, path)
+        return tail.seq, tail.sha
+    except (ForetellError, OSError):
+        return -1, None
+    finally:
+        os.close(fd)
+
+
 def append(ledger_dir: Path, author: str, entry: dict[str, Any]) -> dict[str, Any]:
     """Append one entry to ``ledger/<author>.jsonl``; returns it with seq, prev and sha."""
     chain = _Chain(ledger_path(ledger_dir, author))
@@ -392,6 +412,30 @@ class AppendSession:
             chain.flush()
         self.count += 1
         return full
+
+    def tail(self, author: str) -> tuple[int, str | None]:
+        """Seq and sha of the last entry of ``author``'s chain (locking it)."""
+        tail = self._chain(author).tail
+        return tail.seq, tail.sha
+
+    def append_encoded(
+        self,
+        author: str,
+        chunks: Iterable[bytes],
+        before: tuple[int, str | None],
+        after: tuple[int, str | None],
+    ) -> bool:
+        """Append lines encoded elsewhere, all marked imported (so they leave the chain's
+        time order alone), against the chain ending at ``before`` (seq, sha) and ending it
+        at ``after``. False, writing nothing, when the chain does not end at ``before``."""
+        chain = self._chain(author)
+        if (chain.tail.seq, chain.tail.sha) != before:
+            return False
+        chain.flush()
+        for chunk in chunks:
+            _write_all(chain.fd, chunk)
+        chain.tail.seq, chain.tail.sha = after
+        return True
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         try:

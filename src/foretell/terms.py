@@ -107,28 +107,32 @@ def record(ledger_dir: Path, question: Question) -> Path | None:
     return None
 
 
-def record_many(ledger_dir: Path, versions: list[tuple[Question, str]]) -> list[Path]:
-    """``record`` for many questions at once (an import), given each with its sha
-    (``Question.sha()``): the files are created with one flush to disk for all
+def version_file(ledger_dir: Path, question: Question, sha: str) -> tuple[Path, bytes]:
+    """The file that records a version (given with its sha, ``Question.sha()``) and its
+    bytes, as ``record`` writes them."""
+    data = orjson.dumps(
+        {"id": question.id, "terms": terms_of(question, ledger_dir.parent / "forecasts")},
+        option=orjson.OPT_INDENT_2,
+    )
+    return version_path(ledger_dir, question.id, sha), data + b"\n"
+
+
+def record_many(ledger_dir: Path, files: list[tuple[Path, bytes]]) -> list[Path]:
+    """``record`` for many versions at once (an import), given as ``version_file`` makes
+    them: those not recorded yet are created with one flush to disk for all
     (``atomic.create_many``) instead of one per file; returns the files written."""
-    files: list[tuple[Path, bytes]] = []
-    forecasts_dir = ledger_dir.parent / "forecasts"
+    todo: list[tuple[Path, bytes]] = []
     made: set[Path] = set()
-    for question, sha in versions:
-        path = version_path(ledger_dir, question.id, sha)
+    for path, data in files:
         if path.exists():
             continue
         if path.parent not in made:
             path.parent.mkdir(parents=True, exist_ok=True)
             made.add(path.parent)
-        data = orjson.dumps(
-            {"id": question.id, "terms": terms_of(question, forecasts_dir)},
-            option=orjson.OPT_INDENT_2,
-        )
-        files.append((path, data + b"\n"))
-    if not files:
+        todo.append((path, data))
+    if not todo:
         return []
-    return atomic.create_many(files, ledger_dir / TERMS_DIR, exist_ok=True)
+    return atomic.create_many(todo, ledger_dir / TERMS_DIR, exist_ok=True)
 
 
 def load(ledger_dir: Path, question_id: str, sha: str) -> dict[str, Any] | None:

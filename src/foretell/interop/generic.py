@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from foretell import parse
 from foretell.errors import ForetellError
@@ -58,6 +58,9 @@ from foretell.interop.rows import (
 )
 from foretell.interop.source import ImportSource
 from foretell.model import QUESTION_TYPES, Source
+
+if TYPE_CHECKING:
+    from foretell.interop.columns import ColumnReader
 
 FACTS = (
     "title",
@@ -103,6 +106,14 @@ class GenericSource(ImportSource):
             outlet=self.label,
             claim="The question and its forecasts were imported from this file.",
         )
+
+    def columns(self) -> ColumnReader | None:
+        """The file read column-wise (``columns.py``), or None: read it row by row."""
+        if self.jsonl:
+            return None
+        from foretell.interop.columns import open_columns
+
+        return open_columns(self)
 
     def records(self, where: list[int] | None = None) -> Iterator[Record]:
         rows = _Rows(self)

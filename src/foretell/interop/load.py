@@ -137,22 +137,18 @@ def _import_file(
             return _refuse_or_count(plan, result, skip_existing, dry_run=True)
         state = project_state(home)
         plan = _plan(home, source, spool, today, progress)
+        _prepare(home, source, plan, spool, progress)
         with project_lock(home.ledger):
             if project_state(home) != state:
                 spool.seek(0)
                 spool.truncate()
                 plan = _plan(home, source, spool, today, progress)
+                _prepare(home, source, plan, spool, progress)
             _refuse_or_count(plan, result, skip_existing, dry_run=False)
             spool.seek(0)
-            planner, finals = plan.planner, plan.finals
-            writer = _write(
-                home, source, finals, plan.keys, spool, planner.forecasts, planner.authors, progress
-            )
-    result.forecasts = writer.forecasts
-    result.closings = writer.closings
-    result.claims = writer.claims
-    result.skipped_existing = writer.skipped
-    result.created = [qid for qid, f in finals.items() if f.created]
+            counts = _write(home, source, plan, spool, progress)
+    result.forecasts, result.closings, result.claims, result.skipped_existing = counts
+    result.created = [qid for qid, f in plan.finals.items() if f.created]
     return result
 
 
@@ -163,12 +159,23 @@ class _Plan:
     keys: set[int]  # fingerprints of entries the ledger already holds
     places: list[tuple[Path, int]]  # where in the file those entries are
     skipped: dict[str, int]  # the format's own skipped rows, counted by this pass
+    extra: Any = None  # the column-wise path's reader (``columns.ColumnReader``)
+    # made before the lock (``_prepare``): the bytes of the question files to create and
+    # of the terms versions to record; the column-wise path's encoded chains
+    questions: list[tuple[Path, bytes]] = field(default_factory=list)
+    versions: list[tuple[Path, bytes]] = field(default_factory=list)
+    chains: Any = None
+    writer: Any = None
 
 
 def _plan(
     home: Home, source: ImportSource, spool: IO[bytes] | None, today: date, progress: Progress
 ) -> _Plan:
-    """Pass 1: check every record against the home as it is now."""
+    """Pass 1: check every record against the home as it is now (column-wise where the
+    format offers it and the file allows, else row by row)."""
+    columnar = _plan_columns(home, source, spool, today, progress)
+    if columnar is not None:
+        return columnar
     planner = Planner(home, source, spool)
     try:
         progress.phase("checking", source.size, " bytes")
@@ -178,6 +185,65 @@ def _plan(
     finally:
         progress.close()
     return _Plan(planner, finals, keys, places, dict(source.skipped))
+
+
+def _plan_columns(
+    home: Home, source: ImportSource, spool: IO[bytes] | None, today: date, progress: Progress
+) -> _Plan | None:
+    """Pass 1 column-wise (``bulk.py``), or None: the row-by-row pass must run (the file
+    is not one the column-wise reader follows, or it holds a problem, which the row-by-row
+    pass names as it always has)."""
+    reader = getattr(source, "columns", None)
+    if reader is None:
+        return None
+    from foretell.interop import bulk
+
+    try:
+        progress.phase("checking", None)
+        columns = reader()
+        if columns is None:
+            return None
+        planner = bulk.plan_columns(home, source, columns, spool)
+        finals = planner.finish(today)
+        keys, places = planner.duplicates(finals)
+    except (ForetellError, bulk.NotColumnar):
+        if spool is not None:
+            spool.seek(0)
+            spool.truncate()
+        return None
+    finally:
+        progress.close()
+    return _Plan(planner, finals, keys, places, dict(source.skipped), columns)
+
+
+def _prepare(
+    home: Home, source: ImportSource, plan: _Plan, spool: IO[bytes], progress: Progress
+) -> None:
+    """What can be made before the lock: the new files' bytes and, column-wise, every
+    chain's new entries encoded against its last entry as it is now (checked again under
+    the lock)."""
+    finals = plan.finals
+    plan.questions = [
+        (
+            catalog.question_path(home.forecasts, f.question.id),
+            catalog.dump_question(f.question).encode("utf-8"),
+        )
+        for f in finals.values()
+        if f.created
+    ]
+    plan.versions = [terms.version_file(home.ledger, f.question, f.sha) for f in finals.values()]
+    if plan.extra is not None:
+        from foretell.interop import bulk
+
+        progress.phase("encoding", None)
+        try:
+            plan.writer = bulk.ColumnWriter(source, plan.extra, spool, finals, plan.keys)
+            authors = plan.planner.authors | {
+                e["author"] for f in finals.values() for e in f.closings
+            }
+            plan.chains = plan.writer.encode_all(home.ledger, authors)
+        finally:
+            progress.close()
 
 
 def _refuse_or_count(
@@ -220,53 +286,43 @@ def project_state(home: Home) -> tuple[tuple[str, int, int], ...]:
 
 
 def _write(
-    home: Home,
-    source: ImportSource,
-    finals: dict[str, Final],
-    keys: set[int],
-    spool: IO[bytes],
-    total: int,
-    authors: set[str],
-    progress: Progress,
-) -> Writer:
+    home: Home, source: ImportSource, plan: _Plan, spool: IO[bytes], progress: Progress
+) -> tuple[int, int, int, int]:
     """Pass 2, under the project lock and an import journal (``journal.py``): the journal
     first, then the question files (each whole), then the ledger appends under one session,
     fsynced; then the journal is committed and removed. On any failure the journal rolls
     everything back; if the process dies instead, ``verify`` names the journal and
-    ``repair`` rolls back."""
-    authors = authors | {e["author"] for f in finals.values() for e in f.closings}
-    creates = [
-        catalog.question_path(home.forecasts, q).name for q, f in finals.items() if f.created
-    ]
+    ``repair`` rolls back. Returns the forecasts, closings and claims written and the
+    entries skipped as already held."""
+    finals = plan.finals
+    authors = plan.planner.authors | {e["author"] for f in finals.values() for e in f.closings}
+    creates = [path.name for path, _ in plan.questions]
     what = f"{source.label or source.name} from {source.shown.name}"
-    versions = [
-        (f, path)
-        for f in finals.values()
-        if not (path := terms.version_path(home.ledger, f.question.id, f.sha)).exists()
-    ]
-    records = [str(path.relative_to(home.ledger)) for _, path in versions]
+    versions = [(path, data) for path, data in plan.versions if not path.exists()]
+    records = [str(path.relative_to(home.ledger)) for path, _ in versions]
     record = journal.Journal.begin(home.ledger, home.forecasts, what, authors, creates, records)
     try:
         with ledger.AppendSession(home.ledger) as session:
             # question files first: on some file systems creating files is slow once many
             # ledger pages are waiting to be written
             # one flush to disk for all of them: a flush per file costs more than the rows
-            atomic.create_many(
-                [
-                    (
-                        catalog.question_path(home.forecasts, f.question.id),
-                        catalog.dump_question(f.question).encode("utf-8"),
-                    )
-                    for f in finals.values()
-                    if f.created
-                ],
-                home.forecasts,
-            )
-            writer = Writer(source, finals, session, keys)
-            progress.phase("writing", total)
-            writer.run(spool, progress)
-            writer.finish()
-            terms.record_many(home.ledger, [(f.question, f.sha) for f, _ in versions])
+            atomic.create_many(plan.questions, home.forecasts)
+            if plan.chains is not None:
+                from foretell.interop import bulk
+
+                progress.phase("writing", None)
+                bulk.append_all(session, plan.writer, plan.chains)
+                chains = plan.chains
+                counts = tuple(
+                    chains.total(w) for w in ("forecasts", "closings", "claims", "skipped")
+                )
+            else:
+                writer = Writer(source, finals, session, plan.keys)
+                progress.phase("writing", plan.planner.forecasts)
+                writer.run(spool, progress)
+                writer.finish()
+                counts = (writer.forecasts, writer.closings, writer.claims, writer.skipped)
+            terms.record_many(home.ledger, versions)
         record.commit()
     except BaseException:
         with contextlib.suppress(Exception):  # if this fails too, verify names the journal
@@ -274,7 +330,7 @@ def _write(
         raise
     finally:
         progress.close()
-    return writer
+    return counts  # type: ignore[return-value]
 
 
 def _watched(records: Any, progress: Progress) -> Iterator[Record]:

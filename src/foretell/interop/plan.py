@@ -171,6 +171,17 @@ class Planner:
         return draft
 
     def forecast(self, r: ForecastRow) -> None:
+        fitted = self.check_forecast(r)
+        if self.spool is not None:
+            self.spool.write(
+                orjson.dumps(
+                    (r.author, r.question, r.at, fitted, r.note, r.imported, r.question_sha)
+                )
+            )
+            self.spool.write(b"\n")
+
+    def check_forecast(self, r: ForecastRow) -> dict[str, Any]:
+        """Check a forecast against its question and note it; returns the stored payload."""
         draft = self.drafts.get(r.question) or self._draft(r.question, r.line, "forecast")
         kind = draft.kind
         if kind is None:
@@ -199,11 +210,13 @@ class Planner:
         if draft.exists:
             self._keys.append(entry_key(r.author, r.question, "forecast", at, fitted))
             self._key_lines.append(r.line)
-        if self.spool is not None:
-            self.spool.write(
-                orjson.dumps((r.author, r.question, at, fitted, r.note, r.imported, r.question_sha))
-            )
-            self.spool.write(b"\n")
+        return fitted
+
+    def add_keys(self, keys: list[int], lines: list[int]) -> None:
+        """Fingerprints (``entry_key``) of forecasts on existing questions checked in bulk,
+        with their lines."""
+        self._keys.extend(keys)
+        self._key_lines.extend(lines)
 
     def closing(self, c: ClosingRow) -> None:
         draft = self._draft(c.question, c.line)

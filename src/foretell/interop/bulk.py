@@ -1,0 +1,454 @@
+"""Importing a generic CSV read column-wise (``columns.py``): pass 1, and the bytes of every
+entry, before the project lock is taken.
+
+Pass 1 feeds the records of the rows that are not plain to the ``Planner`` as the row-by-row
+import does, then adds each block's plain rows in bulk (per question: count, first and last
+time; per row only the fingerprint of a forecast on a question that already exists). Any
+problem makes the import fall back to the row-by-row path, which names the first bad line as
+it always has (``NotColumnar``, or the error itself), so this path only ever imports what the
+row-by-row path imports, entry for entry. Every forecast is kept, block by block, in a spool
+file (Arrow IPC), so memory stays per question and per author, not per row.
+
+The entries are then encoded per author chain (forecasts in file order, then the planned
+resolutions, as the row-by-row writer appends them) against the chain's last entry as it is
+now, into a second spool file. Under the lock, ``ledger.AppendSession.append_encoded``
+appends a chain's bytes only if the chain still ends where they were encoded against; a
+chain that moved on meanwhile is encoded again there. A plain row's line is built from a
+template of the canonical JSON (keys sorted, no spaces): byte for byte what
+``ledger.encode_entry`` makes of the same entry (tests compare the two).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+import numpy as np
+import orjson
+
+from foretell import ledger
+from foretell.home import Home
+from foretell.interop.columns import Block, ColumnReader, NotPlain
+from foretell.interop.plan import Final, Planner, closing_body, entry_key
+from foretell.interop.rows import ForecastRow, QuestionFacts
+from foretell.interop.source import ImportSource
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+CHUNK = 4096  # lines per write to the spool
+# a plain forecast's canonical JSON up to its closing brace (keys sorted, no spaces): at,
+# imported, the note (with its comma, or nothing), p, prev, question, question_sha, seq
+PLAIN = (
+    b'{"at":"%b","imported":%b,"kind":"forecast",%b"p":%b,"prev":%b,'
+    b'"question":%b,"question_sha":"%b","seq":%d'
+)
+
+
+class NotColumnar(Exception):
+    """The file must take the row-by-row path (which reports any error in it)."""
+
+
+def plan_columns(
+    home: Home, source: ImportSource, reader: ColumnReader, spool: IO[bytes] | None
+) -> Planner:
+    """Feed every record to a Planner (``finish`` and ``duplicates`` are the caller's);
+    every forecast goes to ``spool`` (when given) for ``ColumnWriter``."""
+    import pyarrow as pa
+
+    planner = Planner(home, source, None)
+    writer = None
+    try:
+        for block in reader.blocks():
+            complex_rows = _feed(planner, block)
+            _add_plain(planner, block, reader)
+            if spool is not None:
+                batch = _forecasts(block, complex_rows, reader)
+                if writer is None:
+                    writer = pa.ipc.new_stream(spool, batch.schema)
+                writer.write_batch(batch)
+    except NotPlain:
+        raise NotColumnar from None
+    finally:
+        if writer is not None:
+            writer.close()
+    return planner
+
+
+def _feed(planner: Planner, block: Block) -> list[tuple[int, ForecastRow, dict[str, Any]]]:
+    out = []
+    check, facts, closing = planner.check_forecast, planner.facts, planner.closing
+    for index, record in block.records:
+        kind = type(record)
+        if kind is ForecastRow:
+            out.append((index, record, check(record)))  # type: ignore[arg-type]
+        elif kind is QuestionFacts:
+            facts(record)  # type: ignore[arg-type]
+        else:
+            closing(record)  # type: ignore[arg-type]
+    return out  # type: ignore[return-value]
+
+
+def _add_plain(planner: Planner, b: Block, reader: ColumnReader) -> None:
+    if not len(b.rows):
+        return
+    local, q = np.unique(b.qcode, return_inverse=True)
+    key = b.at_key
+    nq = len(local)
+    low = np.full(nq, np.iinfo(np.int64).max, dtype=np.int64)
+    high = np.full(nq, np.iinfo(np.int64).min, dtype=np.int64)
+    np.minimum.at(low, q, key)
+    np.maximum.at(high, q, key)
+    count = np.bincount(q, minlength=nq)
+    index = np.arange(len(b.rows))
+    last = np.full(nq, np.iinfo(np.int64).max, dtype=np.int64)  # first row at the latest time
+    top = key == high[q]
+    np.minimum.at(last, q[top], index[top])
+    first = np.zeros(nq, dtype=np.int64)  # a row at the earliest time
+    bottom = key == low[q]
+    first[q[bottom]] = index[bottom]
+    for k, code in enumerate(local.tolist()):
+        qid = reader.questions[code]
+        draft = planner.drafts.get(qid)
+        if draft is None or draft.kind != "binary":
+            raise NotColumnar
+        first_at = b.at[int(first[k])].as_py().decode()
+        last_at = b.at[int(last[k])].as_py().decode()
+        last_line = int(b.rows[int(last[k])]) + reader.first_line
+        if draft.first_at is None or first_at < draft.first_at:
+            draft.first_at = first_at
+        if (
+            draft.last_at is None
+            or last_at > draft.last_at
+            or (last_at == draft.last_at and last_line < draft.last_line)
+        ):
+            draft.last_at, draft.last_line = last_at, last_line
+        draft.forecasts += int(count[k])
+        if draft.exists:
+            mine = np.flatnonzero(q == k)
+            at = b.at.take(mine).to_pylist()
+            authors = b.acode[mine].tolist()
+            p = b.p[mine].tolist()
+            keys = [
+                entry_key(reader.authors[a], qid, "forecast", t.decode(), {"p": v})
+                for a, t, v in zip(authors, at, p, strict=True)
+            ]
+            planner.add_keys(keys, (b.rows[mine] + reader.first_line).tolist())
+    planner.forecasts += len(b.rows)
+    planner.authors.update(reader.authors[a] for a in np.unique(b.acode).tolist())
+
+
+def _forecasts(
+    b: Block, complex_rows: list[tuple[int, ForecastRow, dict[str, Any]]], reader: ColumnReader
+) -> pa.RecordBatch:
+    """The block's forecasts in file order: row, question, author, at, p's text, note, and
+    for a row that is not plain its checked payload (JSON)."""
+    import pyarrow as pa
+
+    n = len(complex_rows)
+    rows = np.concatenate([b.rows, np.array([i for i, _, _ in complex_rows], dtype=np.int64)])
+    qcode = np.concatenate(
+        [b.qcode, np.array([reader.question_code(r.question) for _, r, _ in complex_rows])]
+    ).astype(np.int32)
+    acode = np.concatenate(
+        [b.acode, np.array([reader.author_code(r.author) for _, r, _ in complex_rows])]
+    ).astype(np.int32)
+    at = pa.concat_arrays(
+        [b.at, pa.array([r.at.encode() for _, r, _ in complex_rows], pa.binary())]
+    )
+    ptext = pa.array([*b.ptext, *([b""] * n)], pa.binary())
+    base_notes = b.notes if b.notes is not None else pa.nulls(len(b.rows), pa.string())
+    notes = pa.concat_arrays(
+        [base_notes.cast(pa.string()), pa.array([r.note for _, r, _ in complex_rows], pa.string())]
+    )
+    extra = pa.concat_arrays(
+        [
+            pa.nulls(len(b.rows), pa.binary()),
+            pa.array([orjson.dumps(f) for _, _, f in complex_rows], pa.binary()),
+        ]
+    )
+    order = pa.array(np.argsort(rows, kind="stable"))
+    return pa.RecordBatch.from_arrays(
+        [
+            pa.array(rows).take(order),
+            pa.array(qcode).take(order),
+            pa.array(acode).take(order),
+            at.take(order),
+            ptext.take(order),
+            notes.take(order),
+            extra.take(order),
+        ],
+        names=["row", "q", "a", "at", "ptext", "note", "payload"],
+    )
+
+
+# --------------------------------------------------------------------------- encoding
+
+
+@dataclass
+class Encoded:
+    """One author's new entries: where their bytes are in the output spool (``segments``,
+    in order), encoded after ``before`` (the seq and sha of the chain's last entry then)
+    and ending at ``after``; what they hold."""
+
+    before: tuple[int, str | None]
+    segments: list[tuple[int, int]] = field(default_factory=list)
+    after: tuple[int, str | None] = (0, None)
+    seq: int = 0
+    sha: bytes = b""
+    forecasts: int = 0
+    closings: int = 0
+    claims: int = 0
+    skipped: int = 0
+
+
+@dataclass
+class Chains:
+    out: IO[bytes]
+    parts: dict[str, Encoded] = field(default_factory=dict)
+
+    def total(self, what: str) -> int:
+        return sum(getattr(part, what) for part in self.parts.values())
+
+
+class ColumnWriter:
+    """Encodes every author's new entries (see the module docstring)."""
+
+    def __init__(
+        self,
+        source: ImportSource,
+        reader: ColumnReader,
+        spool: IO[bytes],
+        finals: dict[str, Final],
+        skip_keys: set[int],
+    ) -> None:
+        self.reader = reader
+        self.spool = spool
+        self.skip_keys = skip_keys
+        self.imported = source.name
+        self.imported_json = orjson.dumps(source.name)
+        self.finals = finals
+        self.closings: dict[str, list[dict[str, Any]]] = {}
+        for final in finals.values():
+            for planned in final.closings:
+                self.closings.setdefault(planned["author"], []).append(planned)
+        # per question: its id as JSON, its sha, whether it existed before, its options
+        self.qinfo: list[tuple[bytes, bytes, bool, list[str] | None]] = []
+        for qid in reader.questions:
+            final = finals.get(qid)
+            if final is None:
+                self.qinfo.append((b"", b"", False, None))
+            else:
+                self.qinfo.append(
+                    (orjson.dumps(qid), final.sha.encode(), not final.created,
+                     final.question.options)
+                )  # fmt: skip
+
+    def encode_all(self, ledger_dir: Path, authors: set[str]) -> Chains:
+        """Encode the new entries of every author in ``authors`` (those the import appends
+        to) against their chains' ends as they are now."""
+        out = tempfile.TemporaryFile(prefix="foretell-import-")  # noqa: SIM115 (append_all closes it)
+        chains = Chains(out)
+        before = {a: ledger.peek_tail(ledger_dir, a) for a in sorted(authors)}
+        self.encode(before, chains)
+        return chains
+
+    def encode(self, before: dict[str, tuple[int, str | None]], chains: Chains) -> None:
+        """Encode the new entries of the authors in ``before`` against those chain ends."""
+        import pyarrow as pa
+
+        parts = {a: Encoded(b, seq=b[0], sha=(b[1] or "").encode()) for a, b in before.items()}
+        chains.parts.update(parts)
+        by_code = [parts.get(a) for a in self.reader.authors]
+        out = chains.out
+        self.spool.seek(0)
+        if self.spool.read(1):
+            self.spool.seek(0)
+            for batch in pa.ipc.open_stream(self.spool):
+                acode = batch.column(2).to_numpy()
+                order = np.argsort(acode, kind="stable")
+                cuts = np.flatnonzero(np.diff(acode[order])) + 1
+                columns = None
+                for group in np.split(order, cuts):
+                    if not len(group):
+                        continue
+                    part = (
+                        by_code[int(acode[group[0]])]
+                        if int(acode[group[0]]) < len(by_code)
+                        else None
+                    )
+                    if part is None:
+                        continue
+                    if columns is None:
+                        columns = [batch.column(i).to_pylist() for i in (1, 3, 4, 5, 6)]
+                    author = self.reader.authors[int(acode[group[0]])]
+                    self._write(out, part, self._lines(author, part, group.tolist(), columns))
+        for author, part in parts.items():
+            self._write(out, part, self._closing_lines(author, part))
+            part.after = (part.seq, part.sha.decode() or None)
+
+    @staticmethod
+    def _write(out: IO[bytes], part: Encoded, chunks: Iterator[bytes]) -> None:
+        out.seek(0, os.SEEK_END)
+        for chunk in chunks:
+            if chunk:
+                offset = out.tell()
+                out.write(chunk)
+                part.segments.append((offset, len(chunk)))
+
+    def _lines(
+        self, author: str, part: Encoded, rows: list[int], columns: list[list[Any]]
+    ) -> Iterator[bytes]:
+        """Lines for forecasts ``rows`` (of one spooled batch) of ``author``, in order."""
+        qcol, atcol, pcol, notecol, payloadcol = columns
+        qinfo, skip_keys, imported = self.qinfo, self.skip_keys, self.imported_json
+        sha256 = hashlib.sha256
+        seq, h = part.seq, part.sha
+        prev = b'"%b"' % h if h else b"null"
+        out: list[bytes] = []
+        for i in rows:
+            qjson, qsha, reused, _ = qinfo[qcol[i]]
+            payload = payloadcol[i]
+            if payload is None:
+                if reused and skip_keys:
+                    body = {"p": orjson.loads(pcol[i])}
+                    question = self.reader.questions[qcol[i]]
+                    key = entry_key(author, question, "forecast", atcol[i].decode(), body)
+                    if key in skip_keys:
+                        part.skipped += 1
+                        continue
+                seq += 1
+                note = notecol[i]
+                x = PLAIN % (
+                    atcol[i],
+                    imported,
+                    b'"note":%b,' % orjson.dumps(note) if note else b"",
+                    pcol[i],
+                    prev,
+                    qjson,
+                    qsha,
+                    seq,
+                )
+                h = sha256(x + b"}").hexdigest().encode()
+                out.append(b'%b,"sha":"%b"}\n' % (x, h))
+            else:
+                entry = self._forecast_entry(
+                    author, qcol[i], atcol[i].decode(), orjson.loads(payload), notecol[i]
+                )
+                if entry is None:
+                    part.skipped += 1
+                    continue
+                seq += 1
+                line, text = _chain_line(entry, seq, h.decode() or None)
+                h = text.encode()
+                out.append(line)
+            prev = b'"%b"' % h
+            part.forecasts += 1
+            if len(out) >= CHUNK:
+                yield b"".join(out)
+                out.clear()
+        part.seq, part.sha = seq, h
+        yield b"".join(out)
+
+    def _closing_lines(self, author: str, part: Encoded) -> Iterator[bytes]:
+        out = []
+        for planned in self.closings.get(author, ()):
+            entry = self._closing_entry(planned)
+            if entry is None:
+                part.skipped += 1
+                continue
+            if entry["kind"] == "claim":
+                part.claims += 1
+            else:
+                part.closings += 1
+            part.seq += 1
+            line, text = _chain_line(entry, part.seq, part.sha.decode() or None)
+            part.sha = text.encode()
+            out.append(line)
+        yield b"".join(out)
+
+    def _forecast_entry(
+        self, author: str, code: int, at: str, payload: dict[str, Any], note: str | None
+    ) -> dict[str, Any] | None:
+        """A checked forecast of a row that is not plain, as the row-by-row writer makes it."""
+        question = self.reader.questions[code]
+        _, _, reused, options = self.qinfo[code]
+        final = self.finals[question]
+        if options:  # the question's final option order
+            probs = payload["probs"]
+            payload = {"probs": {o: probs[o] for o in options}}
+        if (
+            reused
+            and self.skip_keys
+            and entry_key(author, question, "forecast", at, payload) in self.skip_keys
+        ):
+            return None
+        entry: dict[str, Any] = {
+            "at": at,
+            "kind": "forecast",
+            "question": question,
+            "question_sha": final.sha,
+            **payload,
+        }
+        if note:
+            entry["note"] = note
+        entry["imported"] = self.imported
+        return entry
+
+    def _closing_entry(self, planned: dict[str, Any]) -> dict[str, Any] | None:
+        entry = {k: v for k, v in planned.items() if k not in ("author", "_line", "_sha")}
+        entry.setdefault("imported", self.imported)
+        question = entry["question"]
+        if (
+            self.skip_keys
+            and not self.finals[question].created
+            and entry_key(
+                planned["author"], question, entry["kind"], entry["at"], closing_body(entry)
+            )
+            in self.skip_keys
+        ):
+            return None
+        return entry
+
+
+def _chain_line(entry: dict[str, Any], seq: int, prev: str | None) -> tuple[bytes, str]:
+    """What ``ledger``'s chain makes of an entry marked imported: its line and sha."""
+    full = {k: v for k, v in entry.items() if v is not None and k not in ("seq", "prev", "sha")}
+    if not full.get("imported"):
+        raise NotColumnar  # a live entry: its time order is the chain's to check
+    full["seq"] = seq
+    full["prev"] = prev
+    return ledger.encode_entry(full)
+
+
+def append_all(session: ledger.AppendSession, writer: ColumnWriter, chains: Chains) -> None:
+    """Under the lock: append every author's encoded entries, encoding again a chain that
+    moved on since."""
+    try:
+        for author in list(chains.parts):
+            part = chains.parts[author]
+            if not part.segments:
+                continue  # every entry skipped as already held: the chain is not touched
+            if not session.append_encoded(author, _read(chains.out, part), part.before, part.after):
+                writer.encode({author: session.tail(author)}, chains)
+                part = chains.parts[author]
+                if not session.append_encoded(
+                    author, _read(chains.out, part), part.before, part.after
+                ):
+                    raise RuntimeError(f"the chain of {author} moved during the import")
+    finally:
+        chains.out.close()
+
+
+def _read(out: IO[bytes], part: Encoded) -> Iterator[bytes]:
+    for offset, length in part.segments:
+        out.seek(offset)
+        data = out.read(length)
+        if len(data) != length:
+            raise OSError("the import's spool file is shorter than what was written to it")
+        yield data

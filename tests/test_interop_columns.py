@@ -4,7 +4,6 @@ import writes, refuses exactly what it refuses, and leaves files it cannot follo
 from __future__ import annotations
 
 import csv
-import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from hypothesis import strategies as st
 from foretell import ledger
 from foretell.errors import ForetellError
 from foretell.home import Home, init_home
-from foretell.interop import bulk, load
+from foretell.interop import load
 from foretell.interop.formats import open_source
 from foretell.interop.generic import GenericSource
 from foretell.interop.load import import_file
@@ -149,33 +148,20 @@ def test_a_chain_that_moved_before_the_lock_is_encoded_again(
     assert columns[0] == "ok" and columns == rows
 
 
-def test_a_plain_line_is_what_encode_entry_makes_of_the_entry() -> None:
-    at, p, question, sha = "2025-03-04T05:06:07.000000Z", 0.125, "q-a", "ab" * 32
-    for note, prev in ((None, None), ('a "note", with é', "cd" * 32)):
-        x = bulk.PLAIN % (
-            at.encode(),
-            orjson.dumps("generic"),
-            b'"note":%b,' % orjson.dumps(note) if note else b"",
-            orjson.dumps(p),
-            orjson.dumps(prev),
-            orjson.dumps(question),
-            sha.encode(),
-            7,
-        )
-        line = x + b',"sha":"%b"}\n' % hashlib.sha256(x + b"}").hexdigest().encode()
-        entry = {
-            "at": at,
-            "imported": "generic",
-            "kind": "forecast",
-            "p": p,
-            "prev": prev,
-            "question": question,
-            "question_sha": sha,
-            "seq": 7,
-        }
-        if note:
-            entry["note"] = note
-        assert line == ledger.encode_entry(entry)[0]
+def test_notes_are_escaped_as_the_canonical_json_of_the_entry(tmp_path: Path) -> None:
+    rows = plain_rows(12)
+    for i, row in enumerate(rows):
+        row[-1] = ["", "back\\slash é", "tab\there", "\u2028 line sep"][i % 4]
+    path = write_csv(tmp_path / "in.csv", rows)
+    columns, by_rows = both(tmp_path, path)
+    assert columns[0] == "ok" and columns == by_rows
+    home = init_home(tmp_path / "again")
+    import_file(home, open_source("generic", path, ImportOptions()))
+    for file in ledger.ledger_files(home.ledger):
+        for line in file.read_bytes().splitlines():
+            entry = orjson.loads(line)
+            entry.pop("sha")
+            assert line + b"\n" == ledger.encode_entry(entry)[0]
 
 
 # --------------------------------------------------------------------------- property

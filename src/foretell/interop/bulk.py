@@ -13,9 +13,11 @@ The entries are then encoded per author chain (forecasts in file order, then the
 resolutions, as the row-by-row writer appends them) against the chain's last entry as it is
 now, into a second spool file. Under the lock, ``ledger.AppendSession.append_encoded``
 appends a chain's bytes only if the chain still ends where they were encoded against; a
-chain that moved on meanwhile is encoded again there. A plain row's line is built from a
-template of the canonical JSON (keys sorted, no spaces): byte for byte what
-``ledger.encode_entry`` makes of the same entry (tests compare the two).
+chain that moved on meanwhile is encoded again there. A plain row's line is built from
+pieces of its canonical JSON (keys sorted, no spaces: ``{"at":..,"imported":..,"kind":..,
+"note":..,"p":..,"prev":..,"question":..,"question_sha":..,"seq":..}``), made column-wise
+but for ``prev`` and ``seq``: byte for byte what ``ledger.encode_entry`` makes of the same
+entry (tests compare the two).
 """
 
 from __future__ import annotations
@@ -37,17 +39,12 @@ from foretell.interop.columns import Block, ColumnReader, NotPlain
 from foretell.interop.plan import Final, Planner, closing_body, entry_key
 from foretell.interop.rows import ForecastRow, QuestionFacts
 from foretell.interop.source import ImportSource
+from foretell.interop.spool import spool_dir
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
 CHUNK = 4096  # lines per write to the spool
-# a plain forecast's canonical JSON up to its closing brace (keys sorted, no spaces): at,
-# imported, the note (with its comma, or nothing), p, prev, question, question_sha, seq
-PLAIN = (
-    b'{"at":"%b","imported":%b,"kind":"forecast",%b"p":%b,"prev":%b,'
-    b'"question":%b,"question_sha":"%b","seq":%d'
-)
 
 
 class NotColumnar(Exception):
@@ -216,6 +213,26 @@ class Chains:
         return sum(getattr(part, what) for part in self.parts.values())
 
 
+class Batch:
+    """One spooled batch, its columns read once (as Python lists) when first needed."""
+
+    def __init__(
+        self, batch: pa.RecordBatch, heads: list[bytes], tails: list[bytes], payloads: list[Any]
+    ) -> None:
+        self.batch, self.heads, self.tails, self.payloads = batch, heads, tails, payloads
+        self._lists: dict[int, list[Any]] = {}
+
+    def _column(self, i: int) -> list[Any]:
+        if i not in self._lists:
+            self._lists[i] = self.batch.column(i).to_pylist()
+        return self._lists[i]
+
+    q = property(lambda self: self._column(1))
+    at = property(lambda self: self._column(3))
+    ptext = property(lambda self: self._column(4))
+    note = property(lambda self: self._column(5))
+
+
 class ColumnWriter:
     """Encodes every author's new entries (see the module docstring)."""
 
@@ -229,6 +246,7 @@ class ColumnWriter:
     ) -> None:
         self.reader = reader
         self.spool = spool
+        self.spool_dir = spool_dir(source.size)  # the output spool: closed by append_all
         self.skip_keys = skip_keys
         self.imported = source.name
         self.imported_json = orjson.dumps(source.name)
@@ -248,11 +266,21 @@ class ColumnWriter:
                     (orjson.dumps(qid), final.sha.encode(), not final.created,
                      final.question.options)
                 )  # fmt: skip
+        import pyarrow as pa
+
+        # per question: a plain line's text between ``prev`` and ``seq``
+        self.tails = pa.array(
+            [
+                b',"question":%b,"question_sha":"%b","seq":' % (j, sha)
+                for j, sha, _, _ in self.qinfo
+            ],
+            pa.binary(),
+        )
 
     def encode_all(self, ledger_dir: Path, authors: set[str]) -> Chains:
         """Encode the new entries of every author in ``authors`` (those the import appends
         to) against their chains' ends as they are now."""
-        out = tempfile.TemporaryFile(prefix="foretell-import-")  # noqa: SIM115 (append_all closes it)
+        out = tempfile.TemporaryFile(prefix="foretell-import-", dir=self.spool_dir)  # noqa: SIM115
         chains = Chains(out)
         before = {a: ledger.peek_tail(ledger_dir, a) for a in sorted(authors)}
         self.encode(before, chains)
@@ -275,18 +303,13 @@ class ColumnWriter:
                 cuts = np.flatnonzero(np.diff(acode[order])) + 1
                 columns = None
                 for group in np.split(order, cuts):
-                    if not len(group):
-                        continue
-                    part = (
-                        by_code[int(acode[group[0]])]
-                        if int(acode[group[0]]) < len(by_code)
-                        else None
-                    )
+                    code = int(acode[group[0]]) if len(group) else len(by_code)
+                    part = by_code[code] if code < len(by_code) else None
                     if part is None:
                         continue
                     if columns is None:
-                        columns = [batch.column(i).to_pylist() for i in (1, 3, 4, 5, 6)]
-                    author = self.reader.authors[int(acode[group[0]])]
+                        columns = self._columns(batch)
+                    author = self.reader.authors[code]
                     self._write(out, part, self._lines(author, part, group.tolist(), columns))
         for author, part in parts.items():
             self._write(out, part, self._closing_lines(author, part))
@@ -301,44 +324,59 @@ class ColumnWriter:
                 out.write(chunk)
                 part.segments.append((offset, len(chunk)))
 
-    def _lines(
-        self, author: str, part: Encoded, rows: list[int], columns: list[list[Any]]
-    ) -> Iterator[bytes]:
+    def _columns(self, batch: pa.RecordBatch) -> Batch:
+        """A spooled batch as the encoder reads it: for plain rows, each line's text before
+        ``prev`` and between ``prev`` and ``seq`` (built column-wise)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        q = batch.column(1)
+        at, ptext, note = batch.column(3), batch.column(4), batch.column(5)
+        if note.null_count == len(note):
+            note_part: pa.Array | pa.Scalar = pa.scalar(b"", pa.binary())
+        else:
+            note_part = pa.array(
+                [b'"note":%b,' % orjson.dumps(t) if t else b"" for t in note.to_pylist()],
+                pa.binary(),
+            )
+        head = pc.binary_join_element_wise(
+            b'{"at":"',
+            at,
+            b'","imported":' + self.imported_json + b',"kind":"forecast",',
+            note_part,
+            b'"p":',
+            ptext,
+            b',"prev":',
+            b"",
+        )
+        tail = self.tails.take(q)
+        return Batch(batch, head.to_pylist(), tail.to_pylist(), batch.column(6).to_pylist())
+
+    def _lines(self, author: str, part: Encoded, rows: list[int], b: Batch) -> Iterator[bytes]:
         """Lines for forecasts ``rows`` (of one spooled batch) of ``author``, in order."""
-        qcol, atcol, pcol, notecol, payloadcol = columns
-        qinfo, skip_keys, imported = self.qinfo, self.skip_keys, self.imported_json
+        heads, tails, payloads = b.heads, b.tails, b.payloads
+        qinfo, skip_keys = self.qinfo, self.skip_keys
         sha256 = hashlib.sha256
         seq, h = part.seq, part.sha
         prev = b'"%b"' % h if h else b"null"
         out: list[bytes] = []
         for i in rows:
-            qjson, qsha, reused, _ = qinfo[qcol[i]]
-            payload = payloadcol[i]
+            payload = payloads[i]
             if payload is None:
-                if reused and skip_keys:
-                    body = {"p": orjson.loads(pcol[i])}
-                    question = self.reader.questions[qcol[i]]
-                    key = entry_key(author, question, "forecast", atcol[i].decode(), body)
+                if skip_keys and qinfo[b.q[i]][2]:
+                    question = self.reader.questions[b.q[i]]
+                    body = {"p": orjson.loads(b.ptext[i])}
+                    key = entry_key(author, question, "forecast", b.at[i].decode(), body)
                     if key in skip_keys:
                         part.skipped += 1
                         continue
                 seq += 1
-                note = notecol[i]
-                x = PLAIN % (
-                    atcol[i],
-                    imported,
-                    b'"note":%b,' % orjson.dumps(note) if note else b"",
-                    pcol[i],
-                    prev,
-                    qjson,
-                    qsha,
-                    seq,
-                )
+                x = b"%b%b%b%d" % (heads[i], prev, tails[i], seq)
                 h = sha256(x + b"}").hexdigest().encode()
                 out.append(b'%b,"sha":"%b"}\n' % (x, h))
             else:
                 entry = self._forecast_entry(
-                    author, qcol[i], atcol[i].decode(), orjson.loads(payload), notecol[i]
+                    author, b.q[i], b.at[i].decode(), orjson.loads(payload), b.note[i]
                 )
                 if entry is None:
                     part.skipped += 1

@@ -43,6 +43,7 @@ from foretell.interop.plan import Final, Planner, closing_body, entry_key
 from foretell.interop.progress import Progress
 from foretell.interop.rows import Record
 from foretell.interop.source import ImportSource
+from foretell.interop.spool import spool_dir
 from foretell.lock import project_lock
 
 RESTORED = "foretell"  # the mark of a restored entry that joins a chain with later entries
@@ -131,7 +132,7 @@ def _import_file(
     progress = progress or Progress(enabled=False)
     today = datetime.now(UTC).date()
     result = ImportResult(source.label or source.name, dry_run=dry_run)
-    with tempfile.TemporaryFile(prefix="foretell-import-") as spool:
+    with tempfile.TemporaryFile(prefix="foretell-import-", dir=spool_dir(source.size)) as spool:
         if dry_run:
             plan = _plan(home, source, None, today, progress)
             return _refuse_or_count(plan, result, skip_existing, dry_run=True)

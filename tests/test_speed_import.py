@@ -66,34 +66,38 @@ def test_create_many_writes_into_several_directories_and_can_leave_existing_name
     assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["same.json", "two.json"]
 
 
-def test_record_many_writes_what_record_writes_and_skips_recorded_versions(
-    tmp_path: Path,
-) -> None:
+def test_version_file_holds_what_record_writes(tmp_path: Path) -> None:
     from foretell import terms
     from foretell.model import Question
 
-    def question(qid: str) -> Question:
-        return Question.model_validate(
-            {
-                "id": qid,
-                "title": f"Question {qid}",
-                "type": "binary",
-                "opened": "2025-01-01",
-                "resolve_by": "2025-12-31",
-                "criteria": "As recorded.",
-            }
-        )
+    question = Question.model_validate(
+        {
+            "id": "q-1",
+            "title": "Question one",
+            "type": "binary",
+            "opened": "2025-01-01",
+            "resolve_by": "2025-12-31",
+            "criteria": "As recorded.",
+        }
+    )
+    ledger_dir = tmp_path / "ledger"
+    ledger_dir.mkdir()
+    path, data = terms.version_file(ledger_dir, question, question.sha())
+    assert terms.record(ledger_dir, question) == path
+    assert path.read_bytes() == data
+    assert terms.load(ledger_dir, question.id, question.sha()) == question.terms()
 
-    one, two = (tmp_path / "one" / "ledger"), (tmp_path / "two" / "ledger")
-    one.mkdir(parents=True)
-    two.mkdir(parents=True)
-    qs = [question(f"q-{i}") for i in range(3)]
-    for q in qs:
-        terms.record(one, q)
-    assert terms.record(two, qs[0]) is not None
-    made = terms.record_many(two, [terms.version_file(two, q, q.sha()) for q in qs])
-    assert [p.parent.name for p in made] == ["q-1", "q-2"]
-    for q in qs:
-        path = terms.version_path(two, q.id, q.sha())
-        assert path.read_bytes() == terms.version_path(one, q.id, q.sha()).read_bytes()
-        assert terms.load(two, q.id, q.sha()) == q.terms()
+
+def test_staged_files_keep_their_names_free_until_placed_and_discard_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "a").mkdir()
+    staged = atomic.stage_many([(tmp_path / "a" / "one.json", b"1")], tmp_path, temp_dir=tmp_path)
+    assert not (tmp_path / "a" / "one.json").exists()
+    assert [p.parent for p, _ in staged.temps] == [tmp_path]
+    assert atomic.place_staged(staged) == [tmp_path / "a" / "one.json"]
+    assert (tmp_path / "a" / "one.json").read_bytes() == b"1"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a"]
+    again = atomic.stage_many([(tmp_path / "two.json", b"2")], tmp_path)
+    again.discard()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a"]

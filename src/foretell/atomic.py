@@ -17,6 +17,7 @@ import os
 import secrets
 import stat
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -85,31 +86,67 @@ def create_many(
     """Create many new files in ``directory`` (or in directories below it, which must
     exist), each whole, with one flush to disk for all; returns the files created.
 
-    Every file is written to its temporary name first; then the file system is flushed once
-    (``syncfs``, or one ``fsync`` per file where that call is missing), and only then is each
-    linked to its name (refusing a name that exists: FileExistsError, after removing what this
-    call created; with ``exist_ok`` an existing name is left as it is, for content-addressed
-    files) and the directories are made durable (one fsync of ``directory``, or one more
-    flush when the files sit in several). So, as with ``write_bytes(exclusive=True)``, a name
-    never shows a part of its file, at the cost of one flush instead of one per file.
+    ``stage_many`` then ``place_staged``: every file is written to its temporary name first;
+    then the file system is flushed once (``syncfs``, or one ``fsync`` per file where that
+    call is missing), and only then is each linked to its name (refusing a name that exists:
+    FileExistsError, after removing what this call created; with ``exist_ok`` an existing
+    name is left as it is, for content-addressed files) and the directories are made durable
+    (one fsync of ``directory``, or one more flush when the files sit in several). So, as
+    with ``write_bytes(exclusive=True)``, a name never shows a part of its file, at the cost
+    of one flush instead of one per file.
     """
-    temps: list[tuple[Path, Path]] = []
-    done: list[Path] = []
+    return place_staged(stage_many(files, directory), exist_ok)
+
+
+@dataclass
+class Staged:
+    """Files written whole and flushed under temporary names, not yet given their own."""
+
+    directory: Path
+    temps: list[tuple[Path, Path]] = field(default_factory=list)  # (temporary, final name)
+
+    def discard(self) -> None:
+        for tmp, _ in self.temps:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        self.temps = []
+
+
+def stage_many(
+    files: list[tuple[Path, bytes]], directory: Path, temp_dir: Path | None = None
+) -> Staged:
+    """The first half of ``create_many``: each file written under a temporary name (beside
+    its target, or in ``temp_dir``, on the same file system), then one flush for all. The
+    names stay untouched until ``place_staged`` (so this may run before taking a lock);
+    ``Staged.discard`` removes the temporary files, and ``repair`` removes those of a
+    process that died."""
+    staged = Staged(directory)
     try:
         for path, data in files:
-            tmp = temp_name(path)
+            tmp = temp_name(path if temp_dir is None else temp_dir / path.name)
             fd = os.open(
                 tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644
             )
-            temps.append((tmp, path))
+            staged.temps.append((tmp, path))
             try:
                 view = memoryview(data)
                 while view:
                     view = view[os.write(fd, view) :]
             finally:
                 os.close(fd)
-        _flush(directory, [tmp for tmp, _ in temps])
-        for tmp, path in temps:
+        _flush(directory, [tmp for tmp, _ in staged.temps])
+    except BaseException:
+        staged.discard()
+        raise
+    return staged
+
+
+def place_staged(staged: Staged, exist_ok: bool = False) -> list[Path]:
+    """The second half of ``create_many``: link each staged file to its name, remove the
+    temporary names, make the new names durable; returns the files created."""
+    done: list[Path] = []
+    try:
+        for tmp, path in staged.temps:
             try:
                 os.link(tmp, path)
             except FileExistsError:
@@ -123,9 +160,8 @@ def create_many(
                 os.unlink(path)
         raise
     finally:
-        for tmp, _ in temps:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        staged.discard()
+    directory = staged.directory
     parents = {path.parent for path in done}
     if parents <= {directory}:
         fsync_dir(directory)

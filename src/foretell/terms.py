@@ -117,24 +117,6 @@ def version_file(ledger_dir: Path, question: Question, sha: str) -> tuple[Path, 
     return version_path(ledger_dir, question.id, sha), data + b"\n"
 
 
-def record_many(ledger_dir: Path, files: list[tuple[Path, bytes]]) -> list[Path]:
-    """``record`` for many versions at once (an import), given as ``version_file`` makes
-    them: those not recorded yet are created with one flush to disk for all
-    (``atomic.create_many``) instead of one per file; returns the files written."""
-    todo: list[tuple[Path, bytes]] = []
-    made: set[Path] = set()
-    for path, data in files:
-        if path.exists():
-            continue
-        if path.parent not in made:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            made.add(path.parent)
-        todo.append((path, data))
-    if not todo:
-        return []
-    return atomic.create_many(todo, ledger_dir / TERMS_DIR, exist_ok=True)
-
-
 def load(ledger_dir: Path, question_id: str, sha: str) -> dict[str, Any] | None:
     """The terms of one recorded version, checked against its sha; None if not recorded."""
     path = version_path(ledger_dir, question_id, sha)

@@ -138,16 +138,20 @@ def _import_file(
             return _refuse_or_count(plan, result, skip_existing, dry_run=True)
         state = project_state(home)
         plan = _plan(home, source, spool, today, progress)
-        _prepare(home, source, plan, spool, progress)
-        with project_lock(home.ledger):
-            if project_state(home) != state:
+        try:
+            _prepare(home, source, plan, spool, progress)
+            with project_lock(home.ledger):
+                if project_state(home) != state:
+                    plan.discard()
+                    spool.seek(0)
+                    spool.truncate()
+                    plan = _plan(home, source, spool, today, progress)
+                    _prepare(home, source, plan, spool, progress)
+                _refuse_or_count(plan, result, skip_existing, dry_run=False)
                 spool.seek(0)
-                spool.truncate()
-                plan = _plan(home, source, spool, today, progress)
-                _prepare(home, source, plan, spool, progress)
-            _refuse_or_count(plan, result, skip_existing, dry_run=False)
-            spool.seek(0)
-            counts = _write(home, source, plan, spool, progress)
+                counts = _write(home, source, plan, spool, progress)
+        finally:
+            plan.discard()  # what is still staged: the import was refused or failed
     result.forecasts, result.closings, result.claims, result.skipped_existing = counts
     result.created = [qid for qid, f in plan.finals.items() if f.created]
     return result
@@ -163,10 +167,16 @@ class _Plan:
     extra: Any = None  # the column-wise path's reader (``columns.ColumnReader``)
     # made before the lock (``_prepare``): the bytes of the question files to create and
     # of the terms versions to record; the column-wise path's encoded chains
-    questions: list[tuple[Path, bytes]] = field(default_factory=list)
-    versions: list[tuple[Path, bytes]] = field(default_factory=list)
+    questions: atomic.Staged | None = None  # the new question files, staged
+    versions: list[tuple[Path, bytes]] = field(default_factory=list)  # every question's
+    staged_versions: atomic.Staged | None = None  # those not recorded yet, staged
     chains: Any = None
     writer: Any = None
+
+    def discard(self) -> None:
+        for staged in (self.questions, self.staged_versions):
+            if staged is not None:
+                staged.discard()
 
 
 def _plan(
@@ -220,11 +230,12 @@ def _plan_columns(
 def _prepare(
     home: Home, source: ImportSource, plan: _Plan, spool: IO[bytes], progress: Progress
 ) -> None:
-    """What can be made before the lock: the new files' bytes and, column-wise, every
-    chain's new entries encoded against its last entry as it is now (checked again under
-    the lock)."""
+    """What can be made before the lock: the new question files and terms versions,
+    written whole and flushed under temporary names (``atomic.stage_many``: only linking
+    them to their names is left for under the lock) and, column-wise, every chain's new
+    entries encoded against its last entry as it is now (checked again under the lock)."""
     finals = plan.finals
-    plan.questions = [
+    questions = [
         (
             catalog.question_path(home.forecasts, f.question.id),
             catalog.dump_question(f.question).encode("utf-8"),
@@ -232,7 +243,10 @@ def _prepare(
         for f in finals.values()
         if f.created
     ]
+    plan.questions = atomic.stage_many(questions, home.forecasts)
     plan.versions = [terms.version_file(home.ledger, f.question, f.sha) for f in finals.values()]
+    missing = [(path, data) for path, data in plan.versions if not path.exists()]
+    plan.staged_versions = atomic.stage_many(missing, home.ledger, temp_dir=home.ledger)
     if plan.extra is not None:
         from foretell.interop import bulk
 
@@ -297,17 +311,20 @@ def _write(
     entries skipped as already held."""
     finals = plan.finals
     authors = plan.planner.authors | {e["author"] for f in finals.values() for e in f.closings}
-    creates = [path.name for path, _ in plan.questions]
+    assert plan.questions is not None and plan.staged_versions is not None
+    creates = [path.name for _, path in plan.questions.temps]
     what = f"{source.label or source.name} from {source.shown.name}"
     versions = [(path, data) for path, data in plan.versions if not path.exists()]
     records = [str(path.relative_to(home.ledger)) for path, _ in versions]
+    staged = {path for _, path in plan.staged_versions.temps}
+    late = [(path, data) for path, data in versions if path not in staged]
     record = journal.Journal.begin(home.ledger, home.forecasts, what, authors, creates, records)
     try:
         with ledger.AppendSession(home.ledger) as session:
             # question files first: on some file systems creating files is slow once many
             # ledger pages are waiting to be written
             # one flush to disk for all of them: a flush per file costs more than the rows
-            atomic.create_many(plan.questions, home.forecasts)
+            atomic.place_staged(plan.questions)
             if plan.chains is not None:
                 from foretell.interop import bulk
 
@@ -323,7 +340,12 @@ def _write(
                 writer.run(spool, progress)
                 writer.finish()
                 counts = (writer.forecasts, writer.closings, writer.claims, writer.skipped)
-            terms.record_many(home.ledger, versions)
+            for directory in {path.parent for path, _ in versions}:
+                directory.mkdir(parents=True, exist_ok=True)
+            if late:  # recorded when staged, removed since (a rolled-back import)
+                more = atomic.stage_many(late, home.ledger, temp_dir=home.ledger)
+                plan.staged_versions.temps += more.temps
+            atomic.place_staged(plan.staged_versions, exist_ok=True)
         record.commit()
     except BaseException:
         with contextlib.suppress(Exception):  # if this fails too, verify names the journal

@@ -56,7 +56,7 @@ if TYPE_CHECKING:
 
 ENGINES = ("auto", "memory", "duckdb", "dask")
 AUTO_ROWS = 2_000_000
-BATCH_ROWS = 2_000_000
+BATCH_ROWS = 1_000_000
 MEMORY_LIMIT = "2GB"
 COLUMNS = ("author", "seq", "at", "question", "question_sha", "p", *tables.EXTRA_COLUMNS)
 

@@ -20,7 +20,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 
@@ -28,6 +28,7 @@ from foretell import catalog, ids, ledger, parse
 from foretell.errors import Problem, display_path
 from foretell.home import Home
 from foretell.model import PROB_SUM_TOLERANCE, Question
+from foretell.values import QuestionLike
 
 _AT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z\Z")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
@@ -35,17 +36,6 @@ KINDS = ("forecast", "resolution", "annulment", "amendment", "claim")
 
 
 Version = tuple[str, str]  # (question id, question_sha)
-
-
-class QuestionKind(Protocol):
-    """What the payload and outcome checks read of a question: a ``Question`` or a stand-in."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def type(self) -> str: ...
-    @property
-    def options(self) -> list[str] | None: ...
 
 
 @dataclass
@@ -73,7 +63,7 @@ def _is_prob(x: Any) -> bool:
     return type(x) in (float, int) and 0.0 <= x <= 1.0
 
 
-def payload_problem(question: QuestionKind, entry: dict[str, Any]) -> str | None:
+def payload_problem(question: QuestionLike, entry: dict[str, Any]) -> str | None:
     """Why a forecast's payload does not fit its question, or None (fast: no pydantic)."""
     kind = question.type
     if kind == "binary":
@@ -147,7 +137,7 @@ def day_problem(value: object, name: str) -> str | None:
     return f"{name} must be a date YYYY-MM-DD in the years {parse.YEARS}, not {value!r}"
 
 
-def outcome_problem(question: QuestionKind, outcome: object) -> str | None:
+def outcome_problem(question: QuestionLike, outcome: object) -> str | None:
     """Why a stored outcome does not fit its question, or None: 'yes'/'no' (or a probability
     strictly between 0 and 1, from ``resolve --probability``) for binary, one of the options
     for multiple choice, a finite number for numeric."""

@@ -14,6 +14,8 @@ from foretell.cli.report import (
     ExtremizeOption,
     PairRuleOption,
     Rule,
+    SinceOption,
+    UntilOption,
     _date,
 )
 
@@ -60,16 +62,8 @@ def compare(
         list[str] | None,
         typer.Option("--tag", metavar="TAG", help="Only questions with TAG (repeatable: any)."),
     ] = None,
-    since: Annotated[
-        str | None,
-        typer.Option("--since", metavar="DATE", help="Only forecasts made on or after DATE (UTC)."),
-    ] = None,
-    until: Annotated[
-        str | None,
-        typer.Option(
-            "--until", metavar="DATE", help="Only forecasts made on or before DATE (UTC)."
-        ),
-    ] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     rule: PairRuleOption = Rule.time_averaged,
     crowd: CrowdOption = None,
     extremize: ExtremizeOption = 1.5,

@@ -130,6 +130,14 @@ ExtremizeOption = Annotated[
         help="Exponent d of crowd:extremized (geometric mean of odds, raised to d).",
     ),
 ]
+SinceOption = Annotated[
+    str | None,
+    typer.Option("--since", metavar="DATE", help="Only forecasts made on or after DATE (UTC)."),
+]
+UntilOption = Annotated[
+    str | None,
+    typer.Option("--until", metavar="DATE", help="Only forecasts made on or before DATE (UTC)."),
+]
 ReportFormatOption = Annotated[
     ReportFormat,
     typer.Option("--format", help="text (default), markdown, json, csv (one row per pair), html."),
@@ -254,16 +262,8 @@ def report(
             "--question", metavar="ID", help="Only question ID (repeatable).", show_default=False
         ),
     ] = None,
-    since: Annotated[
-        str | None,
-        typer.Option("--since", metavar="DATE", help="Only forecasts made on or after DATE (UTC)."),
-    ] = None,
-    until: Annotated[
-        str | None,
-        typer.Option(
-            "--until", metavar="DATE", help="Only forecasts made on or before DATE (UTC)."
-        ),
-    ] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     resolved_since: Annotated[
         str | None,
         typer.Option(

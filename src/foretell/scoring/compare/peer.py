@@ -28,6 +28,7 @@ A member with no other person forecasting the question at all has no peer score 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -191,9 +192,9 @@ def _by_sums(
     # the median of the people's standing Brier scores, per segment
     people_code = np.cumsum(person) - 1
     sel = person[member[grid.rows]]
-    pg = _Grid(grid.rows[sel], grid.seg[sel], *(getattr(grid, f) for f in _GRID_REST))
     if person.any():
-        idx = _standing(pg, question, people_code[member], int(person.sum()))
+        people_grid = dataclasses.replace(grid, rows=grid.rows[sel], seg=grid.seg[sel])
+        idx = _standing(people_grid, question, people_code[member], int(person.sum()))
         has = idx >= 0
         median = nanmedian(np.where(has, brier[np.where(has, idx, 0)], np.nan), axis=2)
     else:
@@ -232,34 +233,40 @@ def _by_sums(
     def total(values: FloatArray) -> FloatArray:
         return np.bincount(cell, weights=values, minlength=size).reshape(n_q, m)
 
-    member_days = total(days_r)
-    diff = total(diff_r)
-    log_sum = total(log_r)
     first_seg = np.full(size, width, dtype=np.int64)
     np.minimum.at(first_seg, cell, seg)
-    first_seg = first_seg.reshape(n_q, m)
+    first_seg = np.minimum(first_seg.reshape(n_q, m), width - 1)
+    first_day = np.take_along_axis(grid.seg_start, first_seg, axis=1)
+    return _scores(total(days_r), total(diff_r), total(log_r), first_day, person, grid.length)
 
+
+def _scores(
+    member_days: FloatArray,
+    diff: FloatArray,
+    log_sum: FloatArray,
+    first_day: IntArray,
+    person: BoolArray,
+    length: IntArray,
+) -> PeerScores:
+    """The scores from each (question, member)'s sums: days standing, sum of (daily Brier
+    minus the median) over them, sum of the daily log terms, and the first day standing."""
     forecasts = member_days > 0
-    length = grid.length[:, None]
+    life = length[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
         brier_peer = np.where(forecasts, diff / np.maximum(member_days, 1), np.nan)
-    log_peer = np.where(forecasts, log_sum / length, np.nan)
+    log_peer = np.where(forecasts, log_sum / life, np.nan)
     any_people = forecasts & person[None, :]
     other_people = any_people.sum(axis=1)[:, None] - any_people
     alone = forecasts & (other_people == 0)
-    first_day = np.take_along_axis(grid.seg_start, np.minimum(first_seg, width - 1), axis=1)
-    first = np.where(forecasts, first_day, length)
+    first = np.where(forecasts, first_day, life)
     return PeerScores(
         brier_peer=np.where(alone, np.nan, brier_peer),
         log_peer=np.where(alone, np.nan, log_peer),
-        coverage=np.where(forecasts, member_days / length, np.nan),
-        days=(length - first).astype(np.int64),
+        coverage=np.where(forecasts, member_days / life, np.nan),
+        days=(life - first).astype(np.int64),
         forecasts=forecasts,
         alone=alone,
     )
-
-
-_GRID_REST = ("seg_start", "weight", "live", "n_seg", "length")
 
 
 def _daily(
@@ -280,13 +287,10 @@ def _daily(
     lg = np.where(has, log_p[safe], np.nan)
     people = has & person[None, None, :]
     w = grid.weight[:, :, None]
-    length = grid.length
 
     median = nanmedian(np.where(people, b, np.nan), axis=2)
     member_days = np.where(has, w, 0.0).sum(axis=1)
     diff = np.where(has, (b - median[:, :, None]) * w, 0.0).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        brier_peer = np.where(member_days > 0, diff / np.maximum(member_days, 1), np.nan)
 
     # the others' mean log score: the finite ones summed, and -inf if any other said 0
     n_people = people.sum(axis=2)
@@ -298,22 +302,5 @@ def _daily(
         others_finite = (finite_lg.sum(axis=2)[:, :, None] - finite_lg) / others
         others_log = np.where(others_zero > 0, -np.inf, others_finite)
         daily = np.where(has & (others > 0), 100.0 * (lg - others_log) * w, 0.0)
-    log_peer = np.where(member_days > 0, daily.sum(axis=1) / length[:, None], np.nan)
-    coverage = member_days / length[:, None]
-
-    forecasts = member_days > 0
-    any_people = people.any(axis=1)
-    other_people = any_people.sum(axis=1)[:, None] - (any_people & person[None, :])
-    alone = forecasts & (other_people == 0)
-    first_seg = np.argmax(has, axis=1)
-    first = np.where(
-        forecasts, np.take_along_axis(grid.seg_start, first_seg, axis=1), length[:, None]
-    )
-    return PeerScores(
-        brier_peer=np.where(alone, np.nan, brier_peer),
-        log_peer=np.where(alone, np.nan, log_peer),
-        coverage=np.where(forecasts, coverage, np.nan),
-        days=(length[:, None] - first).astype(np.int64),
-        forecasts=forecasts,
-        alone=alone,
-    )
+    first_day = np.take_along_axis(grid.seg_start, np.argmax(has, axis=1), axis=1)
+    return _scores(member_days, diff, daily.sum(axis=1), first_day, person, grid.length)

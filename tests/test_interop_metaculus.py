@@ -19,7 +19,7 @@ from foretell import catalog, ledger
 from foretell.errors import ForetellError
 from foretell.home import Home, init_home
 from foretell.interop.load import import_file
-from foretell.interop.metaculus import LEVELS, MetaculusSource, cdf_quantiles
+from foretell.interop.metaculus import LEVELS, MetaculusSource, cdf_quantiles, parse_literal
 from foretell.interop.source import ImportOptions
 from foretell.verify import verify
 
@@ -229,3 +229,13 @@ def test_arbitrary_question_rows_raise_nothing_but_foretell_errors(rows: list[li
         project = init_home(root / "home")
         with contextlib.suppress(ForetellError):
             import_file(project, MetaculusSource(folder))
+
+
+def test_a_cell_the_compiler_warns_about_is_refused_without_a_warning() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning would fail the test
+        with pytest.raises(ValueError, match="cannot read"):
+            parse_literal("1if 2 else 3")
+    assert parse_literal("[0.25, 0.75]") == [0.25, 0.75]

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import ast
 import math
+import warnings
 import zipfile
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
@@ -89,7 +90,11 @@ def parse_literal(text: str) -> Any:
     except orjson.JSONDecodeError:
         pass
     try:
-        return ast.literal_eval(text.strip())
+        with warnings.catch_warnings():
+            # the compiler warns (on stderr) about cells such as ``1if 2 else 3`` before
+            # literal_eval refuses them; the refusal below is the message
+            warnings.simplefilter("ignore", SyntaxWarning)
+            return ast.literal_eval(text.strip())
     except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
         raise ValueError(f"cannot read {text[:40]!r}") from None
 

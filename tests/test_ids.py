@@ -185,7 +185,7 @@ def test_a_linked_cache_file_is_replaced_not_written_through(
     assert invoke("log", "q1", "0.55").code == 0  # the index is written once there is a file
     victim = tmp_path / "victim"
     victim.write_bytes(b"keep")
-    index = home.ledger / ".index" / "alice.json"
+    index = home.ledger / ".index" / "status.json"
     index.unlink()
     index.symlink_to(victim)
     assert invoke("log", "q1", "0.6").code == 0

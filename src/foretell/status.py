@@ -1,26 +1,30 @@
 """Which questions are resolved or annulled, without reading every chain on each command.
 
 The answer is derived from the ledger files and cached under ``ledger/.index/`` (git-ignored,
-rebuildable), per ledger file: a small header ``<author>.json`` (the file's size and last
-sha, and which shards hold rows) and the rows in ``<author>.rows/<kk>.json``, one of
-``SHARDS`` shards chosen by a CRC-32 of the question id. A file whose size, mtime, ctime and
-inode are those its header noted has not been touched since (ctime cannot be set back) and
-is not opened. Otherwise the header is checked against the file: same size and same last
-sha, or, when the file has grown, the sha of the line at the old end still matches, in which
-case only the new bytes are read and only the shards they touch are rewritten. Anything
-else: that file is read again from the start. Each shard carries a token that its header
-names; a shard whose token differs (a write interrupted between the two), or that is missing
-or damaged, makes that file's rows rebuilt. So ``log``/``resolve`` read one header per
-ledger file and one shard per file that has closed questions: their cost grows with what was
-appended since the last command, not with the ledger.
+rebuildable) as one index for the whole ledger: a header ``status.json`` naming, for every
+ledger file, its size, the sha of its last line, its stamp (size, mtime, ctime, inode,
+device) and which shards hold its rows, and the rows themselves in
+``status.rows/<kkk>.json``, one of ``SHARDS`` shards chosen by a CRC-32 of the question id,
+each holding the rows of every file for its questions. A file whose stamp is the one the
+header noted has not been touched since (ctime cannot be set back) and is not opened.
+Otherwise the header is checked against the file: same size and same last sha, or, when the
+file has grown, the sha of the line at the old end still matches, in which case only the new
+bytes are read and only the shards they touch are rewritten. Anything else (and a file
+added): that file is read again from the start and its rows replace the ones it had; a file
+removed takes its rows with it. Each shard carries a token that the header names; a shard
+whose token differs (a write interrupted between the two, or two commands updating the
+index at once), or that is missing or damaged, is rebuilt from the files the header says hold
+rows there, and a damaged header makes the whole index rebuilt. So ``log``/``resolve``/``ask``
+read one header, stat each ledger file and read one shard, whatever the number of files:
+their cost grows with what was appended since the last command, not with the ledger.
 """
 
 from __future__ import annotations
 
 import binascii
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +34,13 @@ from foretell import ids, ledger
 from foretell.errors import ForetellError
 
 INDEX_DIR = ".index"
+HEADER = "status.json"
+ROWS_DIR = "status.rows"  # ".rows" keeps it apart from other indexes' folders in .index/
+SHARDS = 256
+FORMAT = 3
 _FINAL_KINDS = (b'"kind":"resolution"', b'"kind":"annulment"', b'"kind":"amendment"')
+
+Rows = dict[str, dict[str, list[Any]]]  # {"status": {question: row}, "amended": {...}}
 
 
 @dataclass(frozen=True)
@@ -85,32 +95,22 @@ def complete_end(fd: int, size: int) -> int:
     return ledger._line_start(fd, size)
 
 
-SHARDS = 64
-FORMAT = 2
-
-
 def shard_of(question: str) -> str:
-    """The shard holding a question's rows: CRC-32 of its id, modulo SHARDS, two digits."""
-    return f"{binascii.crc32(question.encode()) % SHARDS:02d}"
+    """The shard holding a question's rows: CRC-32 of its id, modulo SHARDS, three digits."""
+    return f"{binascii.crc32(question.encode()) % SHARDS:03d}"
 
 
-def _row(value: object, length: int, at: int) -> bool:
-    return isinstance(value, list) and len(value) == length and isinstance(value[at], str)
+def header_path(ledger_dir: Path) -> Path:
+    """``.index/status.json``: the header naming every ledger file and every shard."""
+    return ledger_dir / INDEX_DIR / HEADER
 
 
-def index_path(ledger_dir: Path, ledger_file: str) -> Path:
-    """The header of a ledger file's index (its shards sit in the directory of that stem)."""
-    return ledger_dir / INDEX_DIR / f"{ledger_file.removesuffix(ledger.SUFFIX)}.json"
+def shard_dir(ledger_dir: Path) -> Path:
+    return ledger_dir / INDEX_DIR / ROWS_DIR
 
 
-def shard_dir(ledger_dir: Path, ledger_file: str) -> Path:
-    """``.index/<author>.rows/``: ".rows" keeps it apart from other indexes' folders there
-    (``questions/``, ``claims/``), whatever an author is called."""
-    return ledger_dir / INDEX_DIR / f"{ledger_file.removesuffix(ledger.SUFFIX)}.rows"
-
-
-def shard_path(ledger_dir: Path, ledger_file: str, shard: str) -> Path:
-    return shard_dir(ledger_dir, ledger_file) / f"{shard}.json"
+def shard_path(ledger_dir: Path, shard: str) -> Path:
+    return shard_dir(ledger_dir) / f"{shard}.json"
 
 
 def _read_cached(path: Path) -> object:
@@ -122,10 +122,9 @@ def _read_cached(path: Path) -> object:
         return None
 
 
-def _write_cached(path: Path, record: dict[str, Any]) -> None:
-    """Write a header (``.index/<stem>.json``) or a shard (``.index/<stem>/<kk>.json``)."""
-    index_dir = path.parent if path.parent.name == INDEX_DIR else path.parent.parent
-    if ids.prepare_cache_dir(index_dir):
+def _write_cached(ledger_dir: Path, path: Path, record: dict[str, Any]) -> None:
+    """Write the header or a shard whole, only inside a real ``.index/`` directory."""
+    if ids.prepare_cache_dir(ledger_dir / INDEX_DIR):
         ids.write_cache(path, orjson.dumps(record))
 
 
@@ -135,47 +134,72 @@ def _stamp(info: os.stat_result) -> list[int]:
     return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev]
 
 
-def _header(record: object) -> dict[str, Any] | None:
-    """A cached header of the expected shape, or None (a damaged cache is rebuilt).
+def _row(value: object, length: int, at: int) -> bool:
+    return isinstance(value, list) and len(value) == length and isinstance(value[at], str)
 
-    A header must name the sha at its end (``size`` 0 has none): without it there is no way to
-    tell whether the file still begins with the bytes that were scanned.
-    """
+
+def _file_entry(entry: object) -> bool:
+    """A header's record of one file: {size, last_sha, stat, shards}. ``stat`` is only ever
+    compared with a fresh stamp, so any list will do (a wrong one just makes the file read)."""
+    if type(entry) is not dict:
+        return False
+    size, sha, stat, shards = (
+        entry.get("size"),
+        entry.get("last_sha"),
+        entry.get("stat"),
+        entry.get("shards"),
+    )
+    if type(size) is not int or size < 0 or not (sha is None or type(sha) is str):
+        return False
+    if not (stat is None or type(stat) is list) or type(shards) is not list:
+        return False
+    return not shards or set(map(type, shards)) == {str}
+
+
+def _header(record: object) -> dict[str, Any] | None:
+    """A cached header of the expected shape, or None (a damaged header: rebuild it all)."""
     if not isinstance(record, dict) or record.get("format") != FORMAT:
         return None
-    size, sha, shards = record.get("size"), record.get("last_sha"), record.get("shards")
-    if type(size) is not int or size <= 0 or not isinstance(sha, str):
-        return None
+    shards, files = record.get("shards"), record.get("files")
     if not isinstance(shards, dict) or not all(isinstance(v, str) for v in shards.values()):
+        return None
+    if not isinstance(files, dict) or not all(_file_entry(v) for v in files.values()):
         return None
     return record
 
 
 class _Damaged(Exception):
-    """A shard missing, of another write, or with a row of the wrong shape: rebuild the file."""
+    """A shard missing, of another write, or with a row of the wrong shape: rebuild it."""
+
+    def __init__(self, shard: str) -> None:
+        super().__init__(shard)
+        self.shard = shard
 
 
-def _read_shard(ledger_dir: Path, name: str, header: dict[str, Any], shard: str) -> dict[str, Any]:
-    """The rows of one shard (empty when the header names none); _Damaged when unusable."""
-    token = header["shards"].get(shard)
-    if token is None:
-        return {"status": {}, "amended": {}}
-    record = _read_cached(shard_path(ledger_dir, name, shard))
+def _read_shard(ledger_dir: Path, shard: str, token: str) -> dict[str, Rows]:
+    """The rows of one shard by ledger file; _Damaged when unusable."""
+    record = _read_cached(shard_path(ledger_dir, shard))
     if not isinstance(record, dict) or record.get("token") != token:
-        raise _Damaged
-    status, amended = record.get("status"), record.get("amended")
-    if not (isinstance(status, dict) and isinstance(amended, dict)):
-        raise _Damaged
-    if not all(_row(v, 4, 1) for v in status.values()):
-        raise _Damaged
-    if not all(_row(v, 2, 0) for v in amended.values()):
-        raise _Damaged
-    return {"status": status, "amended": amended}
+        raise _Damaged(shard)
+    files = record.get("files")
+    if not isinstance(files, dict):
+        raise _Damaged(shard)
+    for rows in files.values():
+        status, amended = (
+            (rows.get("status"), rows.get("amended")) if isinstance(rows, dict) else (None, None)
+        )
+        if not (isinstance(status, dict) and isinstance(amended, dict)):
+            raise _Damaged(shard)
+        if not all(_row(v, 4, 1) for v in status.values()):
+            raise _Damaged(shard)
+        if not all(_row(v, 2, 0) for v in amended.values()):
+            raise _Damaged(shard)
+    return files
 
 
-def _split(rows: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def _split(rows: Rows) -> dict[str, Rows]:
     """Rows {"status": .., "amended": ..} grouped by shard."""
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, Rows] = {}
     for part in ("status", "amended"):
         for question, row in rows[part].items():
             shard = out.setdefault(shard_of(question), {"status": {}, "amended": {}})
@@ -183,9 +207,9 @@ def _split(rows: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
-    """Fold rows of later bytes into a shard by ``_scan``'s rule (the latest ``at`` wins; of
-    equal ones, the later line)."""
+def _merge(into: Rows, new: Rows) -> None:
+    """Fold rows of later bytes into a file's rows by ``_scan``'s rule (the latest ``at``
+    wins; of equal ones, the later line)."""
     for question, row in new["status"].items():
         old = into["status"].get(question)
         if old is None or old[1] <= row[1]:
@@ -196,143 +220,246 @@ def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
             into["amended"][question] = row
 
 
-def _store(
-    ledger_dir: Path, name: str, header: dict[str, Any], shards: dict[str, dict[str, Any]]
-) -> None:
-    """Write changed shards (each with a fresh token), then the header naming them."""
-    for shard, rows in shards.items():
-        token = os.urandom(6).hex()
-        _write_cached(shard_path(ledger_dir, name, shard), {"token": token, **rows})
-        header["shards"][shard] = token
-    _write_cached(index_path(ledger_dir, name), header)
+@dataclass
+class _Change:
+    """What one ledger file's bytes say since the header: ``add`` rows of appended bytes, or
+    ``set`` (replace) all of the file's rows."""
+
+    mode: str
+    entry: dict[str, Any]
+    rows: dict[str, Rows]
 
 
-def _sync(ledger_dir: Path, path: Path, rebuild: bool = False) -> dict[str, Any]:
-    """The current header of one ledger file, brought up to date (see the module docstring)."""
-    cached = None if rebuild else _header(_read_cached(index_path(ledger_dir, path.name)))
-    if cached is not None and cached.get("stat") == _stamp(os.lstat(path)):
-        return cached  # not touched since the header was written (ctime cannot be set back)
+def _check(path: Path, cached: dict[str, Any] | None) -> _Change | dict[str, Any]:
+    """A file's new header entry when its bytes are those noted (only its stamp may differ),
+    else the change to fold in."""
     fd = ids.open_nofollow(path)
     try:
         info = os.fstat(fd)
         size = info.st_size
         end = complete_end(fd, size)
+        stamp = _stamp(info) if end == size else None
         start = 0
-        if cached is not None and cached["size"] <= end:
+        if cached is not None and isinstance(cached["last_sha"], str) and cached["size"] <= end:
             old = cached["size"]
             if tail_sha(fd, old) == cached["last_sha"]:
                 if old == end:
-                    stamp = _stamp(info) if end == size else None
-                    if cached.get("stat") != stamp:  # touched, not changed: note the new stamp
-                        cached["stat"] = stamp
-                        _write_cached(index_path(ledger_dir, path.name), cached)
-                    return cached
+                    return {**cached, "stat": stamp}
                 start = old
-        new: dict[str, Any] = {"status": {}, "amended": {}}
+        new: Rows = {"status": {}, "amended": {}}
         if end > start:
             _scan(os.pread(fd, end - start, start), new)
-        header: dict[str, Any] = {
-            "format": FORMAT,
-            "size": end,
-            "last_sha": tail_sha(fd, end),
-            "shards": dict(cached["shards"]) if start else {},
-            "stat": _stamp(info) if end == size else None,
-        }
+        entry = {"size": end, "last_sha": tail_sha(fd, end), "stat": stamp, "shards": []}
     finally:
         os.close(fd)
-    changed = _split(new)
+    rows = _split(new)
     if start:
-        for shard, rows in changed.items():
-            current = _read_shard(ledger_dir, path.name, header, shard)
-            _merge(current, rows)
-            changed[shard] = current
-    elif cached is not None or rebuild:
-        old_dir = shard_dir(ledger_dir, path.name)
-        if ids.real_dir(old_dir):
-            for stale in old_dir.glob("*.json"):
-                stale.unlink(missing_ok=True)
-    _store(ledger_dir, path.name, header, changed)
-    return header
+        entry["shards"] = sorted(set(cached["shards"]) | set(rows))  # type: ignore[index]
+        return _Change("add", entry, rows)
+    entry["shards"] = sorted(rows)
+    return _Change("set", entry, rows)
 
 
-def _each_file(
-    ledger_dir: Path, read: Callable[[str, dict[str, Any]], Any]
-) -> list[tuple[str, Any]]:
-    """``read(name, header)`` for every ledger file, rebuilding a file whose shards fail."""
+def _listing(ledger_dir: Path) -> list[tuple[str, os.stat_result]]:
+    """(name, lstat) of each regular ledger file (as ``ledger.ledger_files``)."""
     out = []
-    for path in ledger.ledger_files(ledger_dir):
-        try:
-            header = _sync(ledger_dir, path)
-        except _Damaged:
-            header = _sync(ledger_dir, path, rebuild=True)
-        try:
-            out.append((path.name, read(path.name, header)))
-        except _Damaged:
-            out.append((path.name, read(path.name, _sync(ledger_dir, path, rebuild=True))))
+    try:
+        with os.scandir(ledger_dir) as entries:
+            for e in entries:
+                if e.name.endswith(ledger.SUFFIX) and e.is_file(follow_symlinks=False):
+                    try:
+                        out.append((e.name, e.stat(follow_symlinks=False)))
+                    except FileNotFoundError:
+                        continue  # removed meanwhile
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    out.sort(key=lambda item: item[0])
     return out
 
 
-def _all_rows(ledger_dir: Path) -> list[tuple[str, dict[str, Any]]]:
-    def read(name: str, header: dict[str, Any]) -> dict[str, Any]:
-        rows: dict[str, Any] = {"status": {}, "amended": {}}
-        for shard in sorted(header["shards"]):
-            part = _read_shard(ledger_dir, name, header, shard)
-            rows["status"].update(part["status"])
-            rows["amended"].update(part["amended"])
-        return rows
+@dataclass
+class _View:
+    """The header as brought up to date, and the shards this command read or wrote."""
 
-    return _each_file(ledger_dir, read)
+    ledger_dir: Path
+    header: dict[str, Any]
+    shards: dict[str, dict[str, Rows]] = field(default_factory=dict)
+
+    def rows(self, shard: str) -> dict[str, Rows]:
+        if shard not in self.shards:
+            token = self.header["shards"].get(shard)
+            self.shards[shard] = {} if token is None else _read_shard(self.ledger_dir, shard, token)
+        return self.shards[shard]
+
+
+def _fold(
+    current: dict[str, Rows], dropped: Iterable[str], changes: dict[str, _Change], shard: str
+) -> dict[str, Rows]:
+    """A shard's rows by file after the changes: the rows of ``dropped`` files leave, those
+    of ``add`` changes are merged in, those of ``set`` changes replace the file's."""
+    out = {name: rows for name, rows in current.items() if name not in dropped}
+    for name, change in changes.items():
+        part = change.rows.get(shard)
+        if part is None:
+            continue
+        if change.mode == "add" and name in out:
+            merged = {"status": dict(out[name]["status"]), "amended": dict(out[name]["amended"])}
+            _merge(merged, part)
+            out[name] = merged
+        else:
+            out[name] = part
+    return out
+
+
+def _store(
+    ledger_dir: Path, fold: dict[str, dict[str, Rows]], tokens: dict[str, str], full: bool
+) -> dict[str, str]:
+    """Write the changed shards, each with a fresh token (an emptied one is removed); the
+    tokens the header is to name. ``full``: shard files of no token are stale, removed."""
+    real = ids.real_dir(shard_dir(ledger_dir))
+    for shard, rows in fold.items():
+        if rows:
+            token = os.urandom(6).hex()
+            record = {"token": token, "files": rows}
+            _write_cached(ledger_dir, shard_path(ledger_dir, shard), record)
+            tokens[shard] = token
+        else:
+            tokens.pop(shard, None)
+            if real:
+                shard_path(ledger_dir, shard).unlink(missing_ok=True)
+    if full and real:
+        for stale in shard_dir(ledger_dir).glob("*.json"):
+            if stale.stem not in tokens:
+                stale.unlink(missing_ok=True)
+    return tokens
+
+
+def _update(ledger_dir: Path, full: bool, redo: set[str]) -> _View:
+    """Bring the index up to date with the files (see the module docstring). ``full``: ignore
+    the cached index; ``redo``: shards to rebuild from the files holding rows there."""
+    header = None if full else _header(_read_cached(header_path(ledger_dir)))
+    if header is None:
+        header, full = {"format": FORMAT, "shards": {}, "files": {}}, True
+    view = _View(ledger_dir, header)
+    old: dict[str, dict[str, Any]] = header["files"]
+    files: dict[str, dict[str, Any]] = {}
+    changes: dict[str, _Change] = {}
+    listed = _listing(ledger_dir)
+    for name, info in listed:
+        cached = None if full else old.get(name)
+        if cached is not None and redo.intersection(cached["shards"]):
+            cached = None
+        if cached is not None and cached["stat"] == _stamp(info):
+            files[name] = cached  # not touched since the header was written
+            continue
+        try:
+            found = _check(ledger_dir / name, cached)
+        except FileNotFoundError:
+            continue  # removed since the listing: its rows go with it
+        if isinstance(found, _Change):
+            changes[name] = found
+            files[name] = found.entry
+        else:
+            files[name] = found
+    gone = {name: entry["shards"] for name, entry in old.items() if name not in files}
+    dropped: dict[str, list[str]] = dict(gone)  # files whose old rows leave their shards
+    for name, change in changes.items():
+        if change.mode == "set" and name in old:
+            dropped[name] = old[name]["shards"]
+    touched = set(redo)
+    for shards in dropped.values():
+        touched.update(shards)
+    for change in changes.values():
+        touched.update(change.rows)
+    if full:
+        touched = {s for change in changes.values() for s in change.rows}
+    fold = {
+        shard: _fold({} if full or shard in redo else view.rows(shard), dropped, changes, shard)
+        for shard in sorted(touched)
+    }  # every shard read (and checked) before any is written
+    tokens = _store(ledger_dir, fold, {} if full else dict(header["shards"]), full)
+    view.shards.update(fold)
+    fresh = {"format": FORMAT, "shards": tokens, "files": files}
+    if fresh != header:
+        _write_cached(ledger_dir, header_path(ledger_dir), fresh)
+    view.header = fresh
+    return view
+
+
+def _read(
+    ledger_dir: Path, wanted: Iterable[str] | None
+) -> tuple[_View, dict[str, dict[str, Rows]]]:
+    """The up-to-date view and the rows of the ``wanted`` shards (None: all), rebuilding a
+    damaged shard from the files holding rows there, and everything when that fails."""
+    full, redo = False, set()
+    while True:
+        try:
+            view = _update(ledger_dir, full, redo)
+            names = sorted(view.header["shards"]) if wanted is None else list(wanted)
+            return view, {shard: view.rows(shard) for shard in names}
+        except _Damaged as err:
+            if err.shard in redo:  # damaged again (a concurrent write): start afresh
+                full = True
+            redo.add(err.shard)
+
+
+def _per_file(rows: dict[str, dict[str, Rows]]) -> dict[str, Rows]:
+    out: dict[str, Rows] = {}
+    for files in rows.values():
+        for name, part in files.items():
+            mine = out.setdefault(name, {"status": {}, "amended": {}})
+            mine["status"].update(part["status"])
+            mine["amended"].update(part["amended"])
+    return out
 
 
 def load_index(ledger_dir: Path) -> dict[str, dict[str, Any]]:
     """Per-file records {size, last_sha, status, amended}, brought up to date with the files."""
+    view, rows = _read(ledger_dir, None)
+    per_file = _per_file(rows)
     out = {}
-    for name, rows in _all_rows(ledger_dir):
-        header = _header(_read_cached(index_path(ledger_dir, name))) or {}
-        out[name] = {"size": header.get("size"), "last_sha": header.get("last_sha"), **rows}
+    for name, entry in view.header["files"].items():
+        mine = per_file.get(name, {"status": {}, "amended": {}})
+        out[name] = {"size": entry["size"], "last_sha": entry["last_sha"], **mine}
     return out
 
 
-def question_statuses(ledger_dir: Path) -> dict[str, Status]:
-    """Final status per question across all authors: the latest entry by ``at``."""
-    best: dict[str, Status] = {}
-    for name, rows in _all_rows(ledger_dir):
-        author = name.removesuffix(ledger.SUFFIX)
-        for question, (kind, at, sha, outcome) in rows["status"].items():
-            if question not in best or best[question].at <= at:
-                best[question] = Status(kind, at, sha, author, outcome)
-    return best
-
-
-def question_status(ledger_dir: Path, question: str) -> Status | None:
-    """The final status of one question: one header per ledger file, and one shard of each
-    file whose header says it holds rows there."""
-    shard = shard_of(question)
-
-    def read(name: str, header: dict[str, Any]) -> list[Any] | None:
-        if shard not in header["shards"]:
-            return None
-        return _read_shard(ledger_dir, name, header, shard)["status"].get(question)
-
-    best: Status | None = None
-    for name, row in _each_file(ledger_dir, read):
+def _best_status(files: dict[str, Rows], question: str, best: Status | None) -> Status | None:
+    for name in sorted(files):
+        row = files[name]["status"].get(question)
         if row is not None and (best is None or best.at <= row[1]):
             best = Status(row[0], row[1], row[2], name.removesuffix(ledger.SUFFIX), row[3])
     return best
 
 
+def question_statuses(ledger_dir: Path) -> dict[str, Status]:
+    """Final status per question across all authors: the latest entry by ``at``."""
+    _view, rows = _read(ledger_dir, None)
+    best: dict[str, Status] = {}
+    for files in rows.values():
+        for name in sorted(files):
+            author = name.removesuffix(ledger.SUFFIX)
+            for question, (kind, at, sha, outcome) in files[name]["status"].items():
+                if question not in best or best[question].at <= at:
+                    best[question] = Status(kind, at, sha, author, outcome)
+    return best
+
+
+def question_status(ledger_dir: Path, question: str) -> Status | None:
+    """The final status of one question: the header and the one shard of the question."""
+    shard = shard_of(question)
+    _view, rows = _read(ledger_dir, [shard])
+    return _best_status(rows[shard], question, None)
+
+
 def latest_amendment(ledger_dir: Path, question: str) -> str | None:
     """The question_sha its latest amendment pins, or None: read as ``question_status``
-    reads (one header per ledger file, one shard of each file holding rows there)."""
+    reads (the header and one shard)."""
     shard = shard_of(question)
-
-    def read(name: str, header: dict[str, Any]) -> list[Any] | None:
-        if shard not in header["shards"]:
-            return None
-        return _read_shard(ledger_dir, name, header, shard)["amended"].get(question)
-
+    _view, rows = _read(ledger_dir, [shard])
     best: list[Any] | None = None
-    for _name, row in _each_file(ledger_dir, read):
+    for name in sorted(rows[shard]):
+        row = rows[shard][name]["amended"].get(question)
         if row is not None and (best is None or best[0] <= row[0]):
             best = row
     return None if best is None else str(best[1])
@@ -341,8 +468,8 @@ def latest_amendment(ledger_dir: Path, question: str) -> str | None:
 def latest_amendments(ledger_dir: Path) -> dict[str, str]:
     """question -> question_sha pinned by its latest amendment."""
     best: dict[str, list[str]] = {}
-    for _name, rows in _all_rows(ledger_dir):
-        for question, (at, sha) in rows["amended"].items():
+    for _name, part in sorted(_per_file(_read(ledger_dir, None)[1]).items()):
+        for question, (at, sha) in part["amended"].items():
             if question not in best or best[question][0] <= at:
                 best[question] = [at, sha]
     return {q: v[1] for q, v in best.items()}

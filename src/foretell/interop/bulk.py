@@ -22,8 +22,12 @@ entry (tests compare the two).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import mmap
 import os
+import pickle
+import signal
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -45,6 +49,21 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 CHUNK = 4096  # lines per write to the spool
+PARALLEL_ROWS = 100_000  # below this many forecasts, forking encoders costs more than it saves
+MAX_ENCODERS = 4
+
+
+def encoders(rows: int) -> int:
+    """How many forked processes encode the chains of an import of ``rows`` forecasts: one
+    per processor this process may run on (at most ``MAX_ENCODERS``), none for a small
+    import or where there is no ``fork``."""
+    if rows < PARALLEL_ROWS or not hasattr(os, "fork"):
+        return 0
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, MAX_ENCODERS))
 
 
 class NotColumnar(Exception):
@@ -196,6 +215,7 @@ class Encoded:
     before: tuple[int, str | None]
     segments: list[tuple[int, int]] = field(default_factory=list)
     after: tuple[int, str | None] = (0, None)
+    file: int = 0  # which of ``Chains.outs`` holds the bytes
     seq: int = 0
     sha: bytes = b""
     forecasts: int = 0
@@ -206,11 +226,17 @@ class Encoded:
 
 @dataclass
 class Chains:
-    out: IO[bytes]
+    """Every author's encoded entries; an author's bytes are in ``outs[part.file]``."""
+
+    outs: list[IO[bytes]]
     parts: dict[str, Encoded] = field(default_factory=dict)
 
     def total(self, what: str) -> int:
         return sum(getattr(part, what) for part in self.parts.values())
+
+    def close(self) -> None:
+        for out in self.outs:
+            out.close()
 
 
 class Batch:
@@ -277,27 +303,54 @@ class ColumnWriter:
             pa.binary(),
         )
 
-    def encode_all(self, ledger_dir: Path, authors: set[str]) -> Chains:
-        """Encode the new entries of every author in ``authors`` (those the import appends
-        to) against their chains' ends as they are now."""
-        out = tempfile.TemporaryFile(prefix="foretell-import-", dir=self.spool_dir)  # noqa: SIM115
-        chains = Chains(out)
+    def encode_all(self, ledger_dir: Path, authors: set[str], workers: int = 0) -> Encoding:
+        """Start encoding the new entries of every author in ``authors`` (those the import
+        appends to) against their chains' ends as they are now; ``Encoding.join`` gives them.
+        With ``workers``, the chains are encoded in that many forked processes (each chain is
+        a hash chain of its own, so they are independent), and the caller may do other work
+        meanwhile; without, here and now."""
         before = {a: ledger.peek_tail(ledger_dir, a) for a in sorted(authors)}
-        self.encode(before, chains)
-        return chains
+        n = min(workers, len(before)) if hasattr(os, "fork") else 0
+        groups: list[dict[str, tuple[int, str | None]]] = [{} for _ in range(n)]
+        for k, (author, end) in enumerate(before.items()):
+            if n:
+                groups[k % n][author] = end
+        outs = [self._out() for _ in range(max(n, 1))]
+        chains = Chains(outs)
+        encoding = Encoding(self, chains)
+        if not n:
+            self.encode(before, chains)
+            return encoding
+        try:
+            for file, group in enumerate(groups):
+                encoding.children.append((_fork_encoder(self, group, chains, file), group, file))
+        except BaseException:
+            encoding.cancel()
+            raise
+        return encoding
 
-    def encode(self, before: dict[str, tuple[int, str | None]], chains: Chains) -> None:
-        """Encode the new entries of the authors in ``before`` against those chain ends."""
+    def _out(self) -> IO[bytes]:
+        return tempfile.TemporaryFile(prefix="foretell-import-", dir=self.spool_dir)
+
+    def encode(
+        self, before: dict[str, tuple[int, str | None]], chains: Chains, file: int = 0
+    ) -> None:
+        """Encode the new entries of the authors in ``before`` against those chain ends,
+        into ``chains.outs[file]``."""
         import pyarrow as pa
 
-        parts = {a: Encoded(b, seq=b[0], sha=(b[1] or "").encode()) for a, b in before.items()}
+        parts = {
+            a: Encoded(b, file=file, seq=b[0], sha=(b[1] or "").encode()) for a, b in before.items()
+        }
         chains.parts.update(parts)
         by_code = [parts.get(a) for a in self.reader.authors]
-        out = chains.out
-        self.spool.seek(0)
-        if self.spool.read(1):
-            self.spool.seek(0)
-            for batch in pa.ipc.open_stream(self.spool):
+        out = chains.outs[file]
+        self.spool.flush()
+        size = os.fstat(self.spool.fileno()).st_size
+        if size:
+            # mapped, not read: processes encoding side by side share the file's offset
+            spooled = mmap.mmap(self.spool.fileno(), size, access=mmap.ACCESS_READ)
+            for batch in pa.ipc.open_stream(pa.py_buffer(spooled)):
                 acode = batch.column(2).to_numpy()
                 order = np.argsort(acode, kind="stable")
                 cuts = np.flatnonzero(np.diff(acode[order])) + 1
@@ -472,15 +525,15 @@ def append_all(session: ledger.AppendSession, writer: ColumnWriter, chains: Chai
             part = chains.parts[author]
             if not part.segments:
                 continue  # every entry skipped as already held: the chain is not touched
-            if not session.append_encoded(author, _read(chains.out, part), part.before, part.after):
+            out = chains.outs[part.file]
+            if not session.append_encoded(author, _read(out, part), part.before, part.after):
                 writer.encode({author: session.tail(author)}, chains)
                 part = chains.parts[author]
-                if not session.append_encoded(
-                    author, _read(chains.out, part), part.before, part.after
-                ):
+                out = chains.outs[part.file]
+                if not session.append_encoded(author, _read(out, part), part.before, part.after):
                     raise RuntimeError(f"the chain of {author} moved during the import")
     finally:
-        chains.out.close()
+        chains.close()
 
 
 def _read(out: IO[bytes], part: Encoded) -> Iterator[bytes]:
@@ -490,3 +543,101 @@ def _read(out: IO[bytes], part: Encoded) -> Iterator[bytes]:
         if len(data) != length:
             raise OSError("the import's spool file is shorter than what was written to it")
         yield data
+
+
+class Encoding:
+    """Chains being encoded, here or in forked processes (``ColumnWriter.encode_all``)."""
+
+    def __init__(self, writer: ColumnWriter, chains: Chains) -> None:
+        self.writer = writer
+        self.chains = chains
+        # per forked process: (pid, the pipe its result comes on), its chains, its file
+        self.children: list[tuple[tuple[int, int], dict[str, tuple[int, str | None]], int]] = []
+
+    def join(self) -> Chains:
+        """Every chain, encoded. A process that failed (for any reason) has its chains
+        encoded again here, so a failure is raised as the encoding in one process raises it."""
+        try:
+            while self.children:
+                (pid, pipe), group, file = self.children[0]
+                parts = _result(pid, pipe)
+                self.children.pop(0)
+                if parts is None or set(parts) != set(group):
+                    self.writer.encode(group, self.chains, file)
+                else:
+                    self.chains.parts.update(parts)
+        except BaseException:
+            self.cancel()
+            raise
+        return self.chains
+
+    def cancel(self) -> None:
+        """Stop what still runs; drop the encoded bytes."""
+        for (pid, pipe), _, _ in self.children:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.close(pipe)
+            with contextlib.suppress(OSError):
+                os.waitpid(pid, 0)
+        self.children = []
+        self.chains.close()
+
+
+def _fork_encoder(
+    writer: ColumnWriter,
+    before: dict[str, tuple[int, str | None]],
+    chains: Chains,
+    file: int,
+) -> tuple[int, int]:
+    """A forked process encoding the chains in ``before`` into ``chains.outs[file]``; it
+    sends back their ``Encoded`` parts (pickled) on a pipe, and dies with its parent."""
+    parent = os.getpid()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(write)
+        return pid, read
+    code = 1
+    try:
+        os.close(read)
+        _die_with(parent)
+        writer.encode(before, chains, file)
+        chains.outs[file].flush()
+        view = memoryview(pickle.dumps(chains.parts))
+        while view:
+            view = view[os.write(write, view) :]
+        code = 0
+    except BaseException:  # the parent encodes these chains itself
+        pass
+    finally:
+        os._exit(code)
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel end this process when its parent ends (Linux), so that a killed
+    import leaves nothing running (nor holding what it inherited)."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _result(pid: int, pipe: int) -> dict[str, Encoded] | None:
+    """What a forked encoder sent, once it has exited; None if it failed."""
+    data = []
+    try:
+        while chunk := os.read(pipe, 1 << 20):
+            data.append(chunk)
+    finally:
+        os.close(pipe)
+    _, status = os.waitpid(pid, 0)
+    if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0 or not data:
+        return None
+    try:
+        parts = pickle.loads(b"".join(data))
+    except Exception:
+        return None
+    return parts if isinstance(parts, dict) else None

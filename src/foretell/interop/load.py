@@ -235,30 +235,40 @@ def _prepare(
     them to their names is left for under the lock) and, column-wise, every chain's new
     entries encoded against its last entry as it is now (checked again under the lock)."""
     finals = plan.finals
-    questions = [
-        (
-            catalog.question_path(home.forecasts, f.question.id),
-            catalog.dump_question(f.question).encode("utf-8"),
-        )
-        for f in finals.values()
-        if f.created
-    ]
-    plan.questions = atomic.stage_many(questions, home.forecasts)
-    plan.versions = [terms.version_file(home.ledger, f.question, f.sha) for f in finals.values()]
-    missing = [(path, data) for path, data in plan.versions if not path.exists()]
-    plan.staged_versions = atomic.stage_many(missing, home.ledger, temp_dir=home.ledger)
+    encoding = None
     if plan.extra is not None:
         from foretell.interop import bulk
 
-        progress.phase("encoding", None)
-        try:
-            plan.writer = bulk.ColumnWriter(source, plan.extra, spool, finals, plan.keys)
-            authors = plan.planner.authors | {
-                e["author"] for f in finals.values() for e in f.closings
-            }
-            plan.chains = plan.writer.encode_all(home.ledger, authors)
-        finally:
-            progress.close()
+        plan.writer = bulk.ColumnWriter(source, plan.extra, spool, finals, plan.keys)
+        authors = plan.planner.authors | {e["author"] for f in finals.values() for e in f.closings}
+        # the chains are encoded in other processes while this one writes the question files
+        workers = bulk.encoders(plan.planner.forecasts)
+        encoding = plan.writer.encode_all(home.ledger, authors, workers)
+    try:
+        questions = [
+            (
+                catalog.question_path(home.forecasts, f.question.id),
+                catalog.dump_question(f.question).encode("utf-8"),
+            )
+            for f in finals.values()
+            if f.created
+        ]
+        plan.questions = atomic.stage_many(questions, home.forecasts)
+        plan.versions = [
+            terms.version_file(home.ledger, f.question, f.sha) for f in finals.values()
+        ]
+        missing = [(path, data) for path, data in plan.versions if not path.exists()]
+        plan.staged_versions = atomic.stage_many(missing, home.ledger, temp_dir=home.ledger)
+        if encoding is not None:
+            progress.phase("encoding", None)
+            try:
+                plan.chains = encoding.join()
+            finally:
+                progress.close()
+    except BaseException:
+        if encoding is not None:
+            encoding.cancel()
+        raise
 
 
 def _refuse_or_count(

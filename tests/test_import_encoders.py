@@ -1,0 +1,105 @@
+"""The column-wise import's chains encoded in forked processes (bulk.encode_all with workers):
+the ledger gets the same bytes as when one process encodes them, and as the row-by-row
+import writes; a process that fails has its chains encoded by the import itself; a failure
+of the import while they run leaves none of them running."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from foretell import atomic, ledger
+from foretell.errors import ForetellError
+from foretell.home import init_home
+from foretell.interop import bulk
+from foretell.interop.formats import open_source
+from foretell.interop.load import import_file
+from foretell.interop.source import ImportOptions
+from test_interop_columns import outcome, plain_rows, write_csv
+
+
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every import forks encoders (two, whatever the processor count); their pids."""
+    monkeypatch.setattr(bulk, "PARALLEL_ROWS", 0)
+    monkeypatch.setattr(bulk, "encoders", lambda rows: 2)
+    pids: list[int] = []
+    fork = bulk._fork_encoder
+
+    def spy(*args: Any) -> tuple[int, int]:
+        pid, pipe = fork(*args)
+        pids.append(pid)
+        return pid, pipe
+
+    monkeypatch.setattr(bulk, "_fork_encoder", spy)
+    return pids
+
+
+def test_chains_encoded_in_forked_processes_are_byte_for_byte_the_row_by_row_import(
+    tmp_path: Path, forks: list[int]
+) -> None:
+    path = write_csv(tmp_path / "in.csv", plain_rows(400, questions=9))
+    columns = outcome(init_home(tmp_path / "columns"), path, True)
+    assert len(forks) == 2
+    rows = outcome(init_home(tmp_path / "rows"), path, False)
+    assert columns[0] == "ok" and columns == rows
+
+
+def test_the_encoder_count_follows_the_processors_and_the_size() -> None:
+    assert bulk.encoders(bulk.PARALLEL_ROWS - 1) == 0
+    many = bulk.encoders(bulk.PARALLEL_ROWS)
+    assert 1 <= many <= bulk.MAX_ENCODERS
+    assert many == min(len(os.sched_getaffinity(0)), bulk.MAX_ENCODERS)
+
+
+def test_a_forked_encoder_that_fails_has_its_chains_encoded_by_the_import(
+    tmp_path: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_csv(tmp_path / "in.csv", plain_rows(200, questions=5))
+    me = os.getpid()
+    encode = bulk.ColumnWriter.encode
+
+    def fails_when_forked(self: Any, *args: Any, **kw: Any) -> None:
+        if os.getpid() != me:
+            raise OSError("disk full")
+        encode(self, *args, **kw)
+
+    monkeypatch.setattr(bulk.ColumnWriter, "encode", fails_when_forked)
+    columns = outcome(init_home(tmp_path / "columns"), path, True)
+    assert len(forks) == 2
+    rows = outcome(init_home(tmp_path / "rows"), path, False)
+    assert columns[0] == "ok" and columns == rows
+
+
+def test_a_chain_that_moved_is_encoded_again_after_forked_encoding(
+    tmp_path: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_csv(tmp_path / "in.csv", plain_rows(60))
+    monkeypatch.setattr(ledger, "peek_tail", lambda d, a: (-1, None))  # a stale guess
+    columns = outcome(init_home(tmp_path / "columns"), path, True)
+    assert forks
+    rows = outcome(init_home(tmp_path / "rows"), path, False)
+    assert columns[0] == "ok" and columns == rows
+
+
+def test_a_failure_while_encoders_run_leaves_no_process_and_nothing_written(
+    tmp_path: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_csv(tmp_path / "in.csv", plain_rows(100))
+    home = init_home(tmp_path / "home")
+
+    def no_room(*args: Any, **kw: Any) -> Any:
+        raise ForetellError("no room left on the device")
+
+    monkeypatch.setattr(atomic, "stage_many", no_room)
+    with pytest.raises(ForetellError):
+        import_file(home, open_source("generic", path, ImportOptions()))
+    assert forks
+    for pid in forks:
+        with pytest.raises(ChildProcessError):  # reaped: not running, not a zombie
+            os.waitpid(pid, os.WNOHANG)
+    assert list(ledger.ledger_files(home.ledger)) == []
+    assert sorted(p.name for p in home.forecasts.iterdir()) == []

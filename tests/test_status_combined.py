@@ -206,15 +206,18 @@ def test_an_update_interrupted_before_its_header_is_not_trusted(tmp_path: Path) 
     assert found is not None and found.outcome == "no" and found.at.startswith("2026-02-03")
 
 
-def test_a_leftover_index_of_the_per_file_layout_is_not_read(tmp_path: Path) -> None:
+def test_a_leftover_index_of_the_per_file_layout_is_not_read_and_is_removed(tmp_path: Path) -> None:
     index = tmp_path / status.INDEX_DIR
     (index / "alice.rows").mkdir(parents=True)
     ghost = ["resolution", "2026-01-01T00:00:00.000000Z", "0" * 64, "no"]
     (index / "alice.json").write_bytes(orjson.dumps({"format": 2, "size": 1, "last_sha": "x"}))
     rows = {"token": "t", "status": {"ghost": ghost}, "amended": {}}
     (index / "alice.rows" / f"{status.shard_of('ghost')[1:]}.json").write_bytes(orjson.dumps(rows))
+    (index / "notes.json").write_bytes(b"{}")  # not the earlier layout's: left alone
     _close(tmp_path, "alice", "q1")
     assert set(status.question_statuses(tmp_path)) == {"q1"}
+    assert not (index / "alice.json").exists() and not (index / "alice.rows").exists()
+    assert (index / "notes.json").exists()
 
 
 def _writer(ledger_dir: Path, author: str, rounds: int, barrier: Any) -> None:

@@ -329,7 +329,7 @@ def amend_question(home: Home, question_id: str, by: str, why: str) -> dict[str,
     with project_lock(home.ledger):
         question = checked.find_question(home, question_id)
         sha = question.sha()
-        if status.latest_amendments(home.ledger).get(question.id) == sha:
+        if status.latest_amendment(home.ledger, question.id) == sha:
             raise ForetellError(f"this version of {question.id} is already recorded")
         entry = {"kind": "amendment", "question": question.id, "question_sha": sha, "why": why}
         full = ledger.append(home.ledger, author, entry)

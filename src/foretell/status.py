@@ -22,9 +22,10 @@ their cost grows with what was appended since the last command, not with the led
 from __future__ import annotations
 
 import binascii
+import contextlib
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -220,14 +221,15 @@ def _merge(into: Rows, new: Rows) -> None:
             into["amended"][question] = row
 
 
-@dataclass
 class _Change:
     """What one ledger file's bytes say since the header: ``add`` rows of appended bytes, or
-    ``set`` (replace) all of the file's rows."""
+    ``set`` (replace) all of the file's rows. (A plain class: a dataclass costs every command
+    its code generation at import.)"""
 
-    mode: str
-    entry: dict[str, Any]
-    rows: dict[str, Rows]
+    __slots__ = ("entry", "mode", "rows")
+
+    def __init__(self, mode: str, entry: dict[str, Any], rows: dict[str, Rows]) -> None:
+        self.mode, self.entry, self.rows = mode, entry, rows
 
 
 def _check(path: Path, cached: dict[str, Any] | None) -> _Change | dict[str, Any]:
@@ -277,13 +279,14 @@ def _listing(ledger_dir: Path) -> list[tuple[str, os.stat_result]]:
     return out
 
 
-@dataclass
 class _View:
     """The header as brought up to date, and the shards this command read or wrote."""
 
-    ledger_dir: Path
-    header: dict[str, Any]
-    shards: dict[str, dict[str, Rows]] = field(default_factory=dict)
+    __slots__ = ("header", "ledger_dir", "shards")
+
+    def __init__(self, ledger_dir: Path, header: dict[str, Any]) -> None:
+        self.ledger_dir, self.header = ledger_dir, header
+        self.shards: dict[str, dict[str, Rows]] = {}
 
     def rows(self, shard: str) -> dict[str, Rows]:
         if shard not in self.shards:
@@ -334,17 +337,41 @@ def _store(
     return tokens
 
 
+def _drop_per_file_layout(ledger_dir: Path, names: Iterable[str]) -> None:
+    """Remove what the earlier layout of this index kept per ledger file (``<stem>.json``
+    headers of format 2 and their ``<stem>.rows/`` shards): derived, and no longer read."""
+    index = ledger_dir / INDEX_DIR
+    if not ids.real_dir(index):
+        return
+    for name in names:
+        stem = name.removesuffix(ledger.SUFFIX)
+        header = index / f"{stem}.json"
+        if header.name != HEADER and _format(_read_cached(header)) == 2:
+            header.unlink(missing_ok=True)
+        rows = index / f"{stem}.rows"
+        if rows.name != ROWS_DIR and ids.real_dir(rows):
+            for stale in rows.glob("*.json"):
+                stale.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                rows.rmdir()
+
+
+def _format(record: object) -> object:
+    return record.get("format") if isinstance(record, dict) else None
+
+
 def _update(ledger_dir: Path, full: bool, redo: set[str]) -> _View:
     """Bring the index up to date with the files (see the module docstring). ``full``: ignore
     the cached index; ``redo``: shards to rebuild from the files holding rows there."""
     header = None if full else _header(_read_cached(header_path(ledger_dir)))
+    listed = _listing(ledger_dir)
     if header is None:
         header, full = {"format": FORMAT, "shards": {}, "files": {}}, True
+        _drop_per_file_layout(ledger_dir, (name for name, _ in listed))
     view = _View(ledger_dir, header)
     old: dict[str, dict[str, Any]] = header["files"]
     files: dict[str, dict[str, Any]] = {}
     changes: dict[str, _Change] = {}
-    listed = _listing(ledger_dir)
     for name, info in listed:
         cached = None if full else old.get(name)
         if cached is not None and redo.intersection(cached["shards"]):

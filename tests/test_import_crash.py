@@ -51,15 +51,16 @@ def replace(src, dst):
 os.replace = replace
 """,
     "creating question files": f"""
-real = os.link
+from foretell import atomic
+real = atomic._give_name
 calls = []
-def link(src, dst, *args, **kw):
+def give_name(src, dst):
     if str(dst).endswith(".toml"):  # the third question file put in place
         calls.append(1)
         if len(calls) == 3:
             {KILL}
-    return real(src, dst, *args, **kw)
-os.link = link
+    return real(src, dst)
+atomic._give_name = give_name
 """,
     "appending to the ledger": f"""
 ledger.AppendSession.FLUSH_EVERY = 40

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 import pytest
 
 from conftest import question, snapshot, write_question
-from foretell import actions, catalog, ledger
+from foretell import actions, atomic, catalog, ledger
 from foretell.errors import ForetellError
 from foretell.home import Home
 from foretell.interop.formats import open_source
@@ -67,17 +66,17 @@ def test_a_failure_while_writing_question_files_undoes_everything(
 ) -> None:
     before = snapshot(populated)
     path = write_csv(tmp_path / "in.csv", rows_for("new-a", 3) + rows_for("new-b", 3))
-    real = os.link
+    real = atomic._give_name
     calls = []
 
-    def flaky(source: Any, target: Any, *args: Any, **options: Any) -> None:
+    def flaky(source: Path, target: Path) -> bool:
         if str(target).endswith(".toml"):  # a question file put in place
             calls.append(Path(target).stem)
             if len(calls) == 2:
                 raise OSError("disk full")
-        real(source, target, *args, **options)
+        return real(source, target)
 
-    monkeypatch.setattr(os, "link", flaky)
+    monkeypatch.setattr(atomic, "_give_name", flaky)
     with pytest.raises(OSError):
         run_import(populated, path)
     assert calls == ["new-a", "new-b"]

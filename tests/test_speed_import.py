@@ -1,14 +1,41 @@
-"""Import writes its new question files with one flush for all, and pauses the collector."""
+"""Import writes its new question files with one flush for all, and pauses the collector.
+
+Every test of placing staged files runs twice: naming each by a rename that refuses an
+existing name (where the system has one) and by the link the other systems use."""
 
 from __future__ import annotations
 
 import gc
+import os
 from pathlib import Path
 
 import pytest
 
 from foretell import atomic
 from foretell.interop.load import gc_paused
+
+
+@pytest.fixture(autouse=True, params=["rename", "link"])
+def naming(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "link":
+        monkeypatch.setattr(atomic, "_NO_RENAME", [True])
+    else:
+        monkeypatch.setattr(atomic, "_NO_RENAME", [])
+    return str(request.param)
+
+
+def test_where_the_system_renames_without_replacing_no_file_is_linked(
+    tmp_path: Path, naming: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if naming == "rename" and atomic._renameat2() is None:
+        pytest.skip("this system has no renameat2")
+    links = []
+    real = os.link
+    monkeypatch.setattr(os, "link", lambda a, b: (links.append(b), real(a, b)))
+    files = [(tmp_path / f"q{i}.toml", b"x") for i in range(5)]
+    atomic.create_many(files, tmp_path)
+    assert len(links) == (0 if naming == "rename" else 5)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"q{i}.toml" for i in range(5)]
 
 
 def test_create_many_writes_every_file_whole_and_leaves_no_temporary_file(tmp_path: Path) -> None:

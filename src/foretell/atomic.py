@@ -13,13 +13,15 @@ the target name (``link`` fails if the name exists, atomically), then removed.
 from __future__ import annotations
 
 import contextlib
+import errno
+import functools
 import os
 import secrets
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 TMP_SUFFIX = ".tmp"
 
@@ -142,17 +144,27 @@ def stage_many(
 
 
 def place_staged(staged: Staged, exist_ok: bool = False) -> list[Path]:
-    """The second half of ``create_many``: link each staged file to its name, remove the
-    temporary names, make the new names durable; returns the files created."""
+    """The second half of ``create_many``: give each staged file its name (a rename that
+    refuses an existing name, where the system has one, else a link and the temporary name
+    removed), make the new names durable; returns the files created."""
     done: list[Path] = []
+    left: list[tuple[Path, Path]] = []  # temporary names still there
     try:
-        for tmp, path in staged.temps:
+        for k, (tmp, path) in enumerate(staged.temps):
             try:
-                os.link(tmp, path)
+                if _give_name(tmp, path):
+                    done.append(path)
+                    continue
             except FileExistsError:
                 if not exist_ok:
+                    left.extend(staged.temps[k:])
                     raise
+                left.append((tmp, path))
                 continue
+            except BaseException:
+                left.extend(staged.temps[k:])
+                raise
+            left.append((tmp, path))
             done.append(path)
     except BaseException:
         for path in done:
@@ -160,6 +172,7 @@ def place_staged(staged: Staged, exist_ok: bool = False) -> list[Path]:
                 os.unlink(path)
         raise
     finally:
+        staged.temps = left
         staged.discard()
     directory = staged.directory
     parents = {path.parent for path in done}
@@ -168,6 +181,54 @@ def place_staged(staged: Staged, exist_ok: bool = False) -> list[Path]:
     else:  # new names in many directories (and maybe the directories themselves)
         _flush(directory, sorted(parents | {p.parent for p in parents}))
     return done
+
+
+def _give_name(tmp: Path, path: Path) -> bool:
+    """Give the file at ``tmp`` the name ``path`` too, refusing an existing name
+    (FileExistsError); True when ``tmp`` is gone (renamed), False when it stays (linked)."""
+    if _rename_noreplace(tmp, path):
+        return True
+    os.link(tmp, path)
+    return False
+
+
+_NO_RENAME: list[bool] = []  # set once renameat2 turns out to be missing or unsupported
+
+
+def _rename_noreplace(tmp: Path, path: Path) -> bool:
+    """Rename ``tmp`` to ``path`` unless ``path`` exists (FileExistsError), atomically
+    (Linux ``renameat2`` with ``RENAME_NOREPLACE``): one call instead of link and unlink.
+    False when the system or the file system has no such rename: nothing was done."""
+    if _NO_RENAME:
+        return False
+    call = _renameat2()
+    if call is None:
+        _NO_RENAME.append(True)
+        return False
+    import ctypes
+
+    if call(-100, os.fsencode(tmp), -100, os.fsencode(path), 1) == 0:  # AT_FDCWD, NOREPLACE
+        return True
+    err = ctypes.get_errno()
+    if err == errno.EEXIST:
+        raise FileExistsError(err, os.strerror(err), str(path))
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EPERM, errno.ENOTSUP):
+        _NO_RENAME.append(True)
+        return False
+    raise OSError(err, os.strerror(err), str(path))
+
+
+@functools.cache
+def _renameat2() -> Any:
+    try:
+        import ctypes
+
+        call = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    call.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    call.restype = ctypes.c_int
+    return call
 
 
 def _flush(directory: Path, paths: list[Path]) -> None:

@@ -259,6 +259,10 @@ def _prepare(
         ]
         missing = [(path, data) for path, data in plan.versions if not path.exists()]
         plan.staged_versions = atomic.stage_many(missing, home.ledger, temp_dir=home.ledger)
+        # their directories too, so that under the lock only names are given (an import
+        # refused later leaves them empty, as a rolled-back one does)
+        for directory in sorted({path.parent for path, _ in missing}):
+            directory.mkdir(parents=True, exist_ok=True)
         if encoding is not None:
             progress.phase("encoding", None)
             try:
@@ -350,7 +354,7 @@ def _write(
                 writer.run(spool, progress)
                 writer.finish()
                 counts = (writer.forecasts, writer.closings, writer.claims, writer.skipped)
-            for directory in {path.parent for path, _ in versions}:
+            for directory in {path.parent for path, _ in late}:  # the others: _prepare
                 directory.mkdir(parents=True, exist_ok=True)
             if late:  # recorded when staged, removed since (a rolled-back import)
                 more = atomic.stage_many(late, home.ledger, temp_dir=home.ledger)

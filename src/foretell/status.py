@@ -139,33 +139,30 @@ def _row(value: object, length: int, at: int) -> bool:
     return isinstance(value, list) and len(value) == length and isinstance(value[at], str)
 
 
-def _file_entry(entry: object) -> bool:
-    """A header's record of one file: {size, last_sha, stat, shards}. ``stat`` is only ever
-    compared with a fresh stamp, so any list will do (a wrong one just makes the file read)."""
-    if type(entry) is not dict:
-        return False
-    size, sha, stat, shards = (
-        entry.get("size"),
-        entry.get("last_sha"),
-        entry.get("stat"),
-        entry.get("shards"),
-    )
-    if type(size) is not int or size < 0 or not (sha is None or type(sha) is str):
-        return False
-    if not (stat is None or type(stat) is list) or type(shards) is not list:
-        return False
-    return not shards or set(map(type, shards)) == {str}
-
-
 def _header(record: object) -> dict[str, Any] | None:
-    """A cached header of the expected shape, or None (a damaged header: rebuild it all)."""
-    if not isinstance(record, dict) or record.get("format") != FORMAT:
+    """A cached header of the expected shape, or None (a damaged header: rebuild it all).
+
+    Each file's record is {size, last_sha, stat, shards}; ``stat`` is only ever compared with
+    a fresh stamp, so any list will do (a wrong one just makes the file read again).
+    """
+    if type(record) is not dict or record.get("format") != FORMAT:
         return None
     shards, files = record.get("shards"), record.get("files")
-    if not isinstance(shards, dict) or not all(isinstance(v, str) for v in shards.values()):
+    if type(shards) is not dict or not set(map(type, shards.values())) <= {str}:
         return None
-    if not isinstance(files, dict) or not all(_file_entry(v) for v in files.values()):
+    if type(files) is not dict:
         return None
+    for entry in files.values():
+        if type(entry) is not dict:
+            return None
+        size, sha = entry.get("size"), entry.get("last_sha")
+        stat, held = entry.get("stat"), entry.get("shards")
+        if type(size) is not int or size < 0 or not (sha is None or type(sha) is str):
+            return None
+        if not (stat is None or type(stat) is list) or type(held) is not list:
+            return None
+        if not set(map(type, held)) <= {str}:
+            return None
     return record
 
 
@@ -275,7 +272,7 @@ def _listing(ledger_dir: Path) -> list[tuple[str, os.stat_result]]:
                         continue  # removed meanwhile
     except (FileNotFoundError, NotADirectoryError):
         return []
-    out.sort(key=lambda item: item[0])
+    out.sort()  # by name: names are unique, stats never compared
     return out
 
 
@@ -374,7 +371,7 @@ def _update(ledger_dir: Path, full: bool, redo: set[str]) -> _View:
     changes: dict[str, _Change] = {}
     for name, info in listed:
         cached = None if full else old.get(name)
-        if cached is not None and redo.intersection(cached["shards"]):
+        if cached is not None and redo and redo.intersection(cached["shards"]):
             cached = None
         if cached is not None and cached["stat"] == _stamp(info):
             files[name] = cached  # not touched since the header was written

@@ -11,6 +11,8 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from foretell import ids, ledger, status
 
@@ -248,3 +250,42 @@ def test_concurrent_writers_and_readers_leave_an_index_that_agrees_with_the_ledg
     for q in expected:
         found = status.question_status(tmp_path, q)
         assert found is not None and (found.kind, found.at, found.author) == expected[q]
+
+
+operation = st.tuples(
+    st.sampled_from(["close", "forecast", "remove", "replace", "damage", "drop header", "touch"]),
+    st.sampled_from(["alice", "bob", "carol"]),
+    st.integers(0, 7),
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(operation, min_size=1, max_size=12))
+def test_the_index_agrees_with_the_files_after_any_edit_or_damage(
+    tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[str, str, int]]
+) -> None:
+    where = tmp_path_factory.mktemp("ledger")
+    for op, author, n in ops:
+        path = where / f"{author}.jsonl"
+        if op == "close":
+            _close(where, author, f"q{n}", day=1 + n)
+        elif op == "forecast":
+            _forecast(where, author, f"q{n}")
+        elif op == "remove":
+            path.unlink(missing_ok=True)
+        elif op == "replace" and path.exists():  # a shorter history, same name
+            lines = path.read_bytes().splitlines(keepends=True)
+            path.write_bytes(b"".join(lines[: n % (len(lines) + 1)]))
+        elif op == "damage":
+            shards = sorted(status.shard_dir(where).glob("*.json"))
+            if shards:
+                shards[n % len(shards)].write_bytes(b"{}")
+        elif op == "drop header":
+            status.header_path(where).unlink(missing_ok=True)
+        elif op == "touch" and path.exists():
+            os.utime(path, ns=(n, n))
+        expected = naive(where)
+        assert seen(where) == expected
+        for q in (f"q{i}" for i in range(8)):
+            one = status.question_status(where, q)
+            assert (one.kind, one.at, one.author) == expected[q] if one else q not in expected

@@ -20,7 +20,10 @@ kernels:
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import datetime as dt
+import functools
 import itertools
 import os
 import tempfile
@@ -56,9 +59,11 @@ if TYPE_CHECKING:
 
 ENGINES = ("auto", "memory", "duckdb", "dask")
 AUTO_ROWS = 2_000_000
-BATCH_ROWS = 1_000_000
-MEMORY_LIMIT = "2GB"
+BATCH_ROWS = 200_000
+MEMORY_LIMIT = "256MB"
 COLUMNS = ("author", "seq", "at", "question", "question_sha", "p", *tables.EXTRA_COLUMNS)
+STREAM_COLUMNS = ("author", "seq", "p", *tables.EXTRA_COLUMNS)  # and "at", gpos
+READ_ROWS = 1 << 16  # rows per read of the sorted stream
 
 
 @dataclass(frozen=True)
@@ -166,50 +171,125 @@ def duckdb_batches(
     temp_dir: str | None = None,
 ) -> Iterator[tuple[int, int, Frames]]:
     """(first, end, frames) for consecutive runs of catalog positions [first, end), every
-    question in exactly one run, each run's forecasts read in one piece from DuckDB's
-    question-sorted stream over the Parquet copy."""
-    import duckdb
+    question in exactly one run, each run's forecasts read in one piece from the
+    question-sorted copy of the stream (``sorted_stream``)."""
+    import pyarrow.parquet as pq
 
     n_questions = len(book.questions)
     start = 0
-    if book.files and n_questions:
-        con = duckdb.connect(config={"memory_limit": memory_limit, "threads": os.cpu_count() or 1})
-        con.execute(f"SET temp_directory = '{_sql_text(temp_dir or tempfile.gettempdir())}'")
-        con.execute("SET preserve_insertion_order = false")
+    with tempfile.TemporaryDirectory(prefix="foretell-", dir=temp_dir) as work:
+        if book.files and n_questions:
+            path = sorted_stream(book, Path(work), batch_rows, memory_limit)
+            release_memory()
+            source = pq.ParquetFile(path, read_dictionary=["author"])
+            pending: list[pa.RecordBatch] = []
+            count = 0
+            for batch in source.iter_batches(batch_size=min(batch_rows, READ_ROWS)):
+                pending.append(batch)
+                count += batch.num_rows
+                if count < batch_rows:
+                    continue
+                table = pa.Table.from_batches(pending)
+                gpos = table.column("gpos").to_numpy()
+                cut = int(np.searchsorted(gpos, gpos[-1], "left"))
+                if cut == 0:
+                    continue  # one question of more than batch_rows forecasts: read on
+                end = int(gpos[cut - 1]) + 1
+                yield (
+                    start,
+                    end,
+                    _batch_frames(book, _stream_table(table.slice(0, cut), book), start, end),
+                )
+                rest = table.slice(cut)
+                pending, count, start = [*rest.to_batches()], rest.num_rows, end
+                del table, rest
+            table = pa.Table.from_batches(pending, schema=source.schema_arrow)
+            del source
+        else:
+            table = _empty_stream()
+        yield (
+            start,
+            n_questions,
+            _batch_frames(book, _stream_table(table, book), start, n_questions),
+        )
+
+
+def sorted_stream(book: Ledger, work: Path, batch_rows: int, memory_limit: str) -> Path:
+    """Every forecast on a known question, with its question's catalog position ``gpos``,
+    sorted by it and written by DuckDB to one Parquet file in ``work``.
+
+    DuckDB sorts within ``memory_limit`` (spilling to ``work``) and is closed before the
+    batches are read, so its buffers and the batches' frames are never held at once. Only
+    what the report reads is carried (the question as its position; not ``question_sha``).
+    """
+
+    con = connect(memory_limit, work)
+    try:
         positions = pa.table(
             {
                 "question": pa.array([str(q) for q in book.questions["id"]], pa.string()),
-                "gpos": pa.array(np.arange(n_questions, dtype=np.int32)),
+                "gpos": pa.array(np.arange(len(book.questions), dtype=np.int32)),
             }
         )
         con.register("catalog", positions)
-        files = "[" + ", ".join(f"'{_sql_text(f)}'" for f in book.files) + "]"
-        cols = ", ".join(f'f."{c}"' for c in COLUMNS if c != "at")
-        reader = con.sql(
-            f'SELECT {cols}, epoch_ns(f."at") AS "at", c.gpos FROM read_parquet({files}) f '
-            "JOIN catalog c ON f.question = c.question ORDER BY c.gpos"
-        ).to_arrow_reader(min(batch_rows, 1 << 20))
-        pending: list[pa.RecordBatch] = []
-        count = 0
-        for batch in reader:
-            pending.append(batch)
-            count += batch.num_rows
-            if count < batch_rows:
-                continue
-            table = pa.Table.from_batches(pending)
-            gpos = table.column("gpos").to_numpy()
-            cut = int(np.searchsorted(gpos, gpos[-1], "left"))
-            if cut == 0:
-                continue  # one question of more than batch_rows forecasts: read on
-            end = int(gpos[cut - 1]) + 1
-            yield start, end, _batch_frames(book, table.slice(0, cut), start, end)
-            rest = table.slice(cut)
-            pending, count, start = [*rest.to_batches()], rest.num_rows, end
-        table = pa.Table.from_batches(pending, schema=reader.schema)
+        cols = ", ".join(f'f."{c}"' for c in STREAM_COLUMNS)
+        target = work / "sorted.parquet"
+        con.execute(
+            f'COPY (SELECT {cols}, epoch_ns(f."at") AS "at", c.gpos FROM '
+            f"read_parquet({_files(book)}) f JOIN catalog c ON f.question = c.question "
+            f"ORDER BY c.gpos) TO '{_sql_text(str(target))}' "
+            f"(FORMAT parquet, ROW_GROUP_SIZE {max(min(batch_rows, READ_ROWS), 2048)})"
+        )
+    finally:
         con.close()
-    else:
-        table = _empty_stream()
-    yield start, n_questions, _batch_frames(book, table, start, n_questions)
+    return target
+
+
+def connect(memory_limit: str = MEMORY_LIMIT, temp_dir: Path | None = None) -> Any:
+    """A DuckDB connection within ``memory_limit``, spilling to ``temp_dir`` (default: the
+    system's temporary directory), one thread per core, rows in any order."""
+    import duckdb
+
+    con = duckdb.connect(config={"memory_limit": memory_limit, "threads": os.cpu_count() or 1})
+    where = str(temp_dir) if temp_dir is not None else tempfile.gettempdir()
+    con.execute(f"SET temp_directory = '{_sql_text(where)}'")
+    con.execute("SET preserve_insertion_order = false")
+    return con
+
+
+def release_memory() -> None:
+    """Give freed memory back to the system: Arrow's pool, and the C heap where it is
+    glibc's (``malloc_trim``; the batches' many large arrays otherwise leave the heap
+    fragmented, so the process's size would keep the largest batch's peak)."""
+    pa.default_memory_pool().release_unused()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Any:
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None  # not glibc
+
+
+def _stream_table(table: pa.Table, book: Ledger) -> pa.Table:
+    """The sorted stream's rows as ``forecasts_of`` reads them: the question from its
+    position (a dictionary array), ``question_sha`` blank (the report never reads it)."""
+    gpos = table.column("gpos").to_numpy() if table.num_rows else np.zeros(0, np.int32)
+    lo = int(gpos[0]) if gpos.size else 0
+    hi = int(gpos[-1]) + 1 if gpos.size else 0
+    ids = pa.array([str(q) for q in book.questions["id"].iloc[lo:hi]], pa.string())
+    question = pa.DictionaryArray.from_arrays(pa.array(gpos - lo, pa.int32()), ids)
+    table = table.drop_columns(["gpos"])
+    return table.append_column("question", question).append_column(
+        "question_sha",
+        pa.DictionaryArray.from_arrays(
+            pa.array(np.zeros(table.num_rows, np.int32)), pa.array([""], pa.string())
+        ),
+    )
 
 
 def _empty_stream() -> pa.Table:
@@ -228,17 +308,15 @@ def _sql_text(text: str) -> str:
 # ------------------------------------------------------------------------ reports
 
 
-def _check_names(book: Ledger, options: ReportOptions) -> None:
+def _check_names(book: Ledger, options: ReportOptions, memory_limit: str = MEMORY_LIMIT) -> None:
     """The name checks of ``scope.select``, against the whole ledger."""
     from foretell.report.scope import _check_names as check
 
     filters = options.filters
     authors: list[str] = []
     if filters.by and book.files:
-        import duckdb
-
         files = "[" + ", ".join(f"'{_sql_text(f)}'" for f in book.files) + "]"
-        con = duckdb.connect()
+        con = connect(memory_limit)
         con.register(
             "catalog", pa.table({"question": pa.array([str(q) for q in book.questions["id"]])})
         )
@@ -254,14 +332,15 @@ def _check_names(book: Ledger, options: ReportOptions) -> None:
     check(probe, filters)
 
 
-def _crowd_methods(book: Ledger, options: ReportOptions) -> tuple[str, ...]:
+def _crowd_methods(
+    book: Ledger, options: ReportOptions, memory_limit: str = MEMORY_LIMIT
+) -> tuple[str, ...]:
     """The crowd methods for the whole scope (the default depends on how many people it has:
     their names and import marks are read by DuckDB, under the report's filters)."""
     from foretell.report.partial import crowd_methods
 
     if options.crowd is not None or not book.files:
         return crowd_methods(options, pd.DataFrame({"author": [], "imported": []}))
-    import duckdb
     import orjson
 
     filters = options.filters
@@ -280,7 +359,7 @@ def _crowd_methods(book: Ledger, options: ReportOptions) -> tuple[str, ...]:
         where.append(f'epoch_ns(f."at") >= {(filters.since - dt.date(1970, 1, 1)).days * day}')
     if filters.until is not None:
         where.append(f'epoch_ns(f."at") < {((filters.until - dt.date(1970, 1, 1)).days + 1) * day}')
-    con = duckdb.connect()
+    con = connect(memory_limit)
     con.register("catalog", pa.table({"question": pa.array([str(i) for i in q["id"][keep]])}))
     rows = con.sql(
         f"SELECT DISTINCT f.author, f.imported FROM read_parquet({_files(book)}) f "
@@ -301,14 +380,13 @@ def _files(book: Ledger) -> str:
     return "[" + ", ".join(f"'{_sql_text(f)}'" for f in book.files) + "]"
 
 
-def _unknown(book: Ledger) -> int:
+def _unknown(book: Ledger, memory_limit: str = MEMORY_LIMIT) -> int:
     """Forecasts in the copies naming a question that is not in the catalog."""
     if not book.files:
         return 0
-    import duckdb
 
     files = "[" + ", ".join(f"'{_sql_text(f)}'" for f in book.files) + "]"
-    con = duckdb.connect()
+    con = connect(memory_limit)
     con.register(
         "catalog", pa.table({"question": pa.array([str(q) for q in book.questions["id"]])})
     )
@@ -343,9 +421,9 @@ def build_streaming(
     options = check_options(options)
     today = today or dt.datetime.now(dt.UTC).date()
     book = open_ledger(home)
-    _check_names(book, options)
+    _check_names(book, options, memory_limit)
     positions = book.positions
-    methods = _crowd_methods(book, options)
+    methods = _crowd_methods(book, options, memory_limit)
     if engine == "dask":
         merged = _dask_partials(book, options, today, positions, methods, scheduler, workers)
     else:
@@ -355,9 +433,11 @@ def build_streaming(
                 frames, options, today, positions, check_names=False, methods=methods
             )
             merged = part if merged is None else partial.merge(merged, part)
+            del frames, part
+            release_memory()
     assert merged is not None
     skipped = Counter(book.skipped) + Counter(merged.left_out)  # + bad payloads in batches
-    unknown = _unknown(book)
+    unknown = _unknown(book, memory_limit)
     if unknown:
         skipped["entries naming an unknown question"] += unknown
     data = partial.finish(
@@ -375,17 +455,17 @@ def build_streaming(
 # ------------------------------------------------------------------------ dask
 
 
-def _partition_bounds(book: Ledger, n: int) -> list[tuple[int, int]]:
+def _partition_bounds(
+    book: Ledger, n: int, memory_limit: str = MEMORY_LIMIT
+) -> list[tuple[int, int]]:
     """About equal runs of catalog positions by forecast count (counted by DuckDB)."""
     total = len(book.questions)
     if total == 0:
         return [(0, 0)]
     counts = np.zeros(total, dtype=np.int64)
     if book.files:
-        import duckdb
-
         files = "[" + ", ".join(f"'{_sql_text(f)}'" for f in book.files) + "]"
-        con = duckdb.connect()
+        con = connect(memory_limit)
         con.register(
             "catalog",
             pa.table(

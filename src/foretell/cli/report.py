@@ -367,10 +367,10 @@ def report(
         typer.Option(
             "--memory-limit",
             metavar="SIZE",
-            help="With --engine duckdb: DuckDB's memory limit (e.g. 2GB); it spills to a "
+            help="With --engine duckdb: DuckDB's memory limit (e.g. 1GB); it spills to a "
             "temporary directory beyond it.",
         ),
-    ] = "2GB",
+    ] = "256MB",
     home: HomeOption = None,
 ) -> None:
     """Score resolved forecasts and report calibration: scores per group, Murphy and CORP

@@ -14,6 +14,7 @@ import math
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import run_cli
@@ -169,3 +170,57 @@ def test_auto_streams_only_large_ledgers(project: Home, monkeypatch: pytest.Monk
     monkeypatch.setattr(engine, "AUTO_ROWS", 10)
     assert engine.choose("auto", project) == "duckdb"
     assert engine.choose("dask", project) == "dask"
+
+
+def _carried(part: object) -> dict[str, int]:
+    """Sizes of what a merged partial carries: histogram lengths, sum parts, list lengths."""
+    from foretell.report.summary import ExactSum, GroupSummary
+
+    sizes: dict[str, int] = {}
+
+    def walk(value: object, where: str) -> None:
+        if isinstance(value, ExactSum):
+            sizes[where] = len(value.parts)
+        elif isinstance(value, GroupSummary):
+            for name in ("binary", "choice", "numeric"):
+                walk(getattr(value, name), f"{where}.{name}")
+        elif hasattr(value, "__dataclass_fields__"):
+            for name in value.__dataclass_fields__:
+                walk(getattr(value, name), f"{where}.{name}")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{where}[{key!r}]")
+        elif isinstance(value, tuple) and value and isinstance(value[0], np.ndarray):
+            sizes[where] = len(value[0])  # a histogram
+        elif isinstance(value, list):
+            sizes[where] = len(value)
+
+    walk(part, "$")
+    return sizes
+
+
+def test_what_batches_carry_does_not_grow_with_the_number_of_batches(project: Home) -> None:
+    from foretell.report.build import check_options
+
+    options = check_options(ReportOptions(group_by="forecaster,tag", top=2))
+    book = engine.open_ledger(project)
+    methods = engine._crowd_methods(book, options)
+
+    def carried(batch_rows: int) -> tuple[int, dict[str, int]]:
+        batches = sum(1 for _ in engine.duckdb_batches(book, batch_rows))
+        merged = engine.streamed_partial(
+            book, options, TODAY, book.positions, methods, batch_rows=batch_rows
+        )
+        return batches, _carried(merged)
+
+    n_one, one = carried(10**6)
+    n_many, many = carried(1)
+    assert n_one == 1 and n_many == len(book.questions)
+    assert set(many) == set(one)
+    grown = {k: (one[k], many[k]) for k in one if many[k] > max(one[k], 2)}
+    # only lists the report prints whole may be longer (they hold one entry per question
+    # in both, the same number); sums keep two parts, histograms their distinct values
+    assert grown == {}
+    per_question = [k for k in many if ".per_question[" in k]
+    assert per_question and all(many[k] <= 2 * options.top for k in per_question)
+    assert any(one[k] == 2 for k in one if k.endswith(".brier"))

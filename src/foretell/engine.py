@@ -58,8 +58,8 @@ if TYPE_CHECKING:
     from foretell.report.partial import Partial
 
 ENGINES = ("auto", "memory", "duckdb", "dask")
-AUTO_ROWS = 2_000_000
-BATCH_ROWS = 200_000
+AUTO_ROWS = 500_000
+BATCH_ROWS = 100_000
 MEMORY_LIMIT = "256MB"
 COLUMNS = ("author", "seq", "at", "question", "question_sha", "p", *tables.EXTRA_COLUMNS)
 STREAM_COLUMNS = ("author", "seq", "p", *tables.EXTRA_COLUMNS)  # and "at", gpos
@@ -427,14 +427,9 @@ def build_streaming(
     if engine == "dask":
         merged = _dask_partials(book, options, today, positions, methods, scheduler, workers)
     else:
-        merged = None
-        for _, _, frames in duckdb_batches(book, batch_rows, memory_limit):
-            part, _ = partial.partial(
-                frames, options, today, positions, check_names=False, methods=methods
-            )
-            merged = part if merged is None else partial.merge(merged, part)
-            del frames, part
-            release_memory()
+        merged = streamed_partial(
+            book, options, today, positions, methods, batch_rows, memory_limit
+        )
     assert merged is not None
     skipped = Counter(book.skipped) + Counter(merged.left_out)  # + bad payloads in batches
     unknown = _unknown(book, memory_limit)
@@ -450,6 +445,36 @@ def build_streaming(
     )
     empty = pd.DataFrame()
     return Report(data=data, binary=empty, choice=empty, numeric=empty, questions=empty)
+
+
+def streamed_partial(
+    book: Ledger,
+    options: ReportOptions,
+    today: dt.date,
+    positions: dict[str, int],
+    methods: tuple[str, ...],
+    batch_rows: int = BATCH_ROWS,
+    memory_limit: str = MEMORY_LIMIT,
+) -> Partial:
+    """The merged partial of every batch of ``duckdb_batches``. What it carries from batch
+    to batch does not grow with the number of batches: counts, two-part sums, histograms of
+    distinct forecasts, the per-question lists (``partial.bounded``: at most twice the best
+    and worst questions listed; numeric, open and annulled questions and claims are listed
+    whole in the report)."""
+    from foretell.report import partial
+
+    merged: Partial | None = None
+    for _, _, frames in duckdb_batches(book, batch_rows, memory_limit):
+        part, _ = partial.partial(
+            frames, options, today, positions, check_names=False, methods=methods
+        )
+        merged = partial.bounded(
+            part if merged is None else partial.merge(merged, part), options.top
+        )
+        del frames, part
+        release_memory()
+    assert merged is not None  # duckdb_batches yields at least one batch
+    return merged
 
 
 # ------------------------------------------------------------------------ dask
@@ -569,7 +594,7 @@ def _dask_partials(
         client.close()
         if cluster is not None:
             cluster.close()
-    merged = parts[0]
+    merged = partial.bounded(parts[0], options.top)
     for part in parts[1:]:
-        merged = partial.merge(merged, part)
+        merged = partial.bounded(partial.merge(merged, part), options.top)
     return merged

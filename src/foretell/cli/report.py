@@ -340,8 +340,8 @@ def report(
         typer.Option(
             "--engine",
             help="How to compute: in memory, streamed through DuckDB from the ledger's "
-            "Parquet copy in bounded memory, or on a Dask cluster; auto: memory up to 2 "
-            "million forecasts, duckdb above. Every engine gives the same numbers.",
+            "Parquet copy in bounded memory, or on a Dask cluster; auto: memory up to half "
+            "a million forecasts, duckdb above. Every engine gives the same numbers.",
         ),
     ] = Engine.auto,
     scheduler: Annotated[

@@ -99,7 +99,7 @@ def merge(a: Partial, b: Partial) -> Partial:
         open_questions=a.open_questions + b.open_questions,
         annulled=a.annulled + b.annulled,
         hindsight=a.hindsight + b.hindsight,
-        claims=a.claims + b.claims,
+        claims=[claims_merged(a.claims + b.claims)] if a.claims or b.claims else [],
         crowd_groups=merge_groups(a.crowd_groups, b.crowd_groups),
         left_out={
             k: a.left_out.get(k, 0) + b.left_out.get(k, 0) for k in {*a.left_out, *b.left_out}
@@ -111,6 +111,22 @@ def merge(a: Partial, b: Partial) -> Partial:
             for k in {*a.forecasters, *b.forecasters}
         },
     )
+
+
+def bounded(part: Partial, top: int) -> Partial:
+    """``part`` with each kind's per-question scores cut to the ``top`` lowest and the
+    ``top`` highest (by score, then catalog position) when it has more than ``2 * top``:
+    all ``_extremes`` can choose from, so a partial merged over many batches holds at most
+    ``2 * top`` of them per kind, whatever the number of questions."""
+    for kind, entries in part.per_question.items():
+        if len(entries) > 2 * top:
+            ranked = sorted(entries, key=_rank)
+            part.per_question[kind] = ranked[:top] + ranked[len(ranked) - top :]
+    return part
+
+
+def _rank(entry: tuple[float, int, dict[str, Any]]) -> tuple[float, int]:
+    return entry[0], entry[1]
 
 
 @dataclass(frozen=True)
@@ -296,7 +312,7 @@ def _extremes(
     best: dict[str, list[dict[str, Any]]] = {}
     worst: dict[str, list[dict[str, Any]]] = {}
     for kind in ("binary", "multiple_choice"):
-        ranked = sorted(per_question.get(kind, []), key=lambda t: (t[0], t[1]))
+        ranked = sorted(per_question.get(kind, []), key=_rank)
         k = min(top, math.ceil(len(ranked) / 2))
         rest = min(k, len(ranked) - k)
         best[kind] = [e for _, _, e in ranked[:k]]

@@ -12,7 +12,8 @@ by merging summaries of batches of questions (``report --engine duckdb|dask``) a
   of the sum).
 - Binary calibration (tables, Murphy, CORP, Spiegelhalter, Cox, in-the-large): the histogram
   of distinct pair probabilities with their counts and outcome counts (``scoring.grouped``);
-  counts add exactly.
+  counts add exactly. The Cox and in-the-large fits are Newton passes over the histogram in
+  blocks (``scoring.logistic_counts``: memory that does not grow with it).
 - Forecasters: the set of names (a forecaster may appear in several batches).
 """
 
@@ -31,7 +32,7 @@ from foretell.report.blocks import (
     table_rows,
     too_few_diagnostics,
 )
-from foretell.scoring import grouped, rules
+from foretell.scoring import grouped, logistic_counts, rules
 from foretell.scoring.calibration import MIN_FOR_CALIBRATION
 
 Histogram = tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -57,7 +58,13 @@ class ExactSum:
         return cls([total, math.fsum(xs)])
 
     def merge(self, other: ExactSum) -> ExactSum:
-        return ExactSum(self.parts + other.parts)
+        """Both sums, kept as two parts (their correctly rounded sum and its remainder), so
+        a sum merged over many batches does not grow."""
+        parts = self.parts + other.parts
+        if len(parts) <= 2:
+            return ExactSum(parts)
+        total = math.fsum(parts)
+        return ExactSum([total, math.fsum([*parts, -total])])
 
     @property
     def value(self) -> float:
@@ -220,8 +227,8 @@ def diagnostics(hist: Histogram, bins: Any) -> dict[str, Any]:
         grouped.murphy(p, count, yes, bins),
         grouped.corp(p, count, yes),
         grouped.spiegelhalter(p, count, yes),
-        lambda: grouped.cox(p, count, yes),
-        grouped.calibration_in_the_large(p, count, yes),
+        lambda: logistic_counts.cox(p, count, yes),
+        logistic_counts.calibration_in_the_large(p, count, yes),
         p_all,
         o_all,
     )

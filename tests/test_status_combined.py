@@ -117,6 +117,38 @@ def test_a_file_untouched_since_is_not_opened(tmp_path: Path, opened: list[str])
     assert opened == ["bob.jsonl"]
 
 
+def test_forecasts_appended_leave_the_header_unwritten_until_lag_bytes_gather(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _close(tmp_path, "alice", "q1")
+    _forecast(tmp_path, "bob", "q1")
+    status.question_statuses(tmp_path)
+    header = status.header_path(tmp_path)
+    before = (header.read_bytes(), header.stat().st_mtime_ns)
+    start = (tmp_path / "bob.jsonl").stat().st_size
+    scanned: list[int] = []
+    real = status._scan
+    monkeypatch.setattr(status, "_scan", lambda d, r: (scanned.append(len(d)), real(d, r)))
+    monkeypatch.setattr(status, "LAG", 1500)
+    for _ in range(20):
+        _forecast(tmp_path, "bob", "q2")
+        assert status.question_status(tmp_path, "q1").author == "alice"  # type: ignore[union-attr]
+        size = (tmp_path / "bob.jsonl").stat().st_size
+        if (header.read_bytes(), header.stat().st_mtime_ns) != before:
+            break
+        assert scanned[-1] == size - start  # the bytes since the header, read again
+    assert 1500 < size - start < 3000  # rewritten once LAG bytes had gathered
+    scanned.clear()
+    assert status.question_status(tmp_path, "q1") is not None
+    assert scanned == []
+    _close(tmp_path, "bob", "q2")  # a closing is written at once
+    assert status.question_status(tmp_path, "q2").author == "bob"  # type: ignore[union-attr]
+    assert (
+        orjson.loads(header.read_bytes())["files"]["bob.jsonl"]["size"]
+        == (tmp_path / "bob.jsonl").stat().st_size
+    )
+
+
 def test_a_file_appended_by_another_process_is_noticed(tmp_path: Path) -> None:
     _close(tmp_path, "alice", "q1")
     assert status.question_status(tmp_path, "q2") is None

@@ -9,7 +9,9 @@ each holding the rows of every file for its questions. A file whose stamp is the
 header noted has not been touched since (ctime cannot be set back) and is not opened.
 Otherwise the header is checked against the file: same size and same last sha, or, when the
 file has grown, the sha of the line at the old end still matches, in which case only the new
-bytes are read and only the shards they touch are rewritten. Anything else (and a file
+bytes are read and only the shards they touch are rewritten; new bytes holding no closing
+leave the header as it was until ``LAG`` bytes have gathered (so a ``log`` does not rewrite a
+header naming every file: the next command reads those few bytes again). Anything else (and a file
 added): that file is read again from the start and its rows replace the ones it had; a file
 removed takes its rows with it. Each shard carries a token that the header names; a shard
 whose token differs (a write interrupted between the two, or two commands updating the
@@ -39,6 +41,7 @@ HEADER = "status.json"
 ROWS_DIR = "status.rows"  # ".rows" keeps it apart from other indexes' folders in .index/
 SHARDS = 256
 FORMAT = 3
+LAG = 1 << 16  # bytes without closings appended to a file before its header entry is rewritten
 _FINAL_KINDS = (b'"kind":"resolution"', b'"kind":"annulment"', b'"kind":"amendment"')
 
 Rows = dict[str, dict[str, list[Any]]]  # {"status": {question: row}, "amended": {...}}
@@ -381,6 +384,10 @@ def _update(ledger_dir: Path, full: bool, redo: set[str]) -> _View:
         except FileNotFoundError:
             continue  # removed since the listing: its rows go with it
         if isinstance(found, _Change):
+            quiet = found.mode == "add" and not found.rows
+            if quiet and cached is not None and found.entry["size"] - cached["size"] <= LAG:
+                files[name] = cached  # no closings in the new bytes: header left as is
+                continue
             changes[name] = found
             files[name] = found.entry
         else:

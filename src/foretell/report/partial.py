@@ -192,7 +192,7 @@ def partial(
         numeric_questions=[
             (where[e["question"]], e) for e in blocks.numeric_questions(numeric.pairs, q)
         ],
-        per_question=_per_question(binary, choice.pairs, q, gpos),
+        per_question=_per_question(binary, choice.pairs, q, gpos, options.top),
         open_questions=build._open_questions(scope, today),
         annulled=[
             (int(gpos[i]), {"id": ids[i], "title": str(r.title), "annulled_on": r.resolved_on_day})
@@ -269,9 +269,14 @@ def forecaster_rows(forecasters: dict[str, Forecaster]) -> list[dict[str, Any]]:
 
 
 def _per_question(
-    binary: pd.DataFrame, choice: pd.DataFrame, q: pd.DataFrame, gpos: np.ndarray
+    binary: pd.DataFrame,
+    choice: pd.DataFrame,
+    q: pd.DataFrame,
+    gpos: np.ndarray,
+    top: int | None = None,
 ) -> dict[str, list[tuple[float, int, dict[str, Any]]]]:
-    """Per kind, each question's mean score over its pairs: (score, position, entry)."""
+    """Per kind, each question's mean score over its pairs: (score, position, entry); with
+    ``top``, only the candidates ``bounded`` keeps (the ``top`` lowest and highest)."""
     from foretell.report import build
 
     out: dict[str, list[tuple[float, int, dict[str, Any]]]] = {}
@@ -291,7 +296,12 @@ def _per_question(
         author = pd.factorize(frame["author"].to_numpy(dtype=object))[0].astype(np.int64)
         pair = np.unique(qpos * (int(author.max()) + 1) + author)
         people = np.bincount(np.searchsorted(sorted_q[starts], pair // (int(author.max()) + 1)))
-        for j, lo in enumerate(starts):
+        chosen = range(len(starts))
+        if top is not None and len(starts) > 2 * top:
+            ranked = np.lexsort((gpos[sorted_q[starts]], sums / counts))
+            chosen = sorted([*ranked[:top].tolist(), *ranked[len(ranked) - top :].tolist()])
+        for j in chosen:
+            lo = starts[j]
             i = int(sorted_q[lo])
             row = _Row(i, float(sums[j] / counts[j]), int(people[j]))
             out[kind].append((row.score, int(gpos[i]), build._question_entry(row, q)))

@@ -48,11 +48,12 @@ def test_chains_encoded_in_forked_processes_are_byte_for_byte_the_row_by_row_imp
     assert columns[0] == "ok" and columns == rows
 
 
-def test_the_encoder_count_follows_the_processors_and_the_size() -> None:
+def test_the_encoder_count_leaves_the_import_a_processor_and_skips_small_imports() -> None:
     assert bulk.encoders(bulk.PARALLEL_ROWS - 1) == 0
     many = bulk.encoders(bulk.PARALLEL_ROWS)
     assert 1 <= many <= bulk.MAX_ENCODERS
-    assert many == min(len(os.sched_getaffinity(0)), bulk.MAX_ENCODERS)
+    # the importing process has a processor of its own whenever there are two
+    assert many <= max(1, len(os.sched_getaffinity(0)) - 1)
 
 
 def test_a_forked_encoder_that_fails_has_its_chains_encoded_by_the_import(

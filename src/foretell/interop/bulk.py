@@ -55,15 +55,16 @@ MAX_ENCODERS = 4
 
 def encoders(rows: int) -> int:
     """How many forked processes encode the chains of an import of ``rows`` forecasts: one
-    per processor this process may run on (at most ``MAX_ENCODERS``), none for a small
-    import or where there is no ``fork``."""
+    per processor this process may run on besides its own (which writes the question files
+    meanwhile), at least one, at most ``MAX_ENCODERS``; none for a small import or where
+    there is no ``fork``."""
     if rows < PARALLEL_ROWS or not hasattr(os, "fork"):
         return 0
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:
         cpus = os.cpu_count() or 1
-    return max(1, min(cpus, MAX_ENCODERS))
+    return max(1, min(cpus - 1, MAX_ENCODERS))
 
 
 class NotColumnar(Exception):
@@ -350,8 +351,13 @@ class ColumnWriter:
         if size:
             # mapped, not read: processes encoding side by side share the file's offset
             spooled = mmap.mmap(self.spool.fileno(), size, access=mmap.ACCESS_READ)
+            wanted = np.array([part is not None for part in by_code] + [False])
             for batch in pa.ipc.open_stream(pa.py_buffer(spooled)):
                 acode = batch.column(2).to_numpy()
+                mine = wanted[np.minimum(acode, len(by_code))]
+                if not mine.all():  # lines are built for these authors' rows only
+                    batch = batch.filter(pa.array(mine))
+                    acode = batch.column(2).to_numpy()
                 order = np.argsort(acode, kind="stable")
                 cuts = np.flatnonzero(np.diff(acode[order])) + 1
                 columns = None

@@ -20,6 +20,7 @@ from foretell.report import discrimination
 from foretell.report.bins import Bins
 from foretell.scoring import calibration as cal
 from foretell.scoring import decompose, rules
+from foretell.scoring.reliability import distinct_counts
 
 
 def num(x: object) -> float | None:
@@ -195,8 +196,9 @@ def diagnostics_entry(
         }
     except ValueError as err:
         out["cox"] = {"unavailable": f"the Cox fit is undefined: {err}"}
-    out["corp_curve"] = discrimination.corp_block(p, o)
-    out["discrimination"] = discrimination.discrimination_block(p, o)
+    counts = distinct_counts(p, o)
+    out["corp_curve"] = discrimination.corp_block(p, o, counts)
+    out["discrimination"] = discrimination.discrimination_block(p, o, counts)
     out["calibration_in_the_large"] = {
         "mean_forecast": itl.mean_forecast,
         "observed_rate": itl.observed_rate,

@@ -143,8 +143,9 @@ def build_report(
     choice = pairs.choice(scope, rows, rule)
     binary = all_binary[~all_binary["derived"].to_numpy(dtype=bool)]
     methods = options.crowd if options.crowd is not None else crowd.default_methods(scope.forecasts)
-    crowd_scope = crowd.crowd_scope(scope, methods, options.extremize)
-    crowds = comparison.ScoredPairs.of(crowd_scope, rule)
+    crowd_scope = crowd.crowd_scope(scope, methods, options.extremize, rows)
+    crowd_rows = pairs.rows_of(crowd_scope)
+    crowds = comparison.ScoredPairs.of(crowd_scope, rule, crowd_rows)
 
     q = scope.questions
     data: dict[str, Any] = {
@@ -183,7 +184,7 @@ def build_report(
     data["comparison"] = (
         {
             "forecasters": comparison.forecaster_table(
-                people, crowds, comparison.peer_rows(scope, crowd_scope)
+                people, crowds, comparison.peer_rows(scope, crowd_scope, (rows, crowd_rows))
             )
         }
         if options.peer

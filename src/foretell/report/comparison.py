@@ -39,8 +39,9 @@ class ScoredPairs:
     numeric: quantile_pairs.NumericPairs
 
     @staticmethod
-    def of(scope: Scope, rule: str) -> ScoredPairs:
-        rows = pairs.rows_of(scope)
+    def of(scope: Scope, rule: str, rows: pairs.Rows | None = None) -> ScoredPairs:
+        """``rows``: the scope's ``pairs.rows_of``, when the caller has it."""
+        rows = rows if rows is not None else pairs.rows_of(scope)
         numeric = quantile_pairs.numeric(scope, rows, rule)
         binary = pairs.binary(scope, rows, rule, numeric.derived)
         return ScoredPairs(binary, pairs.choice(scope, rows, rule), numeric)
@@ -53,12 +54,12 @@ class ScoredPairs:
 # ------------------------------------------------------------------------ peer scores
 
 
-def _row_scores(scope: Scope) -> pd.DataFrame:
+def _row_scores(scope: Scope, rows: pairs.Rows | None = None) -> pd.DataFrame:
     """Per usable binary / multiple-choice forecast row: Brier (0..2) and ln P(outcome)."""
     f, q = scope.forecasts, scope.questions
     if not len(f):
         return pd.DataFrame()
-    rows = pairs.rows_of(scope)
+    rows = rows if rows is not None else pairs.rows_of(scope)
     parts = []
     src = rows.of_type("binary")
     if src.size:
@@ -106,10 +107,17 @@ def _row_scores(scope: Scope) -> pd.DataFrame:
     )
 
 
-def peer_rows(people: Scope, crowd_scope: Scope) -> pd.DataFrame:
+def peer_rows(
+    people: Scope,
+    crowd_scope: Scope,
+    rows: tuple[pairs.Rows, pairs.Rows] | None = None,
+) -> pd.DataFrame:
     """One row per (forecaster, question) with a forecast on a resolved binary or multiple-
-    choice question: ``brier_peer``, ``log_peer``, ``coverage`` (NaN when ``alone``)."""
-    a, b = _row_scores(people), _row_scores(crowd_scope)
+    choice question: ``brier_peer``, ``log_peer``, ``coverage`` (NaN when ``alone``).
+
+    ``rows``: both scopes' ``pairs.rows_of``, when the caller has them."""
+    people_rows, crowd_rows = rows if rows is not None else (None, None)
+    a, b = _row_scores(people, people_rows), _row_scores(crowd_scope, crowd_rows)
     parts = [t for t in (a, b) if len(t)]
     if not parts:
         return pd.DataFrame(columns=list(COLUMNS))

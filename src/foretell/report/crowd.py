@@ -62,8 +62,7 @@ def members(forecasts: pd.DataFrame) -> np.ndarray:
     n = len(forecasts)
     if n == 0:
         return np.zeros(0, dtype=bool)
-    codes, names = pd.factorize(forecasts["author"].astype(str))
-    names = [str(a) for a in names]
+    codes, names = _author_codes(forecasts["author"])
     out = np.array([not is_crowd(a) for a in names], dtype=bool)
     maybe = [i for i, a in enumerate(names) if _AGGREGATE.match(a)]
     if maybe and "imported" in forecasts:
@@ -78,19 +77,33 @@ def members(forecasts: pd.DataFrame) -> np.ndarray:
     return keep
 
 
+def _author_codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Each row's author code and the names coded (a categorical column's own codes, else
+    ``pandas.factorize`` of the names as text)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        if (codes >= 0).all():
+            return codes, [str(a) for a in column.cat.categories]
+    codes, names = pd.factorize(column.astype(str))
+    return codes, [str(a) for a in names]
+
+
 def default_methods(forecasts: pd.DataFrame) -> tuple[str, ...]:
     """``("median",)`` when the scope has two or more people, else none."""
     people = forecasts["author"].to_numpy(dtype=object)[members(forecasts)]
     return ("median",) if len(pd.unique(people)) >= 2 else ()
 
 
-def crowd_scope(scope: Scope, methods: Iterable[str], extremize: float) -> Scope:
-    """A scope holding only the crowd's forecast rows, on the same questions."""
+def crowd_scope(
+    scope: Scope, methods: Iterable[str], extremize: float, rows: pairs.Rows | None = None
+) -> Scope:
+    """A scope holding only the crowd's forecast rows, on the same questions (``rows``: the
+    scope's ``pairs.rows_of``, when the caller has it)."""
     methods = tuple(methods)
     empty = Scope(questions=scope.questions, forecasts=_frame([]))
     if not methods or not len(scope.forecasts):
         return empty
-    rows = pairs.rows_of(scope)
+    rows = rows if rows is not None else pairs.rows_of(scope)
     people = members(scope.forecasts)
     parts: list[dict[str, np.ndarray | list]] = []
     for kind, build in (("binary", _binary), ("multiple_choice", _choice), ("numeric", _numeric)):

@@ -31,8 +31,9 @@ def _floats(x: np.ndarray) -> list[float]:
     return [float(v) for v in x]
 
 
-def corp_block(p: np.ndarray, o: np.ndarray) -> dict[str, Any]:
-    counts = rel.distinct_counts(p, o)
+def corp_block(p: np.ndarray, o: np.ndarray, counts: rel.Counts | None = None) -> dict[str, Any]:
+    """``counts``: ``distinct_counts(p, o)``, when the caller has them."""
+    counts = counts if counts is not None else rel.distinct_counts(p, o)
     curve = rel.corp_curve(counts)
     band = rel.consistency_band(counts)
     at = _thin(counts.x.shape[0])
@@ -49,7 +50,10 @@ def corp_block(p: np.ndarray, o: np.ndarray) -> dict[str, Any]:
     }
 
 
-def discrimination_block(p: np.ndarray, o: np.ndarray) -> dict[str, Any]:
+def discrimination_block(
+    p: np.ndarray, o: np.ndarray, counts: rel.Counts | None = None
+) -> dict[str, Any]:
+    """``counts``: ``distinct_counts(p, o)``, when the caller has them."""
     edges = np.linspace(0.0, 1.0, HIST_BINS + 1)
     idx = np.minimum((p * HIST_BINS).astype(np.int64), HIST_BINS - 1)
     block: dict[str, Any] = {
@@ -62,7 +66,7 @@ def discrimination_block(p: np.ndarray, o: np.ndarray) -> dict[str, Any]:
     if o.min() == o.max():
         block["unavailable"] = "the ROC curve needs both outcomes among the pairs"
         return block
-    counts = rel.distinct_counts(p, o)
+    counts = counts if counts is not None else rel.distinct_counts(p, o)
     pos, neg = counts.s, counts.n - counts.s
     a = disc.auc(pos, neg)
     fpr, tpr = disc.roc_curve(pos, neg)

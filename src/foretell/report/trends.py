@@ -49,22 +49,22 @@ def trend(binary: pd.DataFrame, q: pd.DataFrame, window: int) -> dict[str, Any]:
         n = idx + 1 - start
         rolling = (cum[idx + 1] - cum[start]) / n
         keep = _thin(scores.shape[0])
+        resolved_on = g["resolved_on"].to_numpy(dtype=object)[keep]
+        question = g["question"].to_numpy(dtype=object)[keep]
         out["forecasters"].append(
             {
                 "name": author,
                 "n_questions": int(scores.shape[0]),
                 "points": [
-                    {
-                        "resolved_on": str(g["resolved_on"].iat[i]),
-                        "question": str(g["question"].iat[i]),
-                        "score": float(scores[i]),
-                        "rolling": float(rolling[i]),
-                        "n": int(n[i]),
-                    }
-                    for i in keep
+                    {"resolved_on": str(r), "question": str(qid), "score": s, "rolling": m,
+                     "n": k}
+                    for r, qid, s, m, k in zip(
+                        resolved_on, question, scores[keep].tolist(), rolling[keep].tolist(),
+                        n[keep].tolist(), strict=True,
+                    )
                 ],
             }
-        )
+        )  # fmt: skip
     return out
 
 

@@ -23,6 +23,7 @@ import pandas as pd
 from foretell.report import crowd, pairs, quantile_pairs
 from foretell.report.scope import Scope, day_numbers
 from foretell.scoring.compare import peer
+from foretell.scoring.order import lexsort
 
 METRICS = ("brier", "log", "wis")
 METRIC_TEXT = {
@@ -54,11 +55,27 @@ class ScoredPairs:
 # ------------------------------------------------------------------------ peer scores
 
 
-def _row_scores(scope: Scope, rows: pairs.Rows | None = None) -> pd.DataFrame:
-    """Per usable binary / multiple-choice forecast row: Brier (0..2) and ln P(outcome)."""
+@dataclass(frozen=True)
+class _RowScores:
+    """Per usable binary / multiple-choice forecast row (in the scope's row order): its
+    author (a code into ``authors``), question, time, close day, Brier (0..2), ln P(outcome)."""
+
+    authors: list[str]
+    author: np.ndarray
+    qpos: np.ndarray
+    stamp: np.ndarray
+    seq: np.ndarray
+    day: np.ndarray
+    close: np.ndarray
+    brier: np.ndarray
+    log_p: np.ndarray
+
+
+def _row_scores(scope: Scope, rows: pairs.Rows | None = None) -> _RowScores | None:
+    """The scope's ``_RowScores`` (None when no row is usable)."""
     f, q = scope.forecasts, scope.questions
     if not len(f):
-        return pd.DataFrame()
+        return None
     rows = rows if rows is not None else pairs.rows_of(scope)
     parts = []
     src = rows.of_type("binary")
@@ -89,21 +106,18 @@ def _row_scores(scope: Scope, rows: pairs.Rows | None = None) -> pd.DataFrame:
             with np.errstate(divide="ignore"):
                 parts.append((src, (matrix**2).sum(axis=1) - 2 * hit + 1.0, np.log(hit)))
     if not parts:
-        return pd.DataFrame()
+        return None
     src = np.concatenate([s for s, _, _ in parts])
-    return pd.DataFrame(
-        {
-            "author": pd.Categorical.from_codes(
-                rows.author_code[src], categories=pd.Index(rows.authors, dtype=object)
-            ),
-            "qpos": rows.qpos[src],
-            "stamp": rows.stamp[src],
-            "seq": rows.seq[src],
-            "day": rows.day[src],
-            "close": rows.close[src],
-            "brier": np.concatenate([b for _, b, _ in parts]),
-            "log_p": np.concatenate([lg for _, _, lg in parts]),
-        }
+    return _RowScores(
+        authors=[str(a) for a in rows.authors],
+        author=rows.author_code[src],
+        qpos=rows.qpos[src],
+        stamp=rows.stamp[src],
+        seq=rows.seq[src],
+        day=rows.day[src],
+        close=rows.close[src],
+        brier=np.concatenate([b for _, b, _ in parts]).astype(np.float64),
+        log_p=np.concatenate([lg for _, _, lg in parts]).astype(np.float64),
     )
 
 
@@ -118,35 +132,37 @@ def peer_rows(
     ``rows``: both scopes' ``pairs.rows_of``, when the caller has them."""
     people_rows, crowd_rows = rows if rows is not None else (None, None)
     a, b = _row_scores(people, people_rows), _row_scores(crowd_scope, crowd_rows)
-    parts = [t for t in (a, b) if len(t)]
+    parts = [t for t in (a, b) if t is not None]
     if not parts:
         return pd.DataFrame(columns=list(COLUMNS))
-    excluded = _not_member(people) if len(a) else {}
+    excluded = _not_member(people) if a is not None else {}
     position: dict[str, int] = {}
     global_codes, is_person = [], []
     for t in parts:
-        cats = [str(c) for c in t["author"].cat.categories]
+        cats = t.authors
         for c in cats:
             position.setdefault(c, len(position))
         lookup = np.array([position[c] for c in cats], dtype=np.int64)
-        codes = t["author"].cat.codes.to_numpy()
+        codes = t.author
         global_codes.append(lookup[codes])
         people_cats = np.array([t is a and not excluded.get(c, False) for c in cats], bool)
         is_person.append(people_cats[codes])
     names = list(position)
-    table = pd.concat([t.drop(columns="author") for t in parts], ignore_index=True)
-    table["person"] = np.concatenate(is_person)
+
+    def column(name: str) -> np.ndarray:
+        return np.concatenate([getattr(t, name) for t in parts])
+
     # member codes in order of first appearance, as pandas.factorize gives them
     codes_all, first_seen = pd.factorize(np.concatenate(global_codes))
     names_all = np.asarray(names, dtype=object)[first_seen]
-    qpos = table["qpos"].to_numpy(dtype=np.int64)
-    order = np.lexsort((codes_all, table["seq"].to_numpy(), table["stamp"].to_numpy(), qpos))
+    qpos = column("qpos").astype(np.int64)
+    order = lexsort((codes_all, column("seq"), column("stamp"), qpos))
     qpos, author = qpos[order], codes_all[order].astype(np.int64)
-    day = table["day"].to_numpy(dtype=np.int64)[order]
-    close = table["close"].to_numpy(dtype=np.int64)[order]
-    brier = table["brier"].to_numpy(dtype=np.float64)[order]
-    log_p = table["log_p"].to_numpy(dtype=np.float64)[order]
-    is_person = table["person"].to_numpy(dtype=bool)[order]
+    day = column("day").astype(np.int64)[order]
+    close = column("close").astype(np.int64)[order]
+    brier = column("brier")[order]
+    log_p = column("log_p")[order]
+    is_person = np.concatenate(is_person)[order]
     opened = day_numbers(people.questions["opened"]) if len(people.questions) else np.zeros(0)
     n_members = len(names_all)
     person = np.zeros(n_members, dtype=bool)

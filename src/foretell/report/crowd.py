@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,7 @@ from foretell.errors import ForetellError
 from foretell.report import pairs
 from foretell.report.scope import Scope
 from foretell.scoring.compare import crowd as kernel
+from foretell.scoring.order import lexsort
 
 PREFIX = "crowd:"
 NAMES = tuple(PREFIX + m for m in kernel.METHODS)
@@ -116,7 +118,7 @@ def crowd_scope(
 
 def _by_question(rows: pairs.Rows, src: np.ndarray) -> list[np.ndarray]:
     """``src`` split per question, each part in time order (stamp, seq, author)."""
-    order = np.lexsort((rows.author_code[src], rows.seq[src], rows.stamp[src], rows.qpos[src]))
+    order = lexsort((rows.author_code[src], rows.seq[src], rows.stamp[src], rows.qpos[src]))
     ordered = src[order]
     q = rows.qpos[ordered]
     cuts = np.flatnonzero(np.diff(q)) + 1
@@ -131,7 +133,7 @@ def _moments(rows: pairs.Rows, part: np.ndarray) -> tuple[np.ndarray, np.ndarray
 def _base(rows: pairs.Rows, part: np.ndarray, at: np.ndarray, method: str) -> dict:
     src = part[at]
     return {
-        "author": [PREFIX + method] * at.shape[0],
+        "author": PREFIX + method,
         "qpos": rows.qpos[src],
         "stamp": rows.stamp[src],
         "day": rows.day[src],
@@ -140,7 +142,7 @@ def _base(rows: pairs.Rows, part: np.ndarray, at: np.ndarray, method: str) -> di
 
 def _binary(scope: Scope, rows: pairs.Rows, src: np.ndarray, methods, extremize) -> list[dict]:
     """All binary questions at once: each question is its own timeline (``group``)."""
-    order = np.lexsort((rows.author_code[src], rows.seq[src], rows.stamp[src], rows.qpos[src]))
+    order = lexsort((rows.author_code[src], rows.seq[src], rows.stamp[src], rows.qpos[src]))
     ordered = src[order]
     p_all = scope.forecasts["p"].to_numpy(dtype=np.float64)
     out = []
@@ -246,25 +248,43 @@ def _frame(parts: list[dict]) -> pd.DataFrame:
             frame[col] = frame[col].astype(np.int64)
         frame["p"] = frame["p"].astype(np.float64)
         return frame
-    cols: dict[str, list[np.ndarray]] = {c: [] for c in COLUMNS}
-    for part in parts:
-        n = len(part["author"])
-        for c in COLUMNS:
-            value = part.get(c)
-            if c in ("probs", "quantiles"):
-                cols[c].append(_objects(value if value is not None else [None] * n))
-            elif c == "p":
-                cols[c].append(np.asarray(value if value is not None else np.full(n, np.nan)))
-            elif c == "type":
-                cols[c].append(np.full(n, value, dtype=object))
-            else:
-                cols[c].append(np.asarray(value))
-    frame = pd.DataFrame({c: np.concatenate(v) for c, v in cols.items()})
-    frame["p"] = frame["p"].astype(np.float64)
-    for col in ("qpos", "stamp", "day"):
-        frame[col] = frame[col].astype(np.int64)
+    sizes = [len(part["qpos"]) for part in parts]
+    total = sum(sizes)
+    # author and type as categoricals (sorted categories, so that ``pandas.factorize`` with
+    # ``sort=True`` codes them as it codes the names themselves)
+    authors = sorted({part["author"] for part in parts})
+    types = sorted({part["type"] for part in parts})
+    columns: dict[str, Any] = {
+        "author": pd.Categorical.from_codes(
+            _repeat([authors.index(part["author"]) for part in parts], sizes),
+            categories=pd.Index(authors, dtype=object),
+        ),
+        **{c: np.concatenate([np.asarray(part[c]) for part in parts]).astype(np.int64)
+           for c in ("qpos", "stamp", "day")},
+        "type": pd.Categorical.from_codes(
+            _repeat([types.index(part["type"]) for part in parts], sizes),
+            categories=pd.Index(types, dtype=object),
+        ),
+        "p": np.concatenate(
+            [np.asarray(part["p"], dtype=np.float64) if part.get("p") is not None
+             else np.full(n, np.nan) for part, n in zip(parts, sizes, strict=True)]
+        ),
+    }  # fmt: skip
+    for c in ("probs", "quantiles"):
+        values = np.full(total, None, dtype=object)
+        at = 0
+        for part, n in zip(parts, sizes, strict=True):
+            if part.get(c) is not None:
+                values[at : at + n] = _objects(part[c])
+            at += n
+        columns[c] = values
+    frame = pd.DataFrame(columns)
     frame["seq"] = np.arange(len(frame), dtype=np.int64)
     return frame
+
+
+def _repeat(codes: list[int], sizes: list[int]) -> np.ndarray:
+    return np.repeat(np.asarray(codes, dtype=np.int64), sizes)
 
 
 def _objects(values: list) -> np.ndarray:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from foretell.scoring.order import lexsort
 from foretell.scoring.selection import rule_weights
 
 IntArray = NDArray[np.int64]
@@ -98,7 +99,7 @@ def pair_rows(
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
         return Paired(empty, empty, np.zeros(0), empty, empty, empty)
-    order = np.lexsort((seq, stamp, key)).astype(np.int64)
+    order = lexsort((seq, stamp, key))
     sorted_key = np.arange(n, dtype=np.int64) if rule == "each" else key[order]
     new = np.empty(n, dtype=bool)
     new[0] = True

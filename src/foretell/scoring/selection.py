@@ -31,6 +31,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from foretell.scoring.order import lexsort
+
 RULES = ("time-averaged", "last", "first")
 """The rules whose weights sum to 1 within each pair."""
 RULE_CHOICES = (*RULES, "each", "spot:N")
@@ -143,7 +145,7 @@ def _pair_day_order(g: IntArray, d: IntArray) -> IntArray:
     """Stable order sorting rows by (group, day); row order breaks ties."""
     if (np.diff(g) >= 0).all() and ((np.diff(d) >= 0) | (np.diff(g) > 0)).all():
         return np.arange(g.shape[0])
-    return np.lexsort((d, g))
+    return lexsort((d, g))
 
 
 def _as_ints(x: ArrayLike, name: str, n: int | None = None) -> IntArray:

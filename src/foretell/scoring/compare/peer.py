@@ -35,6 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from foretell.scoring.compare.crowd import nanmedian
+from foretell.scoring.order import lexsort
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -171,7 +172,7 @@ def _by_sums(
     rows, seg = grid.rows, grid.seg
     q_r, m_r = question[rows], member[rows]
     # each row stands from its segment to the member's next row's segment (or the end)
-    order = np.lexsort((rows, m_r, q_r))
+    order = lexsort((rows, m_r, q_r))
     rows, seg, q_r, m_r = rows[order], seg[order], q_r[order], m_r[order]
     same_next = np.r_[(q_r[1:] == q_r[:-1]) & (m_r[1:] == m_r[:-1]), False]
     end = np.where(same_next, np.r_[seg[1:], 0], grid.n_seg[q_r])

@@ -1,0 +1,57 @@
+"""scoring.order.lexsort gives numpy.lexsort's permutation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from foretell.scoring.order import lexsort
+
+BOUNDS = [(0, 3), (-5, 5), (0, 70_000), (-(2**40), 2**40), (-(2**62), 2**62)]
+
+
+@st.composite
+def key_sets(draw: st.DrawFn) -> list[np.ndarray]:
+    n = draw(st.integers(0, 60))
+    keys = []
+    for _ in range(draw(st.integers(1, 4))):
+        lo, hi = draw(st.sampled_from(BOUNDS))
+        dtype = draw(st.sampled_from([np.int64, np.int32])) if hi < 2**31 else np.int64
+        keys.append(hnp.arrays(dtype, n, elements=st.integers(lo, hi)))
+    return [draw(k) for k in keys]
+
+
+@settings(max_examples=200, deadline=None)
+@given(key_sets())
+def test_lexsort_equals_numpy_lexsort(keys: list[np.ndarray]) -> None:
+    np.testing.assert_array_equal(lexsort(keys), np.lexsort(keys))
+
+
+def test_lexsort_equals_numpy_on_many_ties_and_wide_ranges() -> None:
+    rng = np.random.default_rng(7)
+    n = 50_000
+    keys = [
+        rng.integers(0, 50, n),  # few distinct: long runs of ties
+        rng.integers(0, 3, n),
+        rng.integers(1_600_000_000 * 10**9, 1_700_000_000 * 10**9, n) // 10**12,
+        rng.integers(0, 10_000, n),
+    ]
+    np.testing.assert_array_equal(lexsort(keys), np.lexsort(keys))
+    keys[2] = np.sort(keys[2])  # an already sorted key
+    np.testing.assert_array_equal(lexsort(keys), np.lexsort(keys))
+
+
+def test_lexsort_takes_booleans_and_falls_back_for_floats() -> None:
+    b = np.array([True, False, True, False])
+    x = np.array([0.5, 0.5, -1.0, 2.0])
+    i = np.array([3, 1, 3, 1])
+    np.testing.assert_array_equal(lexsort([b, i]), np.lexsort([b, i]))
+    np.testing.assert_array_equal(lexsort([x, i]), np.lexsort([x, i]))
+
+
+def test_lexsort_refuses_keys_of_different_lengths() -> None:
+    with pytest.raises(ValueError, match="one length"):
+        lexsort([np.zeros(2, np.int64), np.zeros(3, np.int64)])

@@ -1,13 +1,16 @@
 """Stable multi-key ordering of integer arrays, the permutation ``numpy.lexsort`` gives.
 
 ``lexsort(keys)``: the last key is the primary one, ties are broken by the keys before it and
-then by row order. It is computed as a least-significant-digit sort: one stable argsort per
-key, from the first key to the last, each of the key gathered in the order so far. A stable
-sort composed this way gives exactly the lexicographic order with row order breaking ties,
-so the permutation equals ``numpy.lexsort``'s. Each key is first shifted to start at 0 and
-stored in the narrowest unsigned type that holds its range (16 bits: numpy's stable sort is
-then a radix sort; 32 bits otherwise when the range fits), which keeps the comparisons, not
-the result, cheap. Keys that are not integers go to ``numpy.lexsort``.
+then by row order. Each key is first made a small non-negative integer in the same order:
+shifted to start at 0 when its range is small (divided by the greatest common divisor of the
+shifted values when that makes the range fit in 32 bits), else replaced by its dense rank
+(the rank of a non-decreasing key is a running count of its changes; any other key is ranked
+through ``numpy.unique``). Then as many consecutive keys as fit in 63 bits are packed into
+one (``packed = key * span_below + packed``), which orders rows exactly as the keys do in
+turn; the packed keys are sorted least significant first, each by a stable argsort of it
+gathered in the order so far. Composing stable sorts this way gives the lexicographic order
+with row order breaking ties, so the permutation equals ``numpy.lexsort``'s; usually one sort
+does it. Keys that are not integers go to ``numpy.lexsort``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 IntArray = NDArray[np.int64]
+
+_LIMIT = 1 << 63
 
 
 def lexsort(keys: Sequence[np.ndarray]) -> IntArray:
@@ -32,26 +37,49 @@ def lexsort(keys: Sequence[np.ndarray]) -> IntArray:
         return np.lexsort(arrays).astype(np.int64)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
+    small = [_small(a) for a in arrays]
     order: IntArray | None = None
-    for key in arrays:
-        narrow = _narrow(key)
+    for packed in _packed(small):
         if order is None:
-            order = np.argsort(narrow, kind="stable").astype(np.int64)
+            order = np.argsort(packed, kind="stable").astype(np.int64)
         else:
-            order = order[np.argsort(narrow[order], kind="stable")]
+            order = order[np.argsort(packed[order], kind="stable")]
     assert order is not None
     return order
 
 
-def _narrow(key: np.ndarray) -> np.ndarray:
-    """``key`` shifted to start at 0 in the narrowest unsigned type holding its range (the
-    same order), or as it is when the range needs 64 bits."""
+def _small(key: np.ndarray) -> tuple[IntArray, int]:
+    """``key`` as int64 codes ``0 .. span - 1`` in the same order, and ``span``."""
     if key.dtype.kind == "b":
-        return key.view(np.uint8)
+        return key.astype(np.int64), 2
     lo, hi = int(key.min()), int(key.max())
-    span = hi - lo
-    if span < 1 << 16:
-        return (key - lo).astype(np.uint16) if lo else key.astype(np.uint16)
-    if span < 1 << 32:
-        return (key.astype(np.int64) - lo).astype(np.uint32)
-    return key
+    if hi - lo < key.shape[0] or hi - lo < 1 << 20:
+        return key.astype(np.int64) - lo, hi - lo + 1
+    shifted = key.astype(np.int64) - lo
+    unit = int(np.gcd.reduce(shifted))  # e.g. times in nanoseconds, all whole seconds
+    if (hi - lo) // unit < 1 << 32:
+        return shifted // unit, (hi - lo) // unit + 1
+    step = key[1:] != key[:-1]
+    if (key[1:] >= key[:-1]).all():
+        rank = np.empty(key.shape[0], dtype=np.int64)
+        rank[0] = 0
+        np.cumsum(step, out=rank[1:])
+        return rank, int(rank[-1]) + 1
+    uniques, inverse = np.unique(key, return_inverse=True)
+    return inverse.astype(np.int64).reshape(-1), int(uniques.shape[0])
+
+
+def _packed(small: list[tuple[IntArray, int]]) -> list[IntArray]:
+    """Consecutive keys packed into int64s (least significant pack first)."""
+    out: list[IntArray] = []
+    packed, span = small[0]
+    packed = packed.copy()
+    for codes, width in small[1:]:
+        if span * width < _LIMIT:
+            packed += codes * span
+            span *= width
+        else:
+            out.append(packed)
+            packed, span = codes.copy(), width
+    out.append(packed)
+    return out

@@ -118,6 +118,17 @@ def test_uniformity_test_matches_scipy_chisquare():
     assert got.dof == 4
 
 
+def test_uniformity_p_value_is_scipy_stats_chi2_survival_exactly():
+    from scipy.stats import chi2
+
+    rng = np.random.default_rng(3)
+    for n_bins in (2, 5, 10, 20):
+        for _ in range(20):
+            counts = rng.gamma(2.0, 5.0, n_bins)
+            got = qp.uniformity_test(counts)
+            assert got.p_value == float(chi2.sf(got.chi2, n_bins - 1))
+
+
 def test_coverage_of_every_central_interval():
     nominal, inside = qp.coverage(LEVELS, VALUES, Y)
     np.testing.assert_allclose(nominal, [0.8, 0.5])

@@ -42,7 +42,13 @@ def _count_events(pairs: pd.DataFrame, derived: np.ndarray) -> int:
     """Distinct derived events (question, threshold) among the pairs."""
     if not derived.any():
         return 0
-    return int(pairs.loc[derived, ["question", "event"]].drop_duplicates().shape[0])
+    column = pairs["question"]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        question = column.cat.codes.to_numpy()[derived].tolist()  # one code per question
+    else:
+        question = column.to_numpy(dtype=object)[derived].tolist()
+    event = pairs["event"].to_numpy(dtype=object)[derived].tolist()
+    return len(set(zip(question, event, strict=True)))
 
 
 def _mean_log(log: np.ndarray) -> tuple[float | None, int]:

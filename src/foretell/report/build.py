@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -324,8 +325,14 @@ def _split(frame: pd.DataFrame) -> dict[tuple[str, ...], pd.DataFrame]:
         return {}
     labels = frame["group"].to_numpy(dtype=object)
     codes, _ = pd.factorize(np.array(["\x1f".join(t) for t in labels], dtype=object))
-    _, at = np.unique(codes, return_index=True)
-    return {tuple(labels[at[c]]): g for c, g in frame.groupby(codes, sort=False)}
+    # each group's rows in frame order, as a groupby would give them
+    order = np.argsort(codes, kind="stable")
+    starts = np.flatnonzero(np.r_[True, codes[order][1:] != codes[order][:-1]])
+    bounds = np.append(starts, order.shape[0])
+    return {
+        tuple(labels[order[lo]]): frame.take(order[lo:hi])
+        for lo, hi in itertools.pairwise(bounds.tolist())
+    }
 
 
 def _attach(detail: pd.DataFrame, labelled: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

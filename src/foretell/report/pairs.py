@@ -17,6 +17,7 @@ numeric payloads out of their dicts).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,8 +44,15 @@ class Rows:
     usable: np.ndarray  # bool: on a resolved question and fits its type
 
     def of_type(self, kind: str) -> IntArray:
-        """Usable rows on resolved questions of type ``kind``."""
-        return np.flatnonzero(self.usable & (self.qtype == kind))
+        """Usable rows on resolved questions of type ``kind`` (computed once per kind)."""
+        known = self._of_type
+        if kind not in known:
+            known[kind] = np.flatnonzero(self.usable & (self.qtype == kind))
+        return known[kind]
+
+    @functools.cached_property
+    def _of_type(self) -> dict[str, IntArray]:
+        return {}
 
 
 @dataclass(frozen=True)

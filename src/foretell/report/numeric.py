@@ -91,7 +91,7 @@ def numeric_extras(
 
 
 def _by_unit(pairs: pd.DataFrame, units: dict[str, Any]) -> list[dict[str, Any]]:
-    unit = pairs["question"].astype(str).map(lambda q: str(units.get(q))).to_numpy()
+    unit = _units_of(pairs["question"], units)
     rows = []
     for name in sorted(set(unit)):
         g = pairs[unit == name]
@@ -106,6 +106,16 @@ def _by_unit(pairs: pd.DataFrame, units: dict[str, Any]) -> list[dict[str, Any]]
                 entry[col] = float(np.nanmean(v)) if (~np.isnan(v)).any() else None
         rows.append(entry)
     return rows
+
+
+def _units_of(question: pd.Series, units: dict[str, Any]) -> np.ndarray:
+    """Each pair's unit, as text (looked up once per question of a categorical column)."""
+    if isinstance(question.dtype, pd.CategoricalDtype):
+        codes = question.cat.codes.to_numpy()
+        if (codes >= 0).all():
+            per_question = [str(units.get(str(q))) for q in question.cat.categories]
+            return np.asarray(per_question, dtype=object)[codes]
+    return question.astype(str).map(lambda q: str(units.get(q))).to_numpy()
 
 
 def _coverage(coverage: pd.DataFrame) -> list[dict[str, Any]]:

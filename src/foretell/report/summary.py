@@ -38,8 +38,11 @@ from foretell.scoring.calibration import MIN_FOR_CALIBRATION
 Histogram = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-def empty_histogram() -> Histogram:
-    return np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64)
+def _merged(a: tuple[Histogram, ...], b: tuple[Histogram, ...]) -> tuple[Histogram, ...]:
+    """Both stacks of histogram parts as one (each of ``b``'s parts pushed onto ``a``)."""
+    for part in b:
+        a = grouped.push(a, part)
+    return a
 
 
 @dataclass
@@ -116,7 +119,7 @@ class BinarySummary:
     brier: ExactSum = field(default_factory=ExactSum)
     log: ExactSum = field(default_factory=ExactSum)  # finite log scores
     n_log_infinite: int = 0
-    hist: Histogram = field(default_factory=empty_histogram)  # clipped pair p, count, yes
+    hist_parts: tuple[Histogram, ...] = ()  # clipped pair p, count, yes (grouped.push)
     outcomes: ExactSum = field(default_factory=ExactSum)  # sum of o (a probability or 0/1)
     squares: ExactSum = field(default_factory=ExactSum)  # sum of o^2
     n_soft: int = 0  # pairs whose outcome is a probability: scored, not in the histogram
@@ -140,11 +143,15 @@ class BinarySummary:
             brier=ExactSum.of(pairs["brier"].to_numpy(dtype=np.float64)),
             log=log,
             n_log_infinite=n_inf,
-            hist=grouped.histogram(p[crisp], o[crisp]),
+            hist_parts=grouped.push((), grouped.histogram(p[crisp], o[crisp])),
             outcomes=ExactSum.of(o),
             squares=ExactSum.of(o * o),
             n_soft=int((~crisp).sum()),
         )
+
+    @property
+    def hist(self) -> Histogram:
+        return grouped.collapse(self.hist_parts)
 
     def merge(self, other: BinarySummary) -> BinarySummary:
         return BinarySummary(
@@ -156,7 +163,7 @@ class BinarySummary:
             self.brier.merge(other.brier),
             self.log.merge(other.log),
             self.n_log_infinite + other.n_log_infinite,
-            grouped.merge(self.hist, other.hist),
+            _merged(self.hist_parts, other.hist_parts),
             self.outcomes.merge(other.outcomes),
             self.squares.merge(other.squares),
             self.n_soft + other.n_soft,
@@ -179,7 +186,8 @@ class BinarySummary:
         if n == 0:
             block["unavailable"] = "no resolved binary forecasts"
             return block
-        p, count, yes = self.hist
+        hist = self.hist
+        p, count, yes = hist
         brier = self.brier.value / n
         if self.n_soft:  # outcomes that are probabilities: mean((obar - o)^2)
             base = self.outcomes.value / n
@@ -207,7 +215,7 @@ class BinarySummary:
             block.update({k: {"unavailable": diagnose} for k in DIAGNOSTICS})
             return block
         block["calibration_table"] = table_rows(grouped.calibration_table(p, count, yes, bins))
-        block.update(diagnostics(self.hist, bins))
+        block.update(diagnostics(hist, bins))
         return block
 
 
@@ -244,7 +252,7 @@ class ChoiceSummary:
     brier_multi: ExactSum = field(default_factory=ExactSum)
     log: ExactSum = field(default_factory=ExactSum)
     n_log_infinite: int = 0
-    options: Histogram = field(default_factory=empty_histogram)  # one-vs-rest option events
+    option_parts: tuple[Histogram, ...] = ()  # one-vs-rest option events (grouped.push)
     has_rps: bool = False  # the pairs carry an ``rps`` column (ordered options)
     n_ordered: int = 0
     n_ordered_questions: int = 0
@@ -256,10 +264,10 @@ class ChoiceSummary:
         if not len(pairs):
             return cls()
         log, n_inf = _finite_sum(pairs["log"].to_numpy(dtype=np.float64))
-        hist = empty_histogram()
+        hist: tuple[Histogram, ...] = ()
         if len(options):
             p = np.clip(options["p"].to_numpy(dtype=np.float64), 0.0, 1.0)
-            hist = grouped.histogram(p, options["o"].to_numpy(dtype=np.float64))
+            hist = grouped.push((), grouped.histogram(p, options["o"].to_numpy(np.float64)))
         out = cls(
             len(pairs),
             _n_questions(pairs),
@@ -285,7 +293,7 @@ class ChoiceSummary:
             self.brier_multi.merge(other.brier_multi),
             self.log.merge(other.log),
             self.n_log_infinite + other.n_log_infinite,
-            grouped.merge(self.options, other.options),
+            _merged(self.option_parts, other.option_parts),
             self.has_rps or other.has_rps,
             self.n_ordered + other.n_ordered,
             self.n_ordered_questions + other.n_ordered_questions,
@@ -310,7 +318,7 @@ class ChoiceSummary:
             block["n_ordered_questions"] = self.n_ordered_questions
             block["rps"] = self.rps.value / k if k else None
             block["brier_multi_ordered"] = self.brier_ordered.value / k if k else None
-        p, count, yes = self.options
+        p, count, yes = grouped.collapse(self.option_parts)
         if p.size:
             table = grouped.calibration_table(p, count, yes, bins)
             block["option_calibration_table"] = table_rows(table)

@@ -70,6 +70,40 @@ def merge(
     return values, np.rint(n).astype(np.int64), np.rint(k).astype(np.int64)
 
 
+def push(
+    parts: tuple[tuple[FloatArray, IntArray, IntArray], ...],
+    part: tuple[FloatArray, IntArray, IntArray],
+) -> tuple[tuple[FloatArray, IntArray, IntArray], ...]:
+    """Add a histogram to a stack of parts kept in decreasing size, binary-counter style:
+    while the newest part is at least half the size of the one before it, the two are merged.
+
+    Each value then takes part in O(log N) merges instead of one per added piece (merging
+    every piece into one growing histogram costs O(pieces x N)), and a stack of N values has
+    at most log2(N) + 1 parts.
+    """
+    if part[0].size == 0:
+        return parts
+    stack = [*parts, part]
+    while len(stack) > 1 and 2 * stack[-1][0].size >= stack[-2][0].size:
+        last = stack.pop()
+        stack[-1] = merge(stack[-1], last)
+    return tuple(stack)
+
+
+def collapse(
+    parts: tuple[tuple[FloatArray, IntArray, IntArray], ...],
+) -> tuple[FloatArray, IntArray, IntArray]:
+    """The one histogram of a stack of parts (the same arrays as merging them in any order)."""
+    if not parts:
+        return np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    if len(parts) == 1:
+        return parts[0]
+    values, inverse = np.unique(np.concatenate([p[0] for p in parts]), return_inverse=True)
+    n = np.bincount(inverse, weights=np.concatenate([p[1] for p in parts]), minlength=values.size)
+    k = np.bincount(inverse, weights=np.concatenate([p[2] for p in parts]), minlength=values.size)
+    return values, np.rint(n).astype(np.int64), np.rint(k).astype(np.int64)
+
+
 def edges_for(p: FloatArray, n: IntArray, bins: object, n_bins: int = 10) -> FloatArray:
     """Bin edges as ``calibration.bin_edges`` gives them for the forecasts of the histogram
     (``quantile``: the quantiles of the forecasts themselves, each value repeated n times)."""

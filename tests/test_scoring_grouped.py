@@ -1,0 +1,48 @@
+"""scoring.grouped's stack of histogram parts: what a streamed report carries across batches."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from foretell.scoring import grouped
+
+
+@given(
+    st.lists(
+        st.lists(st.sampled_from([0.0, 0.1, 0.25, 0.5, 0.7, 0.9, 1.0]), max_size=40),
+        max_size=30,
+    ),
+    st.randoms(use_true_random=False),
+)
+@settings(max_examples=60, deadline=None)
+def test_a_stack_of_parts_collapses_to_the_histogram_of_all_the_pieces(
+    pieces: list[list[float]], rnd: random.Random
+) -> None:
+    stack: tuple = ()
+    everything: list[float] = []
+    outcomes: list[float] = []
+    for piece in pieces:
+        o = [float(rnd.random() < 0.5) for _ in piece]
+        everything += piece
+        outcomes += o
+        stack = grouped.push(stack, grouped.histogram(np.array(piece), np.array(o)))
+        sizes = [part[0].size for part in stack]
+        assert all(a > 2 * b for a, b in itertools.pairwise(sizes))  # log2(N) + 1 parts at most
+    whole = grouped.collapse(stack)
+    expected = grouped.histogram(np.array(everything), np.array(outcomes))
+    for got, want in zip(whole, expected, strict=True):
+        np.testing.assert_array_equal(got, want)
+        assert got.dtype == want.dtype
+
+
+def test_pushing_an_empty_piece_leaves_the_stack_as_it_was() -> None:
+    part = grouped.histogram(np.array([0.2, 0.2, 0.6]), np.array([1.0, 0.0, 1.0]))
+    stack = grouped.push((), part)
+    assert grouped.push(stack, grouped.histogram(np.zeros(0), np.zeros(0))) == stack
+    assert grouped.collapse(())[0].size == 0
+    np.testing.assert_array_equal(grouped.collapse(stack)[1], [2, 1])

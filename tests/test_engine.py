@@ -227,3 +227,14 @@ def test_what_batches_carry_does_not_grow_with_the_number_of_batches(project: Ho
     per_question = [k for k in many if ".per_question[" in k]
     assert per_question and all(many[k] <= 2 * options.top for k in per_question)
     assert any(one[k] == 2 for k in one if k.endswith(".brier"))
+
+
+def test_batches_follow_the_memory_limit() -> None:
+    assert engine.batch_rows_for("256MB") == 256 * 10**6 // engine.ROW_BYTES
+    assert engine.batch_rows_for("2GB") == 2 * 10**9 // engine.ROW_BYTES
+    assert engine.batch_rows_for(" 1 GiB ") == 2**30 // engine.ROW_BYTES
+    assert engine.batch_rows_for("1.5gb") == int(1.5 * 10**9) // engine.ROW_BYTES
+    assert engine.batch_rows_for("1MB") == 20_000  # never below
+    assert engine.batch_rows_for("100TB") == 2_000_000  # nor above
+    assert engine.batch_rows_for("a lot") == engine.BATCH_ROWS  # DuckDB names the mistake
+    assert engine.batch_rows_for(engine.MEMORY_LIMIT) < engine.batch_rows_for("2GB")

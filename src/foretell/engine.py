@@ -9,7 +9,8 @@ kernels:
 - ``duckdb``: DuckDB reads the ledger's Parquet copy (``ledger/.columnar/``), joins each
   forecast to its question's catalog position and sorts by it out of core (``memory_limit``,
   spilling to a temporary directory); the sorted stream is cut into batches of whole questions
-  of about ``batch_rows`` forecasts. Memory: one batch plus the mergeable summaries.
+  of about ``batch_rows`` forecasts (``batch_rows_for(memory_limit)``: about 100,000 at the
+  default 256MB). Memory: one batch plus the mergeable summaries.
 - ``dask``: the questions are split into partitions of contiguous catalog positions; each task
   reads its questions' forecasts from the same Parquet files (pyarrow, filtered by question)
   and returns its partial; the client merges them. The files must be readable by the workers
@@ -26,6 +27,7 @@ import datetime as dt
 import functools
 import itertools
 import os
+import re
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
@@ -60,6 +62,9 @@ if TYPE_CHECKING:
 ENGINES = ("auto", "memory", "duckdb", "dask")
 AUTO_ROWS = 500_000
 BATCH_ROWS = 100_000
+ROW_BYTES = 2560  # a batch's forecasts per byte of --memory-limit: 256MB -> about 100,000
+_SIZE_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+               "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}  # fmt: skip
 MEMORY_LIMIT = "256MB"
 COLUMNS = ("author", "seq", "at", "question", "question_sha", "p", *tables.EXTRA_COLUMNS)
 STREAM_COLUMNS = ("author", "seq", "p", *tables.EXTRA_COLUMNS)  # and "at", gpos
@@ -398,6 +403,18 @@ def _unknown(book: Ledger, memory_limit: str = MEMORY_LIMIT) -> int:
     return int(rows[0][0]) if rows else 0
 
 
+def batch_rows_for(memory_limit: str) -> int:
+    """Forecasts per batch for a memory limit: ``limit / ROW_BYTES`` (a batch in the kernels
+    takes about 1 kB per forecast, so a batch stays near 40% of the limit; DuckDB's sort, which
+    uses the limit, is over before the batches are read), between 20,000 and 2,000,000;
+    ``BATCH_ROWS`` when the limit is not a size DuckDB-style (``256MB``, ``2GB``, ``1GiB``)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)?\s*", memory_limit, re.I)
+    if not match:
+        return BATCH_ROWS
+    size = float(match.group(1)) * _SIZE_UNITS[(match.group(2) or "").lower()]
+    return int(min(max(size // ROW_BYTES, 20_000), 2_000_000))
+
+
 def build_streaming(
     home: Home,
     options: ReportOptions,
@@ -407,10 +424,11 @@ def build_streaming(
     workers: int = 2,
     today: dt.date | None = None,
     verification: list[Problem] | None = None,
-    batch_rows: int = BATCH_ROWS,
+    batch_rows: int | None = None,
     memory_limit: str = MEMORY_LIMIT,
 ) -> Report:
-    """The report of ``home`` by the ``duckdb`` or ``dask`` engine (see the module doc).
+    """The report of ``home`` by the ``duckdb`` or ``dask`` engine (see the module doc);
+    ``batch_rows`` defaults to ``batch_rows_for(memory_limit)``.
 
     The returned ``Report`` has the JSON document; its pair tables are empty (they are never
     held), so ``--format csv`` needs ``--engine memory``.
@@ -427,9 +445,8 @@ def build_streaming(
     if engine == "dask":
         merged = _dask_partials(book, options, today, positions, methods, scheduler, workers)
     else:
-        merged = streamed_partial(
-            book, options, today, positions, methods, batch_rows, memory_limit
-        )
+        rows = batch_rows or batch_rows_for(memory_limit)
+        merged = streamed_partial(book, options, today, positions, methods, rows, memory_limit)
     assert merged is not None
     skipped = Counter(book.skipped) + Counter(merged.left_out)  # + bad payloads in batches
     unknown = _unknown(book, memory_limit)

@@ -15,25 +15,19 @@ distinct values weighted by ``n_j`` (and ``sum o`` over them as ``k_j``, since o
   forecasts are pooled first, as ``decompose.corp`` does.
 - Spiegelhalter: ``z = sum_j (k_j - n_j p_j)(1 - 2 p_j) / sqrt(sum_j n_j (1 - 2 p_j)^2 p_j
   (1 - p_j))``.
-- Cox and calibration-in-the-large: the same logistic likelihoods written for binomial counts
-  (statsmodels ``GLM`` with a binomial family, successes ``k_j`` of ``n_j`` trials, fitted
-  by Newton-Raphson as ``calibration`` fits ``Logit``), which have the same maximum and
-  information matrix as the fits over single forecasts.
+- Cox and calibration-in-the-large: the same logistic likelihoods written for binomial counts,
+  fitted by Newton passes over the histogram in ``logistic_counts``.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 from numpy.typing import NDArray
 
 from foretell.scoring.calibration import (
-    CITL,
-    LOGIT_CLIP,
     CalibrationTable,
-    Cox,
     Spiegelhalter,
     bin_edges,
     bin_index,
@@ -176,57 +170,3 @@ def spiegelhalter(p: FloatArray, n: IntArray, k: IntArray) -> Spiegelhalter:
         return Spiegelhalter(z=math.nan, p_value=math.nan)
     z = float(np.sum((k - n * p) * a)) / math.sqrt(var)
     return Spiegelhalter(z=z, p_value=math.erfc(abs(z) / math.sqrt(2.0)))
-
-
-def _logit(p: FloatArray) -> FloatArray:
-    q = np.clip(p, LOGIT_CLIP, 1.0 - LOGIT_CLIP)
-    return np.log(q / (1.0 - q))
-
-
-def _fit(n: IntArray, k: IntArray, exog: FloatArray, offset: FloatArray | None) -> object:
-    from statsmodels.genmod.families import Binomial
-    from statsmodels.genmod.generalized_linear_model import GLM
-
-    endog = np.column_stack([k, n - k]).astype(np.float64)
-    model = GLM(endog, exog, family=Binomial(), offset=offset)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return model.fit(method="newton", tol=1e-12, maxiter=100, disp=0)
-
-
-def cox(p: FloatArray, n: IntArray, k: IntArray) -> Cox:
-    """Cox recalibration ``logit P(o = 1) = a + b logit(p)`` from counts (ValueError as
-    ``calibration.cox``)."""
-    total, hits = int(n.sum()), int(k.sum())
-    if hits in (0, total):
-        raise ValueError("Cox recalibration needs both outcomes among the forecasts")
-    x = _logit(p)
-    if x.min() == x.max():
-        raise ValueError("Cox recalibration needs forecasts that are not all equal")
-    fit = _fit(n, k, np.column_stack([np.ones_like(x), x]), None)
-    params, bse = np.asarray(fit.params), np.asarray(fit.bse)  # type: ignore[attr-defined]
-    return Cox(
-        slope=float(params[1]),
-        intercept=float(params[0]),
-        se_slope=float(bse[1]),
-        se_intercept=float(bse[0]),
-        n=total,
-        converged=bool(fit.mle_retvals["converged"]),  # type: ignore[attr-defined]
-    )
-
-
-def calibration_in_the_large(p: FloatArray, n: IntArray, k: IntArray) -> CITL:
-    total, hits = int(n.sum()), int(k.sum())
-    mean_p, rate = float(np.sum(n * p) / total), hits / total
-    intercept = se = math.nan
-    if 0 < hits < total:
-        fit = _fit(n, k, np.ones((p.shape[0], 1)), _logit(p))
-        intercept = float(np.asarray(fit.params)[0])  # type: ignore[attr-defined]
-        se = float(np.asarray(fit.bse)[0])  # type: ignore[attr-defined]
-    return CITL(
-        mean_forecast=mean_p,
-        observed_rate=rate,
-        difference=mean_p - rate,
-        intercept=intercept,
-        se_intercept=se,
-    )

@@ -1,6 +1,6 @@
 """Cox recalibration and calibration-in-the-large from a histogram, in bounded memory.
 
-The same fits as ``grouped.cox`` and ``grouped.calibration_in_the_large`` (the logistic
+The same fits as ``calibration.cox`` and ``calibration.calibration_in_the_large`` (the logistic
 likelihoods written for binomial counts: ``k_j`` successes of ``n_j`` trials at each
 distinct forecast ``p_j``, covariate or offset ``x_j = logit(clip(p_j))``), solved by
 Newton-Raphson where each pass reads the histogram in blocks of ``BLOCK`` values and keeps
@@ -98,7 +98,7 @@ def _newton(
 
 def cox(p: FloatArray, n: IntArray, k: IntArray) -> Cox:
     """Cox recalibration ``logit P(o = 1) = a + b logit(p)`` from counts (ValueError as
-    ``grouped.cox``)."""
+    ``calibration.cox``)."""
     total, hits = int(n.sum()), int(k.sum())
     if hits in (0, total):
         raise ValueError("Cox recalibration needs both outcomes among the forecasts")

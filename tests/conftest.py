@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from foretell import ids, status
 from foretell.catalog import dump_question, question_path
 from foretell.home import Home, init_home
 from foretell.model import Question
@@ -117,3 +118,18 @@ def snapshot(project: Home) -> dict[str, bytes]:
         for p in sorted(project.root.rglob("*"))
         if p.is_file() and not any(p.is_relative_to(d) for d in derived)
     }
+
+
+@pytest.fixture
+def cache_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Names of the status index files read (the header and shards), relative to the index."""
+    names: list[str] = []
+    real = ids.read_bytes
+
+    def spy(path: Path) -> bytes:
+        if status.INDEX_DIR in path.parts:
+            names.append("/".join(path.parts[path.parts.index(status.INDEX_DIR) + 1 :]))
+        return real(path)
+
+    monkeypatch.setattr(ids, "read_bytes", spy)
+    return names

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from foretell import ids, ledger, status
+from foretell import ledger, status
 
 RESOLVER = "resolver"
 
@@ -31,21 +31,6 @@ def many_closed(ledger_dir: Path, n: int) -> None:
                     "imported": "test",
                 },
             )
-
-
-@pytest.fixture
-def cache_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Names of the index files read (headers and shards)."""
-    seen: list[str] = []
-    real = ids.read_bytes
-
-    def spy(path: Path) -> bytes:
-        if status.INDEX_DIR in path.parts:
-            seen.append("/".join(path.parts[path.parts.index(status.INDEX_DIR) + 1 :]))
-        return real(path)
-
-    monkeypatch.setattr(ids, "read_bytes", spy)
-    return seen
 
 
 def test_one_lookup_reads_one_header_and_one_shard(tmp_path: Path, cache_reads: list[str]) -> None:

@@ -62,21 +62,6 @@ def same_shard(n: int) -> list[str]:
 
 
 @pytest.fixture
-def cache_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Names of the index files read (the header and shards)."""
-    names: list[str] = []
-    real = ids.read_bytes
-
-    def spy(path: Path) -> bytes:
-        if status.INDEX_DIR in path.parts:
-            names.append("/".join(path.parts[path.parts.index(status.INDEX_DIR) + 1 :]))
-        return real(path)
-
-    monkeypatch.setattr(ids, "read_bytes", spy)
-    return names
-
-
-@pytest.fixture
 def opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Names of the ledger files the index opens."""
     names: list[str] = []

@@ -477,7 +477,8 @@ def streamed_partial(
     to batch does not grow with the number of batches: counts, two-part sums, histograms of
     distinct forecasts, the per-question lists (``partial.bounded``: at most twice the best
     and worst questions listed; numeric, open and annulled questions and claims are listed
-    whole in the report)."""
+    whole in the report), and the trend's points (``report.trend_partial``: 16 bytes per
+    forecaster and resolved question)."""
     from foretell.report import partial
 
     merged: Partial | None = None

@@ -10,8 +10,10 @@ rule), as for WIS.
 Across pairs every quantity is a mergeable sum: coverage per nominal level is (pairs,
 covered pairs); the randomised PIT histogram is a count per bin, each row adding its rule
 weight to the bin its PIT draw falls in, so a pair adds 1 in all; per-unit means are sums
-and counts per unit. The PIT draws use a generator with a fixed seed (``PIT_SEED``), so a
-report is reproducible.
+and counts per unit. Each row's PIT draw is a hash of the forecast (question, author, its
+rank among the author's rows there) with a fixed seed (``pit_uniforms``), so a report is
+reproducible and its streamed batches draw what the whole ledger would. The sums themselves
+are ``report.numeric_partial``'s, which the in-memory and the streamed report share.
 
 Scale: WIS, CRPS and their parts are in each question's unit. ``by_unit`` gives them per
 unit; the scale-free summaries across units are bias, coverage, the PIT histogram, the WIS
@@ -21,7 +23,7 @@ baseline's on the same question, then the geometric mean over shared questions).
 
 from __future__ import annotations
 
-import math
+import hashlib
 from typing import Any
 
 import numpy as np
@@ -69,46 +71,14 @@ def coverage_rows(
 def numeric_extras(
     pairs: pd.DataFrame, coverage: pd.DataFrame, pit: pd.DataFrame, units: dict[str, Any]
 ) -> dict[str, Any]:
-    """The diagnostics added to a group's numeric block (see the module docstring)."""
-    out: dict[str, Any] = {}
-    for name in ("dispersion", "overprediction", "underprediction", "ae_median", "bias"):
-        if name in pairs:
-            values = pairs[name].to_numpy(dtype=np.float64)
-            defined = ~np.isnan(values)
-            out[name] = float(values[defined].mean()) if defined.any() else None
-    if "wis_log" in pairs:
-        values = pairs["wis_log"].to_numpy(dtype=np.float64)
-        defined = ~np.isnan(values)
-        out["wis_log"] = {
-            "mean": float(values[defined].mean()) if defined.any() else None,
-            "n": int(defined.sum()),
-        }
-    out["units"] = sorted({str(units.get(str(q))) for q in pairs["question"].unique()})
-    out["by_unit"] = _by_unit(pairs, units)
-    out["coverage_levels"] = _coverage(coverage)
-    out["pit"] = pit_block(pit)
-    return out
+    """The diagnostics added to a group's numeric block (see the module docstring), from the
+    mergeable sums of ``report.numeric_partial`` (as the streamed report computes them)."""
+    from foretell.report.numeric_partial import NumericExtras
+
+    return NumericExtras.of(pairs, coverage, pit, units).block()
 
 
-def _by_unit(pairs: pd.DataFrame, units: dict[str, Any]) -> list[dict[str, Any]]:
-    unit = _units_of(pairs["question"], units)
-    rows = []
-    for name in sorted(set(unit)):
-        g = pairs[unit == name]
-        entry: dict[str, Any] = {
-            "unit": name,
-            "n_pairs": len(g),
-            "n_questions": int(g["question"].nunique()),
-        }
-        for col in ("wis", "dispersion", "overprediction", "underprediction", "ae_median", "crps"):
-            if col in g:
-                v = g[col].to_numpy(dtype=np.float64)
-                entry[col] = float(np.nanmean(v)) if (~np.isnan(v)).any() else None
-        rows.append(entry)
-    return rows
-
-
-def _units_of(question: pd.Series, units: dict[str, Any]) -> np.ndarray:
+def units_of(question: pd.Series, units: dict[str, Any]) -> np.ndarray:
     """Each pair's unit, as text (looked up once per question of a categorical column)."""
     if isinstance(question.dtype, pd.CategoricalDtype):
         codes = question.cat.codes.to_numpy()
@@ -118,57 +88,75 @@ def _units_of(question: pd.Series, units: dict[str, Any]) -> np.ndarray:
     return question.astype(str).map(lambda q: str(units.get(q))).to_numpy()
 
 
-def _coverage(coverage: pd.DataFrame) -> list[dict[str, Any]]:
-    if not len(coverage):
-        return []
-    agg = coverage.groupby("level")["covered"].agg(["mean", "size"]).reset_index()
-    return [
-        {"level": float(r.level), "empirical": float(r.mean), "n": int(r.size)}
-        for r in agg.itertuples()
-    ]
+def mean_of(total: float, n: int) -> float | None:
+    """A mean from its sum and count (None when nothing is defined)."""
+    return total / n if n else None
 
 
-def pit_block(pit: pd.DataFrame) -> dict[str, Any]:
+def pit_block(counts: FloatArray) -> dict[str, Any]:
     """Counts per PIT bin (summed rule weights) and Pearson's chi-square test of uniformity."""
-    counts = np.zeros(PIT_BINS)
-    if len(pit):
-        counts = np.bincount(
-            pit["bin"].to_numpy(dtype=np.int64), weights=pit["w"].to_numpy(), minlength=PIT_BINS
-        )
     block: dict[str, Any] = {"bins": PIT_BINS, "counts": [float(c) for c in counts]}
-    total = float(counts.sum())
+    total = float(np.sum(counts))
     block["n"] = total
     if total > 0:
-        test = qp.uniformity_test(counts)
+        test = qp.uniformity_test(np.asarray(counts, dtype=np.float64))
         block.update(chi2=test.chi2, dof=test.dof, p_value=test.p_value)
     return block
 
 
+def pit_uniforms(
+    ids: np.ndarray, authors: list[str], qpos: np.ndarray, author_code: np.ndarray,
+    stamp: np.ndarray, seq: np.ndarray,
+) -> FloatArray:  # fmt: skip
+    """The uniform draw of each forecast row's randomised PIT: a hash (SplitMix64's mixer,
+    with ``PIT_SEED``) of its question's id (``ids[qpos]``), its author's name
+    (``authors[author_code]``) and its rank among that author's rows on the question (by
+    ``stamp``, then ``seq``). A row's draw does not depend on which other rows are in the
+    report, nor on how the questions were batched."""
+    n = qpos.shape[0]
+    if n == 0:
+        return np.zeros(0)
+    uq, q_of = np.unique(qpos, return_inverse=True)
+    ua, a_of = np.unique(author_code, return_inverse=True)
+    order = np.lexsort((seq, stamp, a_of, q_of))
+    pair = q_of[order] * len(ua) + a_of[order]
+    starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
+    rank = np.empty(n, dtype=np.uint64)
+    rank[order] = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
+    qh = _text_hashes([str(ids[i]) for i in uq])[q_of]
+    ah = _text_hashes([authors[i] for i in ua])[a_of]
+    with np.errstate(over="ignore"):
+        x = qh * np.uint64(0x9E3779B97F4A7C15) ^ ah * np.uint64(0xC2B2AE3D27D4EB4F)
+        x ^= (rank << np.uint64(20)) + np.uint64(PIT_SEED)
+        for shift, mult in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB)):
+            x = (x ^ (x >> np.uint64(shift))) * np.uint64(mult)
+        x ^= x >> np.uint64(31)
+    return (x >> np.uint64(11)).astype(np.float64) * 2.0**-53
+
+
+def _text_hashes(texts: list[str]) -> np.ndarray:
+    return np.array(
+        [int.from_bytes(hashlib.blake2b(t.encode(), digest_size=8).digest(), "little")
+         for t in texts],
+        dtype=np.uint64,
+    )  # fmt: skip
+
+
 def relative_wis(pairs: pd.DataFrame, baseline: str | None) -> dict[str, Any]:
-    """Per forecaster: geometric mean over shared questions of WIS / baseline's WIS."""
-    if baseline is None:
-        return {"unavailable": "give --wis-baseline NAME to compare WIS across units"}
-    if not len(pairs) or baseline not in set(pairs["author"].astype(str)):
-        return {"baseline": baseline, "unavailable": f"{baseline} has no scored numeric pairs"}
-    frame = pairs[["author", "question", "wis"]].astype({"author": str, "question": str})
-    base = frame[frame["author"] == baseline].set_index("question")["wis"]
-    rows = []
-    for author, g in frame[frame["author"] != baseline].groupby("author", sort=True):
-        shared = g[g["question"].isin(base.index)]
-        ratio = shared["wis"].to_numpy() / base.loc[shared["question"]].to_numpy()
-        ok = np.isfinite(ratio) & (ratio > 0)
-        rows.append(
-            {
-                "forecaster": author,
-                "n_shared_questions": int(ok.sum()),
-                "relative_wis": float(math.exp(np.log(ratio[ok]).mean())) if ok.any() else None,
-            }
-        )
-    return {"baseline": baseline, "forecasters": rows}
+    """Per forecaster: geometric mean over shared questions of WIS / baseline's WIS (from
+    the per-question sums of ``report.numeric_partial.RelativeWis``)."""
+    from foretell.report.numeric_partial import RelativeWis
+
+    return RelativeWis.of(pairs, baseline).block(baseline)
 
 
 def range_notes(questions: pd.DataFrame, outside: dict[int, int]) -> list[str]:
     """Notes for outcomes outside a numeric question's range and quantiles beyond it."""
+    return [note for _, note in range_notes_of(questions, outside)]
+
+
+def range_notes_of(questions: pd.DataFrame, outside: dict[int, int]) -> list[tuple[int, str]]:
+    """``range_notes`` with each note's question position (notes of one question in order)."""
     notes = []
     numeric = questions["type"].to_numpy() == "numeric"
     for i in np.flatnonzero(numeric):
@@ -177,12 +165,14 @@ def range_notes(questions: pd.DataFrame, outside: dict[int, int]) -> list[str]:
         qid = str(questions["id"].iat[i])
         if isinstance(y, int | float) and not isinstance(y, bool) and not low <= y <= high:
             notes.append(
-                f"{qid}: the outcome {y:g} lies outside the question's range [{low:g}, {high:g}]; "
-                "P(X >= t) read off the quantiles is capped at the range ends."
-            )
+                (int(i), f"{qid}: the outcome {y:g} lies outside the question's range "
+                 f"[{low:g}, {high:g}]; P(X >= t) read off the quantiles is capped at the "
+                 "range ends.")
+            )  # fmt: skip
         if outside.get(i):
             notes.append(
-                f"{qid}: {outside[i]} forecast(s) give quantiles outside the question's range "
-                f"[{low:g}, {high:g}] (scored as given; clipped only for P(X >= t))."
-            )
+                (int(i), f"{qid}: {outside[i]} forecast(s) give quantiles outside the "
+                 f"question's range [{low:g}, {high:g}] (scored as given; clipped only for "
+                 "P(X >= t)).")
+            )  # fmt: skip
     return notes

@@ -4,7 +4,9 @@ Everything that depends on the order of forecasts (rules, pairs, per-question sc
 computed within a question, so a batch of whole questions gives a ``Partial``: counts (ints
 that add), the groups' ``GroupSummary`` (``report.summary``), and per-question entries (the
 numeric questions, the per-question scores the best/worst lists are chosen from, open and
-annulled questions, claims) tagged with the question's position in the catalog. ``merge``
+annulled questions, claims) tagged with the question's position in the catalog, and the
+``partial_extras.Extras`` (numeric diagnostics per group, relative WIS terms, the trend's
+points, range notes). ``merge``
 adds two partials of disjoint sets of questions; ``finish`` turns the merged partial into the
 report's JSON. ``build_report`` is ``finish(partial(all questions))``; the streaming engines
 (``foretell.engine``) merge the partials of batches, so every engine gives the same JSON.
@@ -22,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from foretell.report import blocks, pairs, quantile_pairs
+from foretell.report.partial_extras import Extras, add_numeric
 from foretell.report.summary import ExactSum, GroupSummary, merge_groups
 
 if TYPE_CHECKING:
@@ -47,6 +50,7 @@ class Partial:
     crowd_groups: dict[tuple[str, ...], GroupSummary] = field(default_factory=dict)
     forecasters: dict[str, Forecaster] = field(default_factory=dict)
     left_out: dict[str, int] = field(default_factory=dict)  # the batch frames' skipped counts
+    extras: Extras = field(default_factory=Extras)  # numeric diagnostics, trend, ...
 
 
 @dataclass
@@ -110,6 +114,7 @@ def merge(a: Partial, b: Partial) -> Partial:
             else a.forecasters.get(k) or b.forecasters[k]
             for k in {*a.forecasters, *b.forecasters}
         },
+        extras=a.extras.merge(b.extras),
     )
 
 
@@ -210,6 +215,7 @@ def partial(
             else {}
         ),
         left_out=dict(frames.skipped),
+        extras=Extras.of(options, keys, q, gpos, numeric, all_binary, crowds.numeric),
     )
     return part, PairFrames(all_binary, choice.pairs, numeric.pairs, q, crowds, methods)
 
@@ -431,18 +437,20 @@ def finish(
         "counts": part.counts,
     }
     keys = build.group_keys(options)
-    data["groups"] = finish_groups(options, keys, part.groups)
+    data["groups"] = finish_groups(options, keys, part.groups, part.extras.groups)
     data["equal_weight"] = build.equal_weight(data["groups"][1:])
     crowd_keys = keys if "forecaster" in keys else ("forecaster",)
-    data["crowd_groups"] = finish_groups(options, crowd_keys, part.crowd_groups)
+    data["crowd_groups"] = finish_groups(
+        options, crowd_keys, part.crowd_groups, part.extras.crowd_groups
+    )
     data["comparison"] = (
         {"forecasters": forecaster_rows(part.forecasters)}
         if options.peer
         else {"forecasters": [], "unavailable": "peer scores were not computed"}
     )
     data["numeric_questions"] = [e for _, e in sorted(part.numeric_questions, key=_first)]
-    data["relative_wis"] = {"unavailable": OMITTED}
-    data["trend"] = {"unavailable": OMITTED}
+    data["relative_wis"] = part.extras.relative_wis.block(options.wis_baseline)
+    data["trend"] = part.extras.trend.trend(options.window)
     data["best_questions"], data["worst_questions"] = _extremes(part.per_question, options.top)
     data["open_questions"] = sorted(part.open_questions, key=lambda r: (r["resolve_by"], r["id"]))
     data["annulled_questions"] = [e for _, e in sorted(part.annulled, key=_first)]
@@ -453,17 +461,11 @@ def finish(
     scope = Scope(pd.DataFrame(), pd.DataFrame(), question_matches=part.question_matches)
     data["notes"] = (
         build._notes(data, scope, options.filters)
+        + part.extras.notes()
         + build.reading_notes(skipped)
         + build.verification_notes(verification)
         + comparison.probability_notes(data["groups"])
     )
-    data["notes"].append(
-        "Computed by a streaming engine: the numeric diagnostics beyond WIS, CRPS, coverage and "
-        "pinball loss (interval coverage per level, PIT, per-unit summaries), the relative WIS, "
-        "the score trend and the notes on outcomes outside a question's range are left out "
-        "(they need every pair at once); use --engine memory for them."
-    )
-    data["engine"] = {"omitted": list(STREAM_OMITS)}
     data["hindsight"] = {"forecasts": part.hindsight}
     if options.claims != "none" and part.claims:
         data["claims"] = claims_merged(part.claims)
@@ -472,15 +474,6 @@ def finish(
     if options.claims == "only":
         data = {k: data[k] for k in build.CLAIMS_ONLY_KEYS}
     return data
-
-
-OMITTED = "not computed by a streaming engine (it needs every pair at once): use --engine memory"
-STREAM_OMITS = (
-    "groups[].numeric (beyond wis, crps, coverage_50/90, pinball)",
-    "relative_wis",
-    "trend",
-    "notes on outcomes outside a numeric question's range",
-)
 
 
 def group_summaries(
@@ -519,12 +512,17 @@ def finish_groups(
     options: ReportOptions,
     keys: tuple[str, ...],
     summaries: dict[tuple[str, ...], GroupSummary],
+    extras: Mapping[tuple[str, ...], Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """The groups' JSON entries from their (merged) summaries, ``all`` first if present."""
+    """The groups' JSON entries from their (merged) summaries, ``all`` first if present;
+    with ``extras`` (``partial_extras``), their numeric diagnostics added."""
     from foretell.report import build, grouping
 
     bins = options.bins
-    groups = [summaries[()].entry("all", bins)] if () in summaries else []
+    extras = extras or {}
+    groups = (
+        [add_numeric(summaries[()].entry("all", bins), extras.get(()))] if () in summaries else []
+    )
     if not keys:
         return groups
     names = set(summaries) - {()}
@@ -540,6 +538,7 @@ def finish_groups(
         skip = {name: why for name in ranked[build.MAX_DIAGNOSED_GROUPS :]}
     for labels in grouping.order(keys, names, options):
         entry = summaries[labels].entry(grouping.group_name(labels), bins, skip.get(labels))
+        add_numeric(entry, extras.get(labels))
         if len(keys) > 1:
             entry["keys"] = dict(zip(keys, labels, strict=True))
         groups.append(entry)

@@ -117,8 +117,11 @@ def numeric(scope: Scope, rows: Rows, rule: str) -> NumericPairs:
         }
     )
     coverage = _per_pair(cov, position, paired, kept, table, "covered")
-    rng = np.random.default_rng(nm.PIT_SEED)
-    pit_value = extra["pit_low"] + rng.random(n) * (extra["pit_high"] - extra["pit_low"])
+    draw = nm.pit_uniforms(
+        q["id"].to_numpy(dtype=object), rows.authors, qpos, rows.author_code[src],
+        rows.stamp[src], rows.seq[src],
+    )  # fmt: skip
+    pit_value = extra["pit_low"] + draw * (extra["pit_high"] - extra["pit_low"])
     pit_bin = np.minimum((pit_value * nm.PIT_BINS).astype(np.int64), nm.PIT_BINS - 1)
     pit = _per_pair(
         [(np.arange(n), pit_bin.astype(np.float64), np.ones(n))],

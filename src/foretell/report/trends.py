@@ -9,6 +9,10 @@ point is the mean of the last ``window`` points (fewer at the start: ``n`` says 
 The ``MAX_FORECASTERS`` forecasters with the most points are shown (the report says how many
 were left out); each series is thinned to at most ``MAX_POINTS`` evenly spaced points, the
 last always kept.
+
+``points`` gives a batch of whole questions its points (each within one question) and
+``series`` the block from points however gathered: the in-memory report calls both on every
+pair, the streamed one (``report.trend_partial``) merges the batches' points.
 """
 
 from __future__ import annotations
@@ -23,43 +27,76 @@ MAX_POINTS = 200
 
 
 def trend(binary: pd.DataFrame, q: pd.DataFrame, window: int) -> dict[str, Any]:
-    out: dict[str, Any] = {"score": "brier", "window": window, "forecasters": []}
+    """The trend block of the binary pairs (derived events included) on questions ``q``."""
+    author, qpos, score = points(binary)
+    names, codes = np.unique(author, return_inverse=True)
+    resolved = q["resolved_on_day"].to_numpy(dtype=object)
+    ids = q["id"].astype(str).to_numpy(dtype=object)
+    return series(codes, [str(n) for n in names], qpos, score, resolved, ids, window)
+
+
+def points(binary: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One point per (forecaster, question): author, question position, mean Brier score."""
     if not len(binary):
-        out["n_forecasters"] = 0
-        return out
+        return np.zeros(0, dtype=object), np.zeros(0, dtype=np.int64), np.zeros(0)
     per_q = (
         binary.assign(author=binary["author"].astype(str))
         .groupby(["author", "qpos"], observed=True, sort=False)["brier"]
         .mean()
         .reset_index()
     )
-    resolved = q["resolved_on_day"].to_numpy(dtype=object)
-    ids = q["id"].astype(str).to_numpy(dtype=object)
-    per_q["resolved_on"] = resolved[per_q["qpos"].to_numpy()]
-    per_q["question"] = ids[per_q["qpos"].to_numpy()]
-    sizes = per_q.groupby("author").size().sort_values(ascending=False, kind="stable")
-    shown = sorted(sizes.index[:MAX_FORECASTERS])
-    out["n_forecasters"] = int(sizes.shape[0])
-    for author in shown:
-        g = per_q[per_q["author"] == author].sort_values(["resolved_on", "question"])
-        scores = g["brier"].to_numpy(dtype=np.float64)
+    return (
+        per_q["author"].to_numpy(dtype=object),
+        per_q["qpos"].to_numpy(dtype=np.int64),
+        per_q["brier"].to_numpy(dtype=np.float64),
+    )
+
+
+def series(
+    codes: np.ndarray,
+    names: list[str],
+    qref: np.ndarray,
+    score: np.ndarray,
+    resolved_on: np.ndarray,
+    ids: np.ndarray,
+    window: int,
+) -> dict[str, Any]:
+    """The trend block from the points: point ``j`` is by ``names[codes[j]]`` on the question
+    resolved on ``resolved_on[qref[j]]`` with id ``ids[qref[j]]``, scored ``score[j]``."""
+    out: dict[str, Any] = {"score": "brier", "window": window, "forecasters": []}
+    sizes = np.bincount(codes, minlength=len(names)) if codes.size else np.zeros(len(names), int)
+    present = [i for i in range(len(names)) if sizes[i]]
+    out["n_forecasters"] = len(present)
+    ranked = sorted(present, key=lambda i: (-sizes[i], names[i]))
+    shown = sorted(ranked[:MAX_FORECASTERS], key=lambda i: names[i])
+    if not shown:
+        return out
+    mine = np.isin(codes, shown)
+    used = np.unique(qref[mine])
+    in_order = sorted(range(used.shape[0]), key=lambda k: (resolved_on[used[k]], ids[used[k]]))
+    rank = np.empty(used.shape[0], dtype=np.int64)
+    rank[in_order] = np.arange(used.shape[0])
+    for i in shown:
+        sel = np.flatnonzero(codes == i)
+        sel = sel[np.argsort(rank[np.searchsorted(used, qref[sel])], kind="stable")]
+        scores = score[sel]
         cum = np.concatenate([[0.0], np.cumsum(scores)])
         idx = np.arange(scores.shape[0])
         start = np.maximum(idx + 1 - window, 0)
         n = idx + 1 - start
         rolling = (cum[idx + 1] - cum[start]) / n
         keep = _thin(scores.shape[0])
-        resolved_on = g["resolved_on"].to_numpy(dtype=object)[keep]
-        question = g["question"].to_numpy(dtype=object)[keep]
+        resolved = resolved_on[qref[sel[keep]]]
+        question = ids[qref[sel[keep]]]
         out["forecasters"].append(
             {
-                "name": author,
+                "name": names[i],
                 "n_questions": int(scores.shape[0]),
                 "points": [
                     {"resolved_on": str(r), "question": str(qid), "score": s, "rolling": m,
                      "n": k}
                     for r, qid, s, m, k in zip(
-                        resolved_on, question, scores[keep].tolist(), rolling[keep].tolist(),
+                        resolved, question, scores[keep].tolist(), rolling[keep].tolist(),
                         n[keep].tolist(), strict=True,
                     )
                 ],

@@ -168,19 +168,24 @@ def _float_keys(d: dict[str, Any]) -> dict[Any, Any]:
 
 
 def _objects(column: pa.ChunkedArray, keep: np.ndarray, convert: bool = False) -> pd.Series:
-    """Parse the JSON texts of an extras column into Python values (None where absent)."""
+    """Parse the JSON texts of an extras column into Python values (None where absent).
+
+    Each distinct text is parsed once (the column dictionary-encoded by Arrow) and its value
+    shared by the rows holding it: the values are read, never changed, downstream."""
     n = int(keep.sum())
-    out = np.full(n, None, dtype=object)
     kept = column.filter(pa.array(keep)) if n != len(keep) else column
-    valid = np.flatnonzero(kept.is_valid().to_numpy(zero_copy_only=False))
-    if valid.size:
-        loads = orjson.loads
-        texts = kept.take(pa.array(valid)).to_pylist()
-        values = [loads(t) for t in texts]
-        if convert:  # quantile levels as floats (a level that is no number: verify flags it)
-            values = [_float_keys(d) if isinstance(d, dict) else d for d in values]
-        out[valid] = values
-    return pd.Series(out, dtype=object)
+    if n == 0 or kept.null_count == n:
+        return pd.Series(np.full(n, None, dtype=object), dtype=object)
+    encoded = kept.dictionary_encode().unify_dictionaries().combine_chunks()
+    loads = orjson.loads
+    values = [loads(t) for t in encoded.dictionary.to_pylist()]
+    if convert:  # quantile levels as floats (a level that is no number: verify flags it)
+        values = [_float_keys(d) if isinstance(d, dict) else d for d in values]
+    table = np.empty(len(values) + 1, dtype=object)
+    table[: len(values)] = values
+    table[-1] = None
+    indices = encoded.indices.fill_null(len(values)).to_numpy(zero_copy_only=False)
+    return pd.Series(table[indices], dtype=object)
 
 
 def _forecasts_frame(
@@ -230,9 +235,7 @@ def forecasts_of(
             ),
             "question": question_cat,
             "question_sha": _used(s_codes[keep][order], shas),
-            "type": pd.Categorical(
-                np.asarray(question_cat.categories.map(types), dtype=object)[question_cat.codes]
-            ),
+            "type": _types(question_cat, types),
             "p": arrow.column("p").to_numpy()[keep][order],
             **{
                 col: _objects(arrow.column(col), keep, col == "quantiles")
@@ -245,6 +248,22 @@ def forecasts_of(
     )
     frame["at"] = frame["at"].astype("datetime64[ns, UTC]")
     return frame, skipped
+
+
+def _types(question: pd.Categorical, types: dict[str, str]) -> pd.Categorical:
+    """Each row's question type, as ``pd.Categorical`` of the per-row types gives it
+    (categories: the types that occur, sorted), built from the questions' codes."""
+    per_question = [types[str(q)] for q in question.categories]
+    used = np.zeros(len(per_question), dtype=bool)
+    if len(question.codes):
+        used[np.unique(question.codes)] = True
+    names = sorted({t for t, u in zip(per_question, used, strict=True) if u})
+    rank = {t: i for i, t in enumerate(names)}
+    code_of = np.array([rank.get(t, -1) for t in per_question] or [-1], dtype=np.int32)
+    return pd.Categorical.from_codes(
+        code_of[question.codes] if len(question.codes) else np.zeros(0, np.int32),
+        categories=pd.Index(names),
+    )
 
 
 class StandIn(NamedTuple):
@@ -293,14 +312,23 @@ def _drop_bad_payloads(
     for col, kind in (("probs", "multiple_choice"), ("quantiles", "numeric")):
         values = frame[col].to_numpy(dtype=object)
         rows = np.flatnonzero(pd.notna(values))
+        # rows sharing a payload object (``_objects``) and a question's options share the
+        # verdict: a quantiles payload's does not depend on its question, a probs payload's
+        # on its question's options when the question is multiple choice
+        seen: dict[tuple[int, Any], bool] = {}
         for row, value, qid in zip(
             rows.tolist(), values[rows], q_names[q_codes[rows]], strict=True
         ):
             question = questions[qid]
-            if question.type != kind:
-                options = list(value) if isinstance(value, dict) else []
-                question = StandIn(question.id, kind, options)
-            if payload_problem(question, {col: value}):
+            own = question.type == kind
+            key = (id(value), tuple(question.options or ()) if own and kind != "numeric" else own)
+            verdict = seen.get(key)
+            if verdict is None:
+                if not own:
+                    options = list(value) if isinstance(value, dict) else []
+                    question = StandIn(question.id, kind, options)
+                verdict = seen[key] = bool(payload_problem(question, {col: value}))
+            if verdict:
                 bad.append(row)
     if not bad:
         return frame, 0

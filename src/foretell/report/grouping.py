@@ -36,17 +36,22 @@ CROWD_PREFIX = "crowd:"
 
 Labeller = Callable[[pd.DataFrame, pd.DataFrame, Any], np.ndarray]
 Orderer = Callable[[set[str], Any], list[str]]
+Coder = Callable[[pd.DataFrame, pd.DataFrame, Any], tuple[np.ndarray, np.ndarray, list[str]]]
 
 
 @dataclass(frozen=True)
 class GroupKey:
     """``labels(pairs, questions, options)`` -> one label (or list of labels) per pair row;
-    ``order(names, options)`` -> the labels in report order; ``many``: rows may hold lists."""
+    ``order(names, options)`` -> the labels in report order; ``many``: rows may hold lists.
+
+    ``codes`` (optional, the same labels as integers): ``(row, code, names)`` with one entry
+    per (row, label), ``names[code]`` the label; rows in increasing order."""
 
     name: str
     labels: Labeller
     order: Orderer
     many: bool = False
+    codes: Coder | None = None
 
 
 GROUP_KEYS: dict[str, GroupKey] = {}
@@ -192,8 +197,80 @@ def _period(frame: pd.DataFrame, q: pd.DataFrame, options: Any) -> np.ndarray:
     return per_q[frame["qpos"].to_numpy(dtype=np.int64)]
 
 
-register(GroupKey("forecaster", _forecaster, _forecasters))
-register(GroupKey("tag", _tags, _alphabetical, many=True))
-register(GroupKey("type", _type, lambda names, _: [t for t in TYPE_ORDER if t in names]))
-register(GroupKey("horizon", _horizon, _horizon_order))
-register(GroupKey("period", _period, lambda names, _: sorted(names)))
+def _each_row(frame: pd.DataFrame, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return np.arange(len(frame), dtype=np.int64), codes.astype(np.int64)
+
+
+def _per_question(
+    frame: pd.DataFrame, labels: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """A label per question (``labels``), as codes of each pair row's question."""
+    codes, names = pd.factorize(np.asarray(labels, dtype=object))
+    qpos = frame["qpos"].to_numpy(dtype=np.int64)
+    return (*_each_row(frame, codes[qpos]), [str(n) for n in names])
+
+
+def _forecaster_codes(
+    frame: pd.DataFrame, q: pd.DataFrame, options: Any
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    author = frame["author"]
+    if isinstance(author.dtype, pd.CategoricalDtype) and (author.cat.codes >= 0).all():
+        return (
+            *_each_row(frame, author.cat.codes.to_numpy()),
+            [str(c) for c in author.cat.categories],
+        )
+    codes, names = pd.factorize(_forecaster(frame, q, options))
+    return (*_each_row(frame, codes), [str(n) for n in names])
+
+
+def _type_codes(
+    frame: pd.DataFrame, q: pd.DataFrame, options: Any
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    return _per_question(frame, q["type"].to_numpy(dtype=object))
+
+
+def _tag_codes(
+    frame: pd.DataFrame, q: pd.DataFrame, options: Any
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    names: list[str] = []
+    index: dict[str, int] = {}
+    per_q: list[list[int]] = []
+    for t in q["tags"]:
+        tags = list(t) if t is not None and len(t) else [NO_TAG]
+        per_q.append([index.setdefault(tag, len(index)) for tag in tags])
+    names = list(index)
+    lengths = np.array([len(c) for c in per_q], dtype=np.int64)
+    flat = np.array([c for codes in per_q for c in codes], dtype=np.int64)
+    start = np.cumsum(lengths) - lengths
+    qpos = frame["qpos"].to_numpy(dtype=np.int64)
+    per = lengths[qpos]
+    row = np.repeat(np.arange(len(frame), dtype=np.int64), per)
+    within = np.arange(row.shape[0]) - np.repeat(np.cumsum(per) - per, per)
+    return row, flat[start[qpos[row]] + within] if row.size else flat[:0], names
+
+
+def _horizon_codes(
+    frame: pd.DataFrame, q: pd.DataFrame, options: Any
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    edges = horizon_edges(options)
+    bucket = np.searchsorted(np.array(edges), frame["horizon_days"].to_numpy(), "right")
+    return (*_each_row(frame, bucket), horizon_labels(edges))
+
+
+def _period_codes(
+    frame: pd.DataFrame, q: pd.DataFrame, options: Any
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    period = getattr(options, "period", "quarter")
+    days = q["resolved_on_day"].to_numpy(dtype=object)
+    return _per_question(frame, [period_label(str(d), period) if d else "" for d in days])
+
+
+register(GroupKey("forecaster", _forecaster, _forecasters, codes=_forecaster_codes))
+register(GroupKey("tag", _tags, _alphabetical, many=True, codes=_tag_codes))
+register(
+    GroupKey(
+        "type", _type, lambda names, _: [t for t in TYPE_ORDER if t in names], codes=_type_codes
+    )
+)
+register(GroupKey("horizon", _horizon, _horizon_order, codes=_horizon_codes))
+register(GroupKey("period", _period, lambda names, _: sorted(names), codes=_period_codes))

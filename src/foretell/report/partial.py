@@ -485,8 +485,10 @@ def group_summaries(
     numeric: quantile_pairs.NumericPairs,
     with_all: bool = True,
 ) -> dict[tuple[str, ...], GroupSummary]:
-    """Each group's mergeable summary, keyed by its labels (``()`` for ``all``)."""
-    from foretell.report import build, grouping
+    """Each group's mergeable summary, keyed by its labels (``()`` for ``all``); the groups'
+    summaries are computed together (``report.group_sums``), equal to ``GroupSummary.of`` of
+    each group's own rows."""
+    from foretell.report import group_sums
 
     out = {}
     if with_all:
@@ -495,16 +497,8 @@ def group_summaries(
         )
     if not keys:
         return out
-    lb = grouping.label(binary, keys, q, options)
-    lc = grouping.label(choice.pairs, keys, q, options)
-    ln = grouping.label(numeric.pairs, keys, q, options)
-    pair_keys = ["author", "question"]
-    lo = build._attach(choice.options, lc, pair_keys)
-    lp = build._attach(numeric.pinball, ln, pair_keys)
-    names = {tuple(n) for f in (lb, lc, ln) if len(f) for n in f["group"].dropna()}
-    split = [build._split(f) for f in (lb, lc, lo, ln, lp)]
-    for labels in names:
-        out[labels] = GroupSummary.of(*(part.get(labels, pd.DataFrame()) for part in split))
+    parts = (choice.pairs, choice.options, numeric.pairs, numeric.pinball)
+    out.update(group_sums.summaries(options, keys, q, binary, *parts))
     return out
 
 

@@ -79,13 +79,12 @@ def numeric_extras(
 
 
 def units_of(question: pd.Series, units: dict[str, Any]) -> np.ndarray:
-    """Each pair's unit, as text (looked up once per question of a categorical column)."""
-    if isinstance(question.dtype, pd.CategoricalDtype):
-        codes = question.cat.codes.to_numpy()
-        if (codes >= 0).all():
-            per_question = [str(units.get(str(q))) for q in question.cat.categories]
-            return np.asarray(per_question, dtype=object)[codes]
-    return question.astype(str).map(lambda q: str(units.get(q))).to_numpy()
+    """Each pair's unit, as text (looked up once per distinct question)."""
+    codes, uniques = pd.factorize(question)
+    per_question = np.asarray([str(units.get(str(q))) for q in uniques], dtype=object)
+    if (codes < 0).any():  # a missing question id: looked up as "nan", as str() gives it
+        per_question = np.append(per_question, str(units.get("nan")))
+    return per_question[codes]
 
 
 def mean_of(total: float, n: int) -> float | None:

@@ -51,10 +51,9 @@ class TrendPoints:
     @classmethod
     def of(cls, binary: pd.DataFrame, q: pd.DataFrame, gpos: np.ndarray) -> TrendPoints:
         """The points of a batch's binary pairs (``gpos``: its questions' catalog positions)."""
-        author, qpos, score = trends.points(binary)
-        if not author.size:
+        codes, names, qpos, score = trends.points(binary)
+        if not codes.size:
             return cls()
-        names, codes = np.unique(author, return_inverse=True)
         used = np.unique(qpos)
         questions = (
             gpos[used].astype(np.int64),
@@ -62,7 +61,7 @@ class TrendPoints:
             q["id"].astype(str).to_numpy(dtype=object)[used],
         )
         points = (codes.astype(np.int32), gpos[qpos].astype(np.int32), score)
-        return cls([str(n) for n in names], push((), points), push((), questions))
+        return cls(names, push((), points), push((), questions))
 
     def merge(self, other: TrendPoints) -> TrendPoints:
         """The points of both (disjoint) sets of questions; ``other``'s author codes renamed

@@ -28,28 +28,23 @@ MAX_POINTS = 200
 
 def trend(binary: pd.DataFrame, q: pd.DataFrame, window: int) -> dict[str, Any]:
     """The trend block of the binary pairs (derived events included) on questions ``q``."""
-    author, qpos, score = points(binary)
-    names, codes = np.unique(author, return_inverse=True)
+    codes, names, qpos, score = points(binary)
     resolved = q["resolved_on_day"].to_numpy(dtype=object)
     ids = q["id"].astype(str).to_numpy(dtype=object)
-    return series(codes, [str(n) for n in names], qpos, score, resolved, ids, window)
+    return series(codes, names, qpos, score, resolved, ids, window)
 
 
-def points(binary: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One point per (forecaster, question): author, question position, mean Brier score."""
+def points(binary: pd.DataFrame) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray]:
+    """One point per (forecaster, question): the forecaster (a code into the names given),
+    the question's position and the mean Brier score of the forecaster's pairs on it."""
     if not len(binary):
-        return np.zeros(0, dtype=object), np.zeros(0, dtype=np.int64), np.zeros(0)
-    per_q = (
-        binary.assign(author=binary["author"].astype(str))
-        .groupby(["author", "qpos"], observed=True, sort=False)["brier"]
-        .mean()
-        .reset_index()
-    )
-    return (
-        per_q["author"].to_numpy(dtype=object),
-        per_q["qpos"].to_numpy(dtype=np.int64),
-        per_q["brier"].to_numpy(dtype=np.float64),
-    )
+        return np.zeros(0, dtype=np.int64), [], np.zeros(0, dtype=np.int64), np.zeros(0)
+    codes, uniques = pd.factorize(binary["author"])
+    names = [str(a) for a in uniques]
+    key = binary["qpos"].to_numpy(dtype=np.int64) * len(names) + codes
+    mean = pd.Series(binary["brier"].to_numpy(dtype=np.float64)).groupby(key, sort=False).mean()
+    where = mean.index.to_numpy(dtype=np.int64)
+    return where % len(names), names, where // len(names), mean.to_numpy(dtype=np.float64)
 
 
 def series(

@@ -149,16 +149,16 @@ def _binary(scope: Scope, rows: pairs.Rows, src: np.ndarray, methods, extremize)
     for lo, hi in _question_batches(rows.qpos[ordered]):
         part = ordered[lo:hi]
         codes, uniques = pd.factorize(rows.author_code[part])
-        at, idx = kernel.crowd_rows(
+        line = kernel.timeline(
             codes.astype(np.int64), rows.stamp[part], len(uniques), group=rows.qpos[part]
         )
-        if not at.size:
+        if not line.rows.size:
             continue
         p = p_all[part]
         for method in methods:
-            entry = _base(rows, part, at, method)
+            entry = _base(rows, part, line.rows, method)
             entry["type"] = "binary"
-            entry["p"] = kernel.binary(p, idx, method, extremize)
+            entry["p"] = kernel.binary_timeline(p, line, method, extremize)
             out.append(entry)
     return out
 

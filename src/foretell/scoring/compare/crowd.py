@@ -24,11 +24,14 @@ only levels every standing member gave are kept. Both keep the quantiles non-dec
 
 from __future__ import annotations
 
+import functools
 import itertools
 import warnings
 
 import numpy as np
 from numpy.typing import NDArray
+
+from foretell.scoring.compare.median import standing_median
 
 METHODS = ("median", "mean", "geo-odds", "extremized")
 NUMERIC_METHODS = ("median", "mean")
@@ -82,29 +85,65 @@ def crowd_rows(
     n_members) the row index of each member's standing forecast then, -1 if none. With
     ``group``, each group of rows (one question, rows in time order) is its own timeline.
     """
-    if member.shape[0] == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros((0, n_members), dtype=np.int64)
+    line = timeline(member, stamp, n_members, group)
+    return line.rows, line.standing
+
+
+class Timeline:
+    """The crowd's timeline over rows in time order (one question, or several as groups).
+
+    ``rows``: the crowd rows (see ``crowd_rows``); ``until``: for each row, the row at which
+    it stops standing (its member's next row in the question, or the question's end);
+    ``standing``: the dense (len(rows), n_members) standing row indices, made when asked for
+    (only the mean-like aggregates need them).
+    """
+
+    def __init__(
+        self, member: IntArray, group: IntArray, n_members: int, rows: IntArray, until: IntArray
+    ) -> None:
+        self.member, self.group, self.n_members = member, group, n_members
+        self.rows, self.until = rows, until
+
+    @functools.cached_property
+    def standing(self) -> IntArray:
+        idx = standing(self.member, self.n_members, self.group)
+        return idx if self.rows.shape[0] == idx.shape[0] else idx[self.rows]
+
+
+def timeline(
+    member: IntArray, stamp: IntArray, n_members: int, group: IntArray | None = None
+) -> Timeline:
+    """The ``Timeline`` of rows in time order (``member`` codes, ``stamp`` times, ``group``
+    the question of each row, non-decreasing)."""
     n = member.shape[0]
-    g = group if group is not None else np.zeros(n, dtype=np.int64)
+    g = np.asarray(group, dtype=np.int64) if group is not None else np.zeros(n, dtype=np.int64)
+    member = np.asarray(member, dtype=np.int64)
+    if n == 0:
+        z = np.zeros(0, dtype=np.int64)
+        return Timeline(member, g, n_members, z, z)
     at = moments(stamp, group)
-    # members standing after each row: first forecasts so far within the row's question
-    _, first = np.unique(g.astype(np.int64) * n_members + member, return_index=True)
-    joined = np.zeros(n, dtype=np.int64)
-    joined[first] = 1
-    joined = np.cumsum(joined)
     starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    standing_count = joined - np.repeat(joined[starts] - 1, np.diff(np.r_[starts, n]))
+    sizes = np.diff(np.r_[starts, n])
+    group_end = np.repeat(np.r_[starts[1:], n], sizes)
+    # each (question, member)'s rows in time order: a row stands until the next one
+    order = np.argsort(g * n_members + member, kind="stable")
+    key = (g * n_members + member)[order]
+    same = key[1:] == key[:-1]
+    until = group_end.copy()
+    until[order[:-1][same]] = order[1:][same]
+    first = np.ones(n, dtype=bool)
+    first[order[1:][same]] = False
+    # members standing after each row: first forecasts so far within the row's question
+    joined = np.cumsum(first)
+    standing_count = joined - np.repeat(joined[starts] - 1, sizes)
     at = at[standing_count[at] >= MIN_MEMBERS]
-    idx = standing(member, n_members, group)
-    return at, (idx if at.shape[0] == n else idx[at])
+    return Timeline(member, g, n_members, at, until)
 
 
-def _gather(values: FloatArray, idx: IntArray) -> FloatArray:
-    """values[idx] with NaN where idx is -1; values may have trailing dimensions."""
-    out = values[np.where(idx >= 0, idx, 0)]
-    missing = idx < 0
-    out[missing] = np.nan
-    return out
+def _gather(values: FloatArray, idx: IntArray, fill: float = np.nan) -> FloatArray:
+    """values[idx] with ``fill`` where idx is -1; values may have trailing dimensions."""
+    pad = np.full((1, *values.shape[1:]), fill, dtype=values.dtype)
+    return np.concatenate([values, pad])[idx]  # index -1 is the padding row
 
 
 def nanmedian(values: FloatArray, axis: int = 1) -> FloatArray:
@@ -142,8 +181,41 @@ def aggregate(values: FloatArray, method: str, extremize: float = DEFAULT_EXTREM
 def binary(
     p: FloatArray, idx: IntArray, method: str, extremize: float = DEFAULT_EXTREMIZE
 ) -> FloatArray:
-    """Crowd probabilities at each crowd moment: ``p`` per row, ``idx`` from ``crowd_rows``."""
-    return aggregate(_gather(p, idx), method, extremize)
+    """Crowd probabilities at each crowd moment: ``p`` per row, ``idx`` from ``crowd_rows``.
+
+    The mean-like aggregates transform each row's probability first (clip, log odds), then
+    average the standing ones: the same numbers ``aggregate`` gives on the gathered matrix,
+    as the members' values are summed in the same layout."""
+    if method == "median":
+        return nanmedian(_gather(p, idx), axis=1)
+    if method not in METHODS:
+        return aggregate(_gather(p, idx), method, extremize)
+    v = np.asarray(p, dtype=np.float64)
+    if method != "mean":
+        v = np.clip(v, CLIP_LOW, CLIP_HIGH)
+        v = np.log(v) - np.log1p(-v)
+    valid = ~np.isnan(v)
+    total = _gather(np.where(valid, v, 0.0), idx, 0.0).sum(axis=1)
+    count = np.concatenate([valid, [False]])[idx].sum(axis=1, dtype=np.intp)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / count
+    if method == "mean":
+        return mean
+    if method == "extremized":
+        mean = mean * extremize
+    return 1.0 / (1.0 + np.exp(-mean))
+
+
+def binary_timeline(
+    p: FloatArray, line: Timeline, method: str, extremize: float = DEFAULT_EXTREMIZE
+) -> FloatArray:
+    """``binary`` at the crowd rows of ``line``: the median by ``median.standing_median``
+    (no dense matrix), the other aggregates over ``line.standing``."""
+    if method == "median":
+        n = line.member.shape[0]
+        rows = line.rows
+        return standing_median(np.arange(n), line.until, p, line.group, rows, line.group[rows])
+    return binary(p, line.standing, method, extremize)
 
 
 def choice(

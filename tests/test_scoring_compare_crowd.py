@@ -169,3 +169,93 @@ def test_questions_in_one_batch_keep_their_own_timelines() -> None:
     assert idx[3].tolist() == [4, 5, -1]
     p = np.concatenate([P, P])
     assert crowd.binary(p, idx, "median").tolist() == pytest.approx([0.4, 0.6, 0.6] * 2)
+
+
+def _standing_by_hand(member: list[int], group: list[int], n_members: int) -> list[list[int]]:
+    """Each member's latest row in the row's question after each row (-1: none yet)."""
+    out, latest, current = [], {}, None
+    for i, (m, g) in enumerate(zip(member, group, strict=True)):
+        if g != current:
+            latest, current = {}, g
+        latest[m] = i
+        out.append([latest.get(j, -1) for j in range(n_members)])
+    return out
+
+
+@st.composite
+def _timelines(draw: st.DrawFn) -> tuple[np.ndarray, ...]:
+    """Rows of up to three questions in time order: member, stamp (ties make one moment),
+    group, a probability (ties, 0, 1 and NaN included) and three option probabilities."""
+    n_members = draw(st.integers(1, 7))
+    rows = draw(
+        st.lists(
+            st.tuples(st.integers(0, 2), st.integers(0, n_members - 1), st.integers(0, 6),
+                      st.one_of(st.sampled_from([0.0, 0.2, 0.5, 1.0, float("nan")]),
+                                st.floats(0, 1))),
+            min_size=1, max_size=90,
+        )
+    )  # fmt: skip
+    rows.sort(key=lambda r: (r[0], r[2]))
+    group, member, stamp, p = (np.array([r[k] for r in rows]) for k in range(4))
+    return member, stamp, group, p.astype(np.float64), n_members
+
+
+@settings(max_examples=80, deadline=None)
+@given(_timelines())
+def test_timeline_gives_the_crowd_rows_and_standing_forecasts_worked_out_by_hand(data) -> None:
+    member, stamp, group, _, n_members = data
+    line = crowd.timeline(member, stamp, n_members, group)
+    dense = np.array(_standing_by_hand(member.tolist(), group.tolist(), n_members))
+    last = np.r_[(stamp[1:] != stamp[:-1]) | (group[1:] != group[:-1]), True]
+    standing_members = (dense >= 0).sum(axis=1)
+    expected = np.flatnonzero(last & (standing_members >= crowd.MIN_MEMBERS))
+    assert line.rows.tolist() == expected.tolist()
+    assert line.standing.tolist() == dense[expected].tolist()
+    for i in range(member.shape[0]):  # a row stands until its member's next row, or the end
+        later = [j for j in range(i + 1, member.shape[0])
+                 if group[j] == group[i] and member[j] == member[i]]  # fmt: skip
+        end = max(j for j in range(member.shape[0]) if group[j] == group[i]) + 1
+        assert line.until[i] == (later[0] if later else end)
+
+
+@settings(max_examples=80, deadline=None)
+@given(_timelines(), st.floats(0.5, 3.0))
+def test_every_aggregate_over_the_timeline_is_bit_for_bit_the_dense_definition(
+    data, d: float
+) -> None:
+    member, stamp, group, p, n_members = data
+    line = crowd.timeline(member, stamp, n_members, group)
+    gathered = np.where(line.standing >= 0, p[line.standing], np.nan)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for method in crowd.METHODS:
+            expected = crowd.aggregate(gathered, method, d)  # numpy's nanmedian / nanmean
+            if method == "median":
+                expected = np.nanmedian(gathered, axis=1) if gathered.size else expected
+            got = crowd.binary_timeline(p, line, method, d)
+            assert got.tobytes() == expected.tobytes()
+            assert crowd.binary(p, line.standing, method, d).tobytes() == expected.tobytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(_timelines(), st.integers(1, 4), st.data())
+def test_option_and_level_medians_over_the_timeline_equal_the_dense_ones(
+    data, k: int, more
+) -> None:
+    member, stamp, _, _, n_members = data  # one question
+    stamp = np.sort(stamp)
+    line = crowd.timeline(member, stamp, n_members)
+    n = member.shape[0]
+    draw = more.draw(st.lists(st.floats(0.01, 0.99), min_size=n * k, max_size=n * k))
+    values = np.sort(np.array(draw).reshape(n, k), axis=1)
+    holes = more.draw(st.lists(st.booleans(), min_size=n * k, max_size=n * k))
+    with_holes = np.where(np.array(holes).reshape(n, k), np.nan, values)
+    for method in crowd.METHODS:
+        expected = crowd.choice(values, line.standing, method)
+        assert crowd.choice_timeline(values, line, method).tobytes() == expected.tobytes()
+    for method in crowd.NUMERIC_METHODS:
+        expected = crowd.quantiles(with_holes, line.standing, method)
+        got = crowd.quantiles_timeline(with_holes, line, method)
+        assert got.tobytes() == expected.tobytes()

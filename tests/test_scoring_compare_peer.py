@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from foretell.scoring.compare import peer
 from foretell.scoring.compare.peer import peer_scores
 
 YES = 1.0
@@ -141,3 +142,37 @@ def test_peer_scores_match_a_direct_day_by_day_reference(rows, yes: bool) -> Non
             continue
         assert got.brier_peer[a] == pytest.approx(brier[a], abs=1e-12)
         assert got.log_peer[a] == pytest.approx(log[a], abs=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 2), st.integers(0, 5), st.integers(-2, 14),
+                  st.sampled_from([0.05, 0.3, 0.5, 0.5, 0.8, 0.95])),
+        min_size=1, max_size=60,
+    ),
+    st.lists(st.booleans(), min_size=6, max_size=6),
+    st.lists(st.booleans(), min_size=3, max_size=3),
+)  # fmt: skip
+def test_batched_sums_equal_the_day_by_day_terms_of_the_daily_definition(rows, person, yes) -> None:
+    # several questions at once (ties in the Brier scores, forecasts before the opening and
+    # after the close, members who are not people): the prefix-sum path against ``_daily``
+    rows = sorted(rows, key=lambda r: (r[0], r[2]))
+    question = np.array([r[0] for r in rows], dtype=np.int64)
+    member = np.array([r[1] for r in rows], dtype=np.int64)
+    day = np.array([r[2] for r in rows], dtype=np.int64)
+    p = np.array([r[3] for r in rows])
+    o = np.array(yes, dtype=np.float64)[question]
+    brier = 2 * (p - o) ** 2
+    log_p = np.log(np.where(o == 1, p, 1 - p))
+    who = np.array(person)
+    start, close = np.array([0, 1, 3]), np.array([10, 4, 12])
+    grid = peer._segments(question, day, start, close)
+    fast = peer._by_sums(grid, question, member, brier, log_p, who)
+    slow = peer._daily(grid, question, member, brier, log_p, who)
+    for field in ("forecasts", "alone", "days"):
+        assert getattr(fast, field).tolist() == getattr(slow, field).tolist()
+    for field in ("brier_peer", "log_peer", "coverage"):
+        np.testing.assert_allclose(
+            getattr(fast, field), getattr(slow, field), rtol=1e-9, atol=1e-9, equal_nan=True
+        )

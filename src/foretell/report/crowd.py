@@ -125,9 +125,9 @@ def _by_question(rows: pairs.Rows, src: np.ndarray) -> list[np.ndarray]:
     return np.split(ordered, cuts)
 
 
-def _moments(rows: pairs.Rows, part: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _moments(rows: pairs.Rows, part: np.ndarray) -> kernel.Timeline:
     codes, uniques = pd.factorize(rows.author_code[part])
-    return kernel.crowd_rows(codes.astype(np.int64), rows.stamp[part], len(uniques))
+    return kernel.timeline(codes.astype(np.int64), rows.stamp[part], len(uniques))
 
 
 def _base(rows: pairs.Rows, part: np.ndarray, at: np.ndarray, method: str) -> dict:
@@ -191,12 +191,12 @@ def _choice(scope: Scope, rows: pairs.Rows, src: np.ndarray, methods, extremize)
         part, matrix = part[fits], matrix[fits]
         if not part.size:
             continue
-        at, idx = _moments(rows, part)
-        if not at.size:
+        line = _moments(rows, part)
+        if not line.rows.size:
             continue
         for method in methods:
-            agg = kernel.choice(matrix, idx, method, extremize)
-            entry = _base(rows, part, at, method)
+            agg = kernel.choice_timeline(matrix, line, method, extremize)
+            entry = _base(rows, part, line.rows, method)
             entry["type"] = "multiple_choice"
             entry["probs"] = [dict(zip(opts, map(float, r), strict=True)) for r in agg]
             out.append(entry)
@@ -218,15 +218,15 @@ def _numeric(scope: Scope, rows: pairs.Rows, src: np.ndarray, methods, extremize
             [[float(d.get(lv, np.nan)) if isinstance(d, dict) else np.nan for lv in levels]
              for d in dicts]
         )  # fmt: skip
-        at, idx = _moments(rows, part)
-        if not at.size:
+        line = _moments(rows, part)
+        if not line.rows.size:
             continue
         for method in chosen:
-            agg = kernel.quantiles(values, idx, method)
+            agg = kernel.quantiles_timeline(values, line, method)
             keep = ~np.isnan(agg).all(axis=1)
             if not keep.any():
                 continue
-            entry = _base(rows, part, at[keep], method)
+            entry = _base(rows, part, line.rows[keep], method)
             entry["type"] = "numeric"
             entry["quantiles"] = [
                 {lv: float(v) for lv, v in zip(levels, r, strict=True) if not np.isnan(v)}

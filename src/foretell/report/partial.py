@@ -179,8 +179,9 @@ def partial(
     binary = all_binary[~all_binary["derived"].to_numpy(dtype=bool)]
     if methods is None:
         methods = crowd_methods(options, scope.forecasts)
-    crowd_scope = crowd.crowd_scope(scope, methods, options.extremize)
-    crowds = comparison.ScoredPairs.of(crowd_scope, rule)
+    crowd_scope = crowd.crowd_scope(scope, methods, options.extremize, rows)
+    crowd_rows = pairs.rows_of(crowd_scope)
+    crowds = comparison.ScoredPairs.of(crowd_scope, rule, crowd_rows)
     people = comparison.ScoredPairs(all_binary, choice, numeric)
     keys = build.group_keys(options)
     crowd_keys = keys if "forecaster" in keys else ("forecaster",)
@@ -210,7 +211,9 @@ def partial(
             options, crowd_keys, q, crowds.binary, crowds.choice, crowds.numeric, with_all=False
         ),
         forecasters=(
-            _forecasters(people, crowds, comparison.peer_rows(scope, crowd_scope))
+            _forecasters(
+                people, crowds, comparison.peer_rows(scope, crowd_scope, (rows, crowd_rows))
+            )
             if options.peer
             else {}
         ),

@@ -244,3 +244,40 @@ def quantiles(values: FloatArray, idx: IntArray, method: str) -> FloatArray:
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN levels stay NaN
         agg = nanmedian(gathered, axis=1) if method == "median" else np.nanmean(gathered, axis=1)
     return np.where(complete, agg, np.nan)
+
+
+def choice_timeline(
+    probs: FloatArray, line: Timeline, method: str, extremize: float = DEFAULT_EXTREMIZE
+) -> FloatArray:
+    """``choice`` at the crowd rows of ``line`` (the median option by option without the
+    dense matrix), renormalised the same way."""
+    if method != "median":
+        return choice(probs, line.standing, method, extremize)
+    agg = _column_medians(probs, line)
+    return agg / agg.sum(axis=1, keepdims=True)
+
+
+def quantiles_timeline(values: FloatArray, line: Timeline, method: str) -> FloatArray:
+    """``quantiles`` at the crowd rows of ``line``: the median level by level without the
+    dense matrix, NaN where a standing member lacks the level (a running count of them)."""
+    if method != "median":
+        return quantiles(values, line.standing, method)
+    n = values.shape[0]
+    lacks = np.isnan(values)
+    lacking = np.empty((line.rows.shape[0], values.shape[1]), dtype=np.int64)
+    for j in range(values.shape[1]):
+        steps = np.bincount(np.arange(n), lacks[:, j], n + 1)
+        steps -= np.bincount(line.until, lacks[:, j], n + 1)
+        lacking[:, j] = np.rint(np.cumsum(steps))[line.rows]
+    return np.where(lacking == 0, _column_medians(values, line), np.nan)
+
+
+def _column_medians(values: FloatArray, line: Timeline) -> FloatArray:
+    """The standing median of each column of ``values`` (rows, k) at the crowd rows."""
+    n, rows = values.shape[0], line.rows
+    every, groups = np.arange(n), line.group[rows]
+    columns = [
+        standing_median(every, line.until, values[:, j], line.group, rows, groups)
+        for j in range(values.shape[1])
+    ]
+    return np.stack(columns, axis=1) if columns else np.zeros((rows.shape[0], 0))

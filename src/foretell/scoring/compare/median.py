@@ -76,7 +76,9 @@ def standing_median(
     np.add.at(masks, column * horizon + end[order], ~bit + _ONE)  # -2^bit, modulo 2^64
     masks = masks.reshape(width, horizon)
     np.cumsum(masks, axis=1, out=masks)
-    if not (at.shape[0] == horizon and (at == np.arange(horizon)).all()):
+    if at.shape[0] <= horizon and (at == np.arange(at.shape[0])).all():
+        masks = masks[:, : at.shape[0]]  # every time from 0 on: no copy
+    else:
         masks = masks[:, at]
     cum = np.cumsum(popcount(masks), axis=0, dtype=np.int32)
     k = cum[-1]

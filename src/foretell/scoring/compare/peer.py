@@ -28,13 +28,13 @@ A member with no other person forecasting the question at all has no peer score 
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from foretell.scoring.compare.crowd import nanmedian
+from foretell.scoring.compare.median import standing_median
 from foretell.scoring.order import lexsort
 
 FloatArray = NDArray[np.float64]
@@ -180,26 +180,23 @@ def _by_sums(
     rows, seg, end, q_r, m_r = rows[stands], seg[stands], end[stands], q_r[stands], m_r[stands]
     b_r, lg_r, is_person = brier[rows], log_p[rows], person[m_r]
 
-    # people standing (N) and the sum of their log scores (L), per segment
-    steps = np.zeros((n_q, width + 1))
-    log_steps = np.zeros((n_q, width + 1))
-    np.add.at(steps, (q_r[is_person], seg[is_person]), 1.0)
-    np.add.at(steps, (q_r[is_person], end[is_person]), -1.0)
-    np.add.at(log_steps, (q_r[is_person], seg[is_person]), lg_r[is_person])
-    np.add.at(log_steps, (q_r[is_person], end[is_person]), -lg_r[is_person])
+    # people standing (N) and the sum of their log scores (L), per segment: +1 / +L where a
+    # person's forecast starts standing, -1 / -L where it stops (summed in that order)
+    pq, ps, pe = q_r[is_person], seg[is_person], end[is_person]
+    cells = np.concatenate([pq * (width + 1) + ps, pq * (width + 1) + pe])
+    ones = np.ones(pq.shape[0])
+    size = n_q * (width + 1)
+    steps = np.bincount(cells, np.concatenate([ones, -ones]), size).reshape(n_q, width + 1)
+    lg_p = lg_r[is_person]
+    log_steps = np.bincount(cells, np.concatenate([lg_p, -lg_p]), size).reshape(n_q, width + 1)
     n_people = np.rint(np.cumsum(steps, axis=1)[:, :width])
     people_log = np.cumsum(log_steps, axis=1)[:, :width]
 
-    # the median of the people's standing Brier scores, per segment
-    people_code = np.cumsum(person) - 1
-    sel = person[member[grid.rows]]
-    if person.any():
-        people_grid = dataclasses.replace(grid, rows=grid.rows[sel], seg=grid.seg[sel])
-        idx = _standing(people_grid, question, people_code[member], int(person.sum()))
-        has = idx >= 0
-        median = nanmedian(np.where(has, brier[np.where(has, idx, 0)], np.nan), axis=2)
-    else:
-        median = np.full((n_q, width), np.nan)
+    # the median of the people's standing Brier scores, per segment (cells q * width + s)
+    every = np.arange(n_q * width)
+    median = standing_median(
+        pq * width + ps, pq * width + pe, b_r[is_person], pq, every, every // width
+    ).reshape(n_q, width)
 
     w = grid.weight
     gone = np.isnan(median) & grid.live

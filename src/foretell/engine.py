@@ -85,7 +85,7 @@ class Ledger:
 
     @property
     def positions(self) -> dict[str, int]:
-        return {str(q): i for i, q in enumerate(self.questions["id"])}
+        return {q: i for i, q in enumerate(_ids(self.questions))}
 
 
 def open_ledger(home: Home) -> Ledger:
@@ -150,23 +150,29 @@ def choose(engine: str, home: Home) -> str:
 def _batch_frames(book: Ledger, arrow: pa.Table, lo: int, hi: int) -> Frames:
     """Frames of the questions at catalog positions lo..hi-1 and their forecasts ``arrow``."""
     q = book.questions.iloc[lo:hi].reset_index(drop=True)
-    ids = set(q["id"])
-    types = dict(zip(q["id"], q["type"], strict=True))
-    codes = (
-        pc.index_in(
-            arrow.column("author").cast(pa.string()),
-            value_set=pa.array(book.authors, pa.string()),
-        )
-        .to_numpy(zero_copy_only=False)
-        .astype(np.int32)
-        if arrow.num_rows
-        else np.zeros(0, dtype=np.int32)
-    )
+    ids = set(q["id"].tolist())
+    types = dict(zip(q["id"].tolist(), q["type"].tolist(), strict=True))
+    codes = _author_codes(arrow.column("author"), book.authors)
     forecasts, _ = forecasts_of(arrow, codes, book.authors, ids, types)
     forecasts, bad = _drop_bad_payloads(forecasts, _stand_ins(q))
     outcomes = book.outcomes[book.outcomes["question"].isin(ids)].reset_index(drop=True)
     claims = book.claims[book.claims["question"].isin(ids)].reset_index(drop=True)
     return Frames(q, forecasts, outcomes, {tables.MALFORMED: bad} if bad else {}, claims)
+
+
+def _author_codes(column: pa.ChunkedArray, authors: list[str]) -> np.ndarray:
+    """Each row's author as its position in ``authors`` (int32): a dictionary column's
+    dictionary is looked up once and its indices mapped."""
+    if len(column) == 0:
+        return np.zeros(0, dtype=np.int32)
+    value_set = pa.array(authors, pa.string())
+    if not pa.types.is_dictionary(column.type):
+        found = pc.index_in(column.cast(pa.string()), value_set=value_set)
+        return found.to_numpy(zero_copy_only=False).astype(np.int32)
+    combined = column.unify_dictionaries().combine_chunks()
+    at = pc.index_in(combined.dictionary.cast(pa.string()), value_set=value_set)
+    table = at.to_numpy(zero_copy_only=False)
+    return table[combined.indices.to_numpy(zero_copy_only=False)].astype(np.int32)
 
 
 def duckdb_batches(
@@ -232,7 +238,7 @@ def sorted_stream(book: Ledger, work: Path, batch_rows: int, memory_limit: str) 
     try:
         positions = pa.table(
             {
-                "question": pa.array([str(q) for q in book.questions["id"]], pa.string()),
+                "question": pa.array(_ids(book.questions), pa.string()),
                 "gpos": pa.array(np.arange(len(book.questions), dtype=np.int32)),
             }
         )
@@ -286,7 +292,7 @@ def _stream_table(table: pa.Table, book: Ledger) -> pa.Table:
     gpos = table.column("gpos").to_numpy() if table.num_rows else np.zeros(0, np.int32)
     lo = int(gpos[0]) if gpos.size else 0
     hi = int(gpos[-1]) + 1 if gpos.size else 0
-    ids = pa.array([str(q) for q in book.questions["id"].iloc[lo:hi]], pa.string())
+    ids = pa.array(_ids(book.questions.iloc[lo:hi]), pa.string())
     question = pa.DictionaryArray.from_arrays(pa.array(gpos - lo, pa.int32()), ids)
     table = table.drop_columns(["gpos"])
     return table.append_column("question", question).append_column(
@@ -295,6 +301,11 @@ def _stream_table(table: pa.Table, book: Ledger) -> pa.Table:
             pa.array(np.zeros(table.num_rows, np.int32)), pa.array([""], pa.string())
         ),
     )
+
+
+def _ids(questions: pd.DataFrame) -> list[str]:
+    """The questions' ids as text (read out of the column in one piece)."""
+    return [str(q) for q in questions["id"].tolist()]
 
 
 def _empty_stream() -> pa.Table:
@@ -322,9 +333,7 @@ def _check_names(book: Ledger, options: ReportOptions, memory_limit: str = MEMOR
     if filters.by and book.files:
         files = "[" + ", ".join(f"'{_sql_text(f)}'" for f in book.files) + "]"
         con = connect(memory_limit)
-        con.register(
-            "catalog", pa.table({"question": pa.array([str(q) for q in book.questions["id"]])})
-        )
+        con.register("catalog", pa.table({"question": pa.array(_ids(book.questions))}))
         authors = [
             r[0]
             for r in con.sql(
@@ -392,9 +401,7 @@ def _unknown(book: Ledger, memory_limit: str = MEMORY_LIMIT) -> int:
 
     files = "[" + ", ".join(f"'{_sql_text(f)}'" for f in book.files) + "]"
     con = connect(memory_limit)
-    con.register(
-        "catalog", pa.table({"question": pa.array([str(q) for q in book.questions["id"]])})
-    )
+    con.register("catalog", pa.table({"question": pa.array(_ids(book.questions))}))
     rows = con.sql(
         f"SELECT count(*) FROM read_parquet({files}) f ANTI JOIN catalog c "
         "ON f.question = c.question"
@@ -513,7 +520,7 @@ def _partition_bounds(
             "catalog",
             pa.table(
                 {
-                    "question": pa.array([str(q) for q in book.questions["id"]]),
+                    "question": pa.array(_ids(book.questions)),
                     "gpos": pa.array(np.arange(total, dtype=np.int32)),
                 }
             ),

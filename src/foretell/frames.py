@@ -31,6 +31,7 @@ from foretell.catalog_cache import question_row, question_rows
 from foretell.errors import Problem
 from foretell.home import Home
 from foretell.model import Question
+from foretell.scoring.order import lexsort
 from foretell.tables import (
     EXTRA_COLUMNS,
     MALFORMED,
@@ -222,7 +223,7 @@ def forecasts_of(
     at = at_column.to_numpy()[keep]
     seq = arrow.column("seq").to_numpy()[keep]
     author_codes = author_codes[keep]
-    order = np.lexsort((seq, author_codes, at))
+    order = lexsort((seq, author_codes, at))  # numpy.lexsort's permutation, in fewer sorts
     question_cat = _used(q_codes[keep][order], questions)
     frame = pd.DataFrame(
         {
@@ -292,7 +293,9 @@ def _stand_ins(qframe: pd.DataFrame) -> dict[str, StandIn]:
     """Each question's stand-in (a tuple, not a model: there are as many as questions)."""
     return {
         qid: StandIn(qid, kind, opts)
-        for qid, kind, opts in zip(qframe["id"], qframe["type"], qframe["options"], strict=True)
+        for qid, kind, opts in zip(
+            qframe["id"].tolist(), qframe["type"].tolist(), qframe["options"].tolist(), strict=True
+        )
     }
 
 
@@ -392,8 +395,8 @@ def load_frames(
         qframe = questions_frame(questions)
         bad_files = list(getattr(questions, "left_out", []))
     tables = _read_tables(ledger.ledger_files(home.ledger), use_cache)
-    types = dict(zip(qframe["id"], qframe["type"], strict=True))
-    forecasts, skipped = _forecasts_frame(tables, set(qframe["id"]), types)
+    types = dict(zip(qframe["id"].tolist(), qframe["type"].tolist(), strict=True))
+    forecasts, skipped = _forecasts_frame(tables, set(qframe["id"].tolist()), types)
     forecasts, bad = _drop_bad_payloads(forecasts, _stand_ins(qframe))
     if bad:
         skipped[MALFORMED] += bad
@@ -418,8 +421,8 @@ def ledger_rest(
 ) -> Rest:
     """Outcomes, claims and reading counts from each file's (author, closings, skipped):
     closings on unknown questions, and resolutions whose outcome verify flags, left out."""
-    known = set(qframe["id"])
-    types = dict(zip(qframe["id"], qframe["type"], strict=True))
+    known = set(qframe["id"].tolist())
+    types = dict(zip(qframe["id"].tolist(), qframe["type"].tolist(), strict=True))
     stand_ins = _stand_ins(qframe)
     skipped: Counter[str] = Counter()
     closings = []

@@ -35,7 +35,8 @@ class Rows:
     author_code: IntArray
     authors: list[str]
     qpos: IntArray
-    qtype: np.ndarray  # the question's type ('' when the question is unknown)
+    type_code: IntArray  # the question's type as a code into type_names (-1: unknown question)
+    type_names: list[str]
     stamp: IntArray
     seq: IntArray
     day: IntArray
@@ -47,8 +48,15 @@ class Rows:
         """Usable rows on resolved questions of type ``kind`` (computed once per kind)."""
         known = self._of_type
         if kind not in known:
-            known[kind] = np.flatnonzero(self.usable & (self.qtype == kind))
+            code = self.type_names.index(kind) if kind in self.type_names else -2
+            known[kind] = np.flatnonzero(self.usable & (self.type_code == code))
         return known[kind]
+
+    @property
+    def qtype(self) -> np.ndarray:
+        """The question's type per row ('' when the question is unknown)."""
+        names = np.array([*self.type_names, ""], dtype=object)
+        return names[np.where(self.type_code >= 0, self.type_code, len(self.type_names))]
 
     @functools.cached_property
     def _of_type(self) -> dict[str, IntArray]:
@@ -83,20 +91,24 @@ def rows_of(scope: Scope) -> Rows:
     n = len(f)
     if len(q):
         status = q["status"].to_numpy()[safe]
-        qtype = np.where(known, q["type"].to_numpy(dtype=object)[safe], "")
+        q_codes, q_names = pd.factorize(q["type"].to_numpy(dtype=object))
+        type_names = [str(t) for t in q_names]
+        type_code = np.where(known, q_codes.astype(np.int64)[safe], -1)
         close = q["close_day"].to_numpy(dtype=np.int64)[safe]
         target = np.where(_has_target(q), _target_days(q), q["close_day"].to_numpy())[safe]
     else:
         status = np.zeros(n, dtype=np.int64)
-        qtype = np.full(n, "", dtype=object)
+        type_names = []
+        type_code = np.full(n, -1, dtype=np.int64)
         close = np.zeros(n, dtype=np.int64)
         target = close
-    fits = f["type"].to_numpy(dtype=object) == qtype
+    fits = (type_code >= 0) & (_row_type_codes(f["type"], type_names) == type_code)
     return Rows(
         author_code=codes.astype(np.int64),
         authors=[str(a) for a in uniques],
         qpos=qpos,
-        qtype=qtype,
+        type_code=type_code,
+        type_names=type_names,
         stamp=f["stamp"].to_numpy(dtype=np.int64),
         seq=f["seq"].to_numpy(dtype=np.int64),
         day=f["day"].to_numpy(dtype=np.int64),
@@ -104,6 +116,18 @@ def rows_of(scope: Scope) -> Rows:
         target=target.astype(np.int64),
         usable=known & (status == RESOLVED) & fits,
     )
+
+
+def _row_type_codes(column: pd.Series, names: list[str]) -> IntArray:
+    """Each forecast row's own type as a code into ``names`` (-2 for any other type)."""
+    lookup = {name: i for i, name in enumerate(names)}
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        mapped = np.array([lookup.get(c, -2) for c in column.cat.categories] + [-2], np.int64)
+        return mapped[np.where(codes >= 0, codes, len(mapped) - 1)]
+    values, uniques = pd.factorize(column.to_numpy(dtype=object))
+    mapped = np.array([lookup.get(u, -2) for u in uniques] + [-2], dtype=np.int64)
+    return mapped[np.where(values >= 0, values, len(mapped) - 1)]
 
 
 def _has_target(q: pd.DataFrame) -> np.ndarray:

@@ -201,9 +201,15 @@ def partial(
         per_question=_per_question(binary, choice.pairs, q, gpos, options.top),
         open_questions=build._open_questions(scope, today),
         annulled=[
-            (int(gpos[i]), {"id": ids[i], "title": str(r.title), "annulled_on": r.resolved_on_day})
-            for i, r in enumerate(q.itertuples())
-            if r.status == ANNULLED
+            (
+                int(gpos[i]),
+                {
+                    "id": ids[i],
+                    "title": str(q["title"].iat[i]),
+                    "annulled_on": q["resolved_on_day"].iat[i],
+                },
+            )
+            for i in np.flatnonzero(q["status"].to_numpy() == ANNULLED).tolist()
         ],
         hindsight=_hindsight(scope),
         claims=_claims(frames, scope, all_binary, choice.pairs, options, today),
@@ -302,7 +308,7 @@ def _per_question(
         starts = np.flatnonzero(np.r_[True, sorted_q[1:] != sorted_q[:-1]])
         sums = np.add.reduceat(frame[column].to_numpy(dtype=np.float64)[order], starts)
         counts = np.diff(np.r_[starts, len(order)])
-        author = pd.factorize(frame["author"].to_numpy(dtype=object))[0].astype(np.int64)
+        author = _author_codes(frame["author"])
         pair = np.unique(qpos * (int(author.max()) + 1) + author)
         people = np.bincount(np.searchsorted(sorted_q[starts], pair // (int(author.max()) + 1)))
         chosen = range(len(starts))
@@ -315,6 +321,13 @@ def _per_question(
             row = _Row(i, float(sums[j] / counts[j]), int(people[j]))
             out[kind].append((row.score, int(gpos[i]), build._question_entry(row, q)))
     return out
+
+
+def _author_codes(column: pd.Series) -> np.ndarray:
+    """Codes of the pairs' forecasters, equal for equal names (a categorical's own codes)."""
+    if isinstance(column.dtype, pd.CategoricalDtype) and (column.cat.codes >= 0).all():
+        return column.cat.codes.to_numpy().astype(np.int64)
+    return pd.factorize(column.to_numpy(dtype=object))[0].astype(np.int64)
 
 
 @dataclass(frozen=True)

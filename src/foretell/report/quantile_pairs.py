@@ -227,14 +227,21 @@ def _coverage(levels: FloatArray, values: FloatArray, y: FloatArray, central: fl
 
 
 def _batches(quantiles: np.ndarray) -> Iterator[tuple[FloatArray, IntArray, FloatArray]]:
-    """Group rows by their set of levels: (levels, row positions, values (n, m))."""
+    """Group rows by their set of levels: (levels, row positions, values (n, m)), the groups
+    in the order of their first row. A payload object shared by several rows (the frames
+    parse each distinct text once) is read once."""
     groups: dict[tuple[float, ...], list[int]] = {}
-    parsed: list[dict[float, float]] = []
+    seen: dict[int, tuple[tuple[float, ...], list[float]]] = {}
+    rows: list[list[float]] = []
     for i, item in enumerate(quantiles):
-        d = {float(k): float(v) for k, v in (item or {}).items()}
-        parsed.append(d)
-        if d:
-            groups.setdefault(tuple(sorted(d)), []).append(i)
+        known = seen.get(id(item))
+        if known is None:
+            d = {float(k): float(v) for k, v in (item or {}).items()}
+            levels = tuple(sorted(d))
+            known = seen[id(item)] = (levels, [d[lv] for lv in levels])
+        rows.append(known[1])
+        if known[0]:
+            groups.setdefault(known[0], []).append(i)
     for levels, where in groups.items():
-        values = np.array([[parsed[i][lv] for lv in levels] for i in where])
+        values = np.array([rows[i] for i in where])
         yield np.array(levels), np.array(where, dtype=np.int64), values

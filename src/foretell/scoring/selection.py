@@ -75,7 +75,7 @@ def rule_weights(
         return rule_weights(g, d, c - offset, "last")
 
     order = _pair_day_order(g, d)
-    gs, ds, cs = g[order], d[order], c[order]
+    gs, ds, cs = (g, d, c) if order is None else (g[order], d[order], c[order])
     new_group = np.empty(n, dtype=bool)
     new_group[0] = True
     np.not_equal(gs[1:], gs[:-1], out=new_group[1:])
@@ -85,11 +85,13 @@ def rule_weights(
     valid = ds <= cs
     weights = np.zeros(n, dtype=np.float64)
     if rule == "first":
-        weights[order[new_group & valid]] = 1.0
+        first = new_group & valid
+        weights[first if order is None else order[first]] = 1.0
         return weights
 
     # Keep the rows on or before close; sorted by day, they lead each group.
     rows = np.flatnonzero(valid)
+    at = rows if order is None else order[rows]  # the kept rows' places in the input
     gv, dv, cv = gs[rows], ds[rows], cs[rows]
     m = rows.shape[0]
     if m == 0:
@@ -98,7 +100,7 @@ def rule_weights(
     is_last[-1] = True
     np.not_equal(gv[1:], gv[:-1], out=is_last[:-1])
     if rule == "last":
-        weights[order[rows[is_last]]] = 1.0
+        weights[at[is_last]] = 1.0
         return weights
 
     # time-averaged: a row is in effect from its day up to the next row's day (exclusive),
@@ -111,7 +113,7 @@ def rule_weights(
     is_first[1:] = is_last[:-1]
     first_pos = np.maximum.accumulate(np.where(is_first, np.arange(m), 0))
     span = cv - dv[first_pos] + 1
-    weights[order[rows]] = (end - dv) / span
+    weights[at] = (end - dv) / span
     return weights
 
 
@@ -141,10 +143,12 @@ def pair_sums(
     return codes, total[codes]
 
 
-def _pair_day_order(g: IntArray, d: IntArray) -> IntArray:
-    """Stable order sorting rows by (group, day); row order breaks ties."""
-    if (np.diff(g) >= 0).all() and ((np.diff(d) >= 0) | (np.diff(g) > 0)).all():
-        return np.arange(g.shape[0])
+def _pair_day_order(g: IntArray, d: IntArray) -> IntArray | None:
+    """Stable order sorting rows by (group, day); row order breaks ties. None when the rows
+    are in that order already (as ``report.pairing`` gives them)."""
+    dg = g[1:] - g[:-1]
+    if (dg >= 0).all() and ((d[1:] >= d[:-1]) | (dg > 0)).all():
+        return None
     return lexsort((d, g))
 
 

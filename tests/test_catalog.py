@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 
 from conftest import question
 from foretell.catalog import (
+    _dump_plain,
+    _dump_toml,
     dump_question,
     find_question,
     iter_questions,
@@ -91,6 +93,46 @@ def test_dump_then_parse_gives_the_same_question(q: Question) -> None:
     assert back == q
     assert back.sha() == q.sha()
     assert dump_question(back) == text
+
+
+@st.composite
+def plain_questions(draw: st.DrawFn) -> Question:
+    """Questions of the shape imports write most: no sources, options or numeric fields."""
+    opened, resolve_by = sorted([draw(dates), draw(dates)])
+    text = st.one_of(words, st.text(string.printable, min_size=1, max_size=40))
+    return Question.model_validate(
+        {
+            "id": draw(ids),
+            "title": draw(text),
+            "type": "binary",
+            "opened": opened,
+            "resolve_by": resolve_by,
+            "criteria": draw(st.one_of(text, multiline)),
+            "tags": draw(tags),
+        }
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(plain_questions(), questions()))
+def test_the_direct_text_of_a_plain_question_is_tomli_ws_byte_for_byte(q: Question) -> None:
+    direct = _dump_plain(q)
+    assert direct is None or direct == _dump_toml(q)
+    assert dump_question(q) == _dump_toml(q)
+
+
+def test_a_plain_question_takes_the_direct_path_and_one_needing_escapes_does_not() -> None:
+    plain = question(
+        "plain-one", title="Will it rain\tin Paris?", criteria="As reported.", tags=["a", "b-c"]
+    )
+    assert _dump_plain(plain) == _dump_toml(plain)
+    assert 'tags = [\n    "a",\n    "b-c",\n]\n' in _dump_plain(plain)  # type: ignore[operator]
+    for title in ('Say "yes"', "back\\slash", "bell\x07", "del\x7f"):
+        assert _dump_plain(question("escaped", title=title, criteria="As reported.")) is None
+    with_source = question(
+        "with-source", criteria="As reported.", sources=[Source(document="d", claim="c")]
+    )
+    assert _dump_plain(with_source) is None
 
 
 def test_multiline_criteria_are_written_as_a_multiline_string() -> None:

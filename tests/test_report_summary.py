@@ -141,3 +141,43 @@ def test_exact_sums_do_not_depend_on_the_split() -> None:
     whole = summary.ExactSum.of(x).value
     for cut in (1, 13, 5000, 9999):
         assert summary.ExactSum.of(x[:cut]).merge(summary.ExactSum.of(x[cut:])).value == whole
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(20, 400),
+    rounding=st.sampled_from([0, 1, 2, 3, None]),
+    rate=st.sampled_from([0.0, 0.3, 1.0, None]),
+)
+def test_the_diagnostics_from_a_histogram_equal_those_of_its_pairs_written_out(
+    seed: int, n: int, rounding: int | None, rate: float | None
+) -> None:
+    rng = np.random.default_rng(seed)
+    p = rng.uniform(0, 1, n)
+    if rounding is not None:
+        p = np.round(p, rounding)
+    o = (rng.uniform(0, 1, n) < (p if rate is None else rate)).astype(np.float64)
+    hist = grouped.histogram(p, o)
+    values, count, yes = hist
+    p_all = np.repeat(values, count)  # the pairs, one row each, as the histogram holds them
+    o_all = np.concatenate(
+        [np.r_[np.ones(k), np.zeros(c - k)] for c, k in zip(count, yes, strict=True)]
+    )
+    from foretell.scoring import logistic_counts
+
+    def with_counts() -> dict[str, object]:
+        return summary.diagnostics(hist, 10)
+
+    def with_pairs() -> dict[str, object]:
+        return blocks.diagnostics_entry(
+            grouped.murphy(values, count, yes, 10),
+            grouped.corp(values, count, yes),
+            grouped.spiegelhalter(values, count, yes),
+            lambda: logistic_counts.cox(values, count, yes),
+            logistic_counts.calibration_in_the_large(values, count, yes),
+            p_all,
+            o_all,
+        )
+
+    assert repr(with_counts()) == repr(with_pairs())

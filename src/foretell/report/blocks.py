@@ -166,13 +166,15 @@ def diagnostics_entry(
     s: Any,
     cox: Callable[[], Any],
     itl: Any,
-    p: np.ndarray,
-    o: np.ndarray,
+    p: np.ndarray | None,
+    o: np.ndarray | None,
+    counts: Any = None,
 ) -> dict[str, Any]:
     """The diagnostics' JSON from their results, however they were computed (from pairs in
     memory, or from mergeable sums): Murphy ``m``, CORP ``c``, Spiegelhalter ``s``, the Cox fit
     (called here: it raises ``ValueError`` when undefined), calibration-in-the-large ``itl``;
-    the CORP curve and discrimination are drawn from the pairs ``p``, ``o``."""
+    the CORP curve and discrimination are drawn from the pairs ``p``, ``o`` (outcomes 0 or
+    1), or from their ``reliability.Counts`` (``counts``: the same curves, pairs not read)."""
     out: dict[str, Any] = {
         "murphy": {
             "rel": m.rel,
@@ -202,7 +204,9 @@ def diagnostics_entry(
         }
     except ValueError as err:
         out["cox"] = {"unavailable": f"the Cox fit is undefined: {err}"}
-    counts = distinct_counts(p, o)
+    if counts is None:
+        assert p is not None and o is not None
+        counts = distinct_counts(p, o)
     out["corp_curve"] = discrimination.corp_block(p, o, counts)
     out["discrimination"] = discrimination.discrimination_block(p, o, counts)
     out["calibration_in_the_large"] = {

@@ -53,17 +53,28 @@ def corp_block(p: np.ndarray, o: np.ndarray, counts: rel.Counts | None = None) -
 def discrimination_block(
     p: np.ndarray, o: np.ndarray, counts: rel.Counts | None = None
 ) -> dict[str, Any]:
-    """``counts``: ``distinct_counts(p, o)``, when the caller has them."""
+    """``counts``: ``distinct_counts(p, o)``, when the caller has them; with ``counts``, ``p``
+    and ``o`` are not read (outcomes 0 or 1: the histogram of forecasts by outcome is then
+    the distinct forecasts' events and non-events, binned)."""
     edges = np.linspace(0.0, 1.0, HIST_BINS + 1)
-    idx = np.minimum((p * HIST_BINS).astype(np.int64), HIST_BINS - 1)
+    if counts is not None:
+        idx = np.minimum((counts.x * HIST_BINS).astype(np.int64), HIST_BINS - 1)
+        events = np.bincount(idx, weights=counts.s, minlength=HIST_BINS)
+        nonevents = np.bincount(idx, weights=counts.n - counts.s, minlength=HIST_BINS)
+        one_outcome = counts.s.sum() in (0.0, counts.n.sum())
+    else:
+        idx = np.minimum((p * HIST_BINS).astype(np.int64), HIST_BINS - 1)
+        events = np.bincount(idx[o == 1], minlength=HIST_BINS)
+        nonevents = np.bincount(idx[o == 0], minlength=HIST_BINS)
+        one_outcome = o.min() == o.max()
     block: dict[str, Any] = {
         "histogram": {
             "edges": _floats(edges),
-            "events": [int(c) for c in np.bincount(idx[o == 1], minlength=HIST_BINS)],
-            "nonevents": [int(c) for c in np.bincount(idx[o == 0], minlength=HIST_BINS)],
+            "events": [int(c) for c in events],
+            "nonevents": [int(c) for c in nonevents],
         }
     }
-    if o.min() == o.max():
+    if one_outcome:
         block["unavailable"] = "the ROC curve needs both outcomes among the pairs"
         return block
     counts = counts if counts is not None else rel.distinct_counts(p, o)

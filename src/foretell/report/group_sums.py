@@ -147,6 +147,14 @@ def attached(detail: pd.DataFrame, pairs: pd.DataFrame, labelled: GroupRows) -> 
     return GroupRows(row, labelled.group[order[np.repeat(lo, per) + within]], labelled.names)
 
 
+def _whole(detail: pd.DataFrame, labelled: GroupRows) -> GroupRows:
+    """Every row of ``detail`` once, in the one group of ``labelled`` (keys ``()``)."""
+    if not labelled.names:
+        return GroupRows(np.zeros(0, np.int64), np.zeros(0, np.int64), labelled.names)
+    n = len(detail)
+    return GroupRows(np.arange(n, dtype=np.int64), np.zeros(n, np.int64), labelled.names)
+
+
 @dataclass(frozen=True)
 class _Slices:
     """Entries sorted by group: ``row`` in group order and each group's [start, end)."""
@@ -174,8 +182,28 @@ class _Slices:
         if not self.group.size:
             return np.zeros(size, np.int64)
         width = int(values.max()) + 1 if values.size else 1
-        pairs = np.unique(self.group * width + values)
+        key = self.group * width + values
+        if size * width <= max(4 * key.shape[0], 1 << 16):  # a table of (group, value) seen
+            seen = np.zeros(size * width, dtype=bool)
+            seen[key] = True
+            return seen.reshape(size, width).sum(axis=1).astype(np.int64)
+        pairs = np.unique(key)
         return np.bincount(pairs // width, minlength=size)
+
+    def members(self, values: IntArray, width: int) -> dict[int, list[int]]:
+        """Per group, the distinct ``values`` (codes ``0 .. width - 1``; others ignored)."""
+        ok = (values >= 0) & (values < width)
+        if not ok.any():
+            return {g: [] for g in self.bounds}
+        size = int(self.group.max()) + 1
+        if size * width <= max(4 * values.shape[0], 1 << 16):
+            seen = np.zeros((size, width), dtype=bool)
+            seen[self.group[ok], values[ok]] = True
+            return {g: np.flatnonzero(seen[g]).tolist() for g in self.bounds}
+        return {
+            g: [int(v) for v in np.unique(values[lo:hi][ok[lo:hi]])]
+            for g, (lo, hi) in self.bounds.items()
+        }
 
     def sums(self, values: np.ndarray) -> dict[int, ExactSum]:
         """Per group, the exact sum of ``values`` (per entry, in group order)."""
@@ -197,7 +225,8 @@ def _histograms(
     out: dict[int, grouped.Histogram] = {}
     if not group.size:
         return out
-    order = np.lexsort((p, group))
+    # entries come sorted by group: within each, a stable sort by p
+    order = np.argsort(p, kind="stable") if len(s.bounds) == 1 else np.lexsort((p, group))
     g, ps, os_ = group[order], p[order], o[order]
     same_p = (ps[1:] == ps[:-1]) | (np.isnan(ps[1:]) & np.isnan(ps[:-1]))
     new = np.r_[True, (g[1:] != g[:-1]) | ~same_p]
@@ -225,8 +254,9 @@ def _binary(pairs: pd.DataFrame, s: _Slices, size: int) -> dict[int, BinarySumma
     crisp = (o == 0.0) | (o == 1.0)
     question = _codes_of(pairs["question"])[r]
     n_questions = s.distinct(question, size)
-    authors = _codes_of(pairs["author"])
+    authors = _codes_of(pairs["author"])[r]
     author_names = _author_names(pairs["author"])
+    author_sets = s.members(authors, len(author_names))
     n_derived = s.counts(size, derived.astype(np.float64))
     events = np.zeros(0, np.int64)
     if derived.any():
@@ -254,7 +284,7 @@ def _binary(pairs: pd.DataFrame, s: _Slices, size: int) -> dict[int, BinarySumma
             n_questions=int(n_questions[g]),
             n_derived_pairs=int(np.rint(n_derived[g])),
             n_derived_events=n_events,
-            authors={author_names[a] for a in np.unique(authors[r[lo:hi]]).tolist() if a >= 0},
+            authors={author_names[a] for a in author_sets[g]},
             brier=ExactSum.of(brier[lo:hi]),
             log=ExactSum.of(log[lo:hi][fin]),
             n_log_infinite=int(np.rint(n_inf[g])),
@@ -362,12 +392,16 @@ def summaries(
     numeric: pd.DataFrame,
     pinball: pd.DataFrame,
 ) -> dict[Labels, GroupSummary]:
-    """Each group's ``GroupSummary`` (keyed by its labels) of a batch's pair tables."""
+    """Each group's ``GroupSummary`` (keyed by its labels) of a batch's pair tables; with no
+    ``keys``, the one group ``()`` of every pair (the report's ``all``), absent when there
+    are no pairs."""
     lb = group_rows(binary, keys, q, options)
     lc = group_rows(choice, keys, q, options)
     ln = group_rows(numeric, keys, q, options)
-    lo = attached(choice_options, choice, lc)
-    lp = attached(pinball, numeric, ln)
+    if keys:
+        lo, lp = attached(choice_options, choice, lc), attached(pinball, numeric, ln)
+    else:  # the one group of every pair holds every option event and pinball loss once
+        lo, lp = _whole(choice_options, lc), _whole(pinball, ln)
     names: list[Labels] = []
     index: dict[Labels, int] = {}
     local = []

@@ -228,11 +228,21 @@ def binary(scope: Scope, rows: Rows, rule: str, derived: Events) -> pd.DataFrame
 
 
 def _event_labels(table: pd.DataFrame, event: IntArray, q: pd.DataFrame) -> np.ndarray:
+    """``>= t`` for a derived event's threshold t ('' for a binary question's own pairs),
+    each distinct (question, threshold) written once."""
     labels = np.full(len(table), "", dtype=object)
+    rows = np.flatnonzero(event > 0)
+    if not rows.size:
+        return labels
     thresholds = q["thresholds"].to_numpy(dtype=object)
-    qpos = table["qpos"].to_numpy()
-    for i in np.flatnonzero(event > 0):
-        labels[i] = f">= {float(thresholds[qpos[i]][event[i] - 1]):g}"
+    qpos = table["qpos"].to_numpy().astype(np.int64)[rows]
+    j = event[rows].astype(np.int64) - 1
+    width = int(j.max()) + 1
+    pairs, inverse = np.unique(qpos * width + j, return_inverse=True)
+    text = np.array(
+        [f">= {float(thresholds[k // width][k % width]):g}" for k in pairs.tolist()], dtype=object
+    )
+    labels[rows] = text[inverse.reshape(-1)]
     return labels
 
 

@@ -506,15 +506,12 @@ def group_summaries(
     each group's own rows."""
     from foretell.report import group_sums
 
-    out = {}
-    if with_all:
-        out[()] = GroupSummary.of(
-            binary, choice.pairs, choice.options, numeric.pairs, numeric.pinball
-        )
-    if not keys:
-        return out
     parts = (choice.pairs, choice.options, numeric.pairs, numeric.pinball)
-    out.update(group_sums.summaries(options, keys, q, binary, *parts))
+    out = {}
+    if with_all:  # every pair in the one group ``()``
+        out[()] = group_sums.summaries(options, (), q, binary, *parts).get((), GroupSummary())
+    if keys:
+        out.update(group_sums.summaries(options, keys, q, binary, *parts))
     return out
 
 

@@ -34,6 +34,7 @@ from foretell.report.blocks import (
 )
 from foretell.scoring import grouped, logistic_counts, rules
 from foretell.scoring.calibration import MIN_FOR_CALIBRATION
+from foretell.scoring.reliability import Counts
 
 Histogram = tuple[np.ndarray, np.ndarray, np.ndarray]
 
@@ -221,24 +222,22 @@ class BinarySummary:
 
 def diagnostics(hist: Histogram, bins: Any) -> dict[str, Any]:
     """The diagnostics from the histogram of distinct forecasts (``grouped``'s sums); the
-    CORP curve and discrimination from the histogram written out as pairs."""
+    CORP curve and discrimination from the same histogram as ``reliability.Counts`` (what
+    ``distinct_counts`` gives for the histogram written out as pairs)."""
     p, count, yes = hist
     n = int(count.sum())
     if n < MIN_FOR_CALIBRATION:
         return too_few_diagnostics(n)
-    p_all = np.repeat(p, count)
-    o_all = np.zeros(p_all.shape[0])
-    starts = np.cumsum(count) - count
-    within = np.arange(int(yes.sum())) - np.repeat(np.cumsum(yes) - yes, yes)
-    o_all[np.repeat(starts, yes) + within] = 1.0
+    counts = Counts(p, count.astype(np.float64), yes.astype(np.float64))
     return diagnostics_entry(
         grouped.murphy(p, count, yes, bins),
         grouped.corp(p, count, yes),
         grouped.spiegelhalter(p, count, yes),
         lambda: logistic_counts.cox(p, count, yes),
         logistic_counts.calibration_in_the_large(p, count, yes),
-        p_all,
-        o_all,
+        None,
+        None,
+        counts,
     )
 
 

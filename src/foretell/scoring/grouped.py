@@ -58,6 +58,8 @@ def merge(
         return b
     if b[0].size == 0:
         return a
+    if a[0].shape == b[0].shape and (a[0] == b[0]).all():  # the same distinct values
+        return a[0], a[1] + b[1], a[2] + b[2]
     values, inverse = np.unique(np.concatenate([a[0], b[0]]), return_inverse=True)
     n = np.bincount(inverse, weights=np.concatenate([a[1], b[1]]), minlength=values.shape[0])
     k = np.bincount(inverse, weights=np.concatenate([a[2], b[2]]), minlength=values.shape[0])

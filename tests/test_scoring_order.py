@@ -55,3 +55,19 @@ def test_lexsort_takes_booleans_and_falls_back_for_floats() -> None:
 def test_lexsort_refuses_keys_of_different_lengths() -> None:
     with pytest.raises(ValueError, match="one length"):
         lexsort([np.zeros(2, np.int64), np.zeros(3, np.int64)])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 400), st.integers(1, 6), st.integers(0, 2**32 - 1))
+def test_lexsort_equals_numpy_when_rows_come_grouped_by_the_primary_key_with_tied_stamps(
+    n: int, groups: int, seed: int
+) -> None:
+    # the forecast rows of a batch: question first, then a wide time key with many ties (a
+    # crowd row carries the time of the forecast that made it), then seq and author
+    rng = np.random.default_rng(seed)
+    question = np.sort(rng.integers(0, groups, n))
+    stamp = rng.integers(0, 5, n) * 10**15 + rng.integers(0, 3, n) * 1000
+    seq = rng.integers(0, 4, n)
+    author = rng.integers(0, 3, n)
+    keys = [author, seq, stamp, question]
+    np.testing.assert_array_equal(lexsort(keys), np.lexsort(keys))

@@ -198,7 +198,7 @@ def _choice(scope: Scope, rows: pairs.Rows, src: np.ndarray, methods, extremize)
             agg = kernel.choice_timeline(matrix, line, method, extremize)
             entry = _base(rows, part, line.rows, method)
             entry["type"] = "multiple_choice"
-            entry["probs"] = [dict(zip(opts, map(float, r), strict=True)) for r in agg]
+            entry["probs"] = [dict(zip(opts, r, strict=True)) for r in agg.tolist()]
             out.append(entry)
     return out
 
@@ -229,8 +229,8 @@ def _numeric(scope: Scope, rows: pairs.Rows, src: np.ndarray, methods, extremize
             entry = _base(rows, part, line.rows[keep], method)
             entry["type"] = "numeric"
             entry["quantiles"] = [
-                {lv: float(v) for lv, v in zip(levels, r, strict=True) if not np.isnan(v)}
-                for r in agg[keep]
+                {lv: v for lv, v in zip(levels, r, strict=True) if v == v}  # v == v: not NaN
+                for r in agg[keep].tolist()
             ]
             out.append(entry)
     return out

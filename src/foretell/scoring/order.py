@@ -3,14 +3,15 @@
 ``lexsort(keys)``: the last key is the primary one, ties are broken by the keys before it and
 then by row order. Each key is first made a small non-negative integer in the same order:
 shifted to start at 0 when its range is small (divided by the greatest common divisor of the
-shifted values when that makes the range fit in 32 bits), else replaced by its dense rank
+shifted values when that makes the range fit in 62 bits), else replaced by its dense rank
 (the rank of a non-decreasing key is a running count of its changes; any other key is ranked
-through ``numpy.unique``). Then as many consecutive keys as fit in 63 bits are packed into
-one (``packed = key * span_below + packed``), which orders rows exactly as the keys do in
-turn; the packed keys are sorted least significant first, each by a stable argsort of it
-gathered in the order so far. Composing stable sorts this way gives the lexicographic order
-with row order breaking ties, so the permutation equals ``numpy.lexsort``'s; usually one sort
-does it. Keys that are not integers go to ``numpy.lexsort``.
+through ``numpy.unique``). Then, from the primary key down, as many consecutive keys as fit
+in 63 bits are packed into one (``packed = packed * span + key``), which orders rows exactly
+as the keys do in turn. The rows are sorted by the most significant pack (a stable argsort);
+only the runs of rows that tie on it are sorted further, by (run, next pack), and so on. This
+gives the lexicographic order with row order breaking ties, so the permutation equals
+``numpy.lexsort``'s; usually one sort of the whole does it, and rows grouped by the primary
+key (a question's forecasts) sort fast. Keys that are not integers go to ``numpy.lexsort``.
 """
 
 from __future__ import annotations
@@ -38,14 +39,35 @@ def lexsort(keys: Sequence[np.ndarray]) -> IntArray:
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     small = [_small(a) for a in arrays]
-    order: IntArray | None = None
-    for packed in _packed(small):
-        if order is None:
-            order = np.argsort(packed, kind="stable").astype(np.int64)
-        else:
-            order = order[np.argsort(packed[order], kind="stable")]
-    assert order is not None
-    return order
+    keys, spans = _packed(small)
+    return _sorted(np.arange(n, dtype=np.int64), keys, spans)
+
+
+def _sorted(rows: IntArray, keys: list[IntArray], spans: list[int]) -> IntArray:
+    """``rows`` ordered by ``keys`` (aligned with rows, most significant first), ties by their
+    position in ``rows``."""
+    order = np.argsort(keys[0], kind="stable")
+    out = rows[order]
+    if len(keys) == 1:
+        return out
+    first = keys[0][order]
+    tie = first[1:] == first[:-1]
+    if not tie.any():
+        return out
+    tied = np.zeros(first.shape[0], dtype=bool)  # sorted positions in runs of equal keys
+    tied[1:] = tie
+    tied[:-1] |= tie
+    tied = np.flatnonzero(tied)
+    run_code = np.cumsum(np.r_[True, ~tie][tied]) - 1  # a run starts where no tie precedes
+    n_runs = int(run_code[-1]) + 1
+    at = order[tied]
+    rest = [k[at] for k in keys[1:]]
+    if n_runs * spans[1] < _LIMIT:
+        sub_keys, sub_spans = [run_code * spans[1] + rest[0], *rest[1:]], [n_runs * spans[1]]
+    else:
+        sub_keys, sub_spans = [run_code, *rest], [n_runs, spans[1]]
+    out[tied] = _sorted(out[tied], sub_keys, [*sub_spans, *spans[2:]])
+    return out
 
 
 def _small(key: np.ndarray) -> tuple[IntArray, int]:
@@ -65,21 +87,27 @@ def _small(key: np.ndarray) -> tuple[IntArray, int]:
         rank[0] = 0
         np.cumsum(step, out=rank[1:])
         return rank, int(rank[-1]) + 1
+    if hi - lo < 1 << 62:  # fits a pack of its own: no ranking sort
+        return shifted // unit, (hi - lo) // unit + 1
     uniques, inverse = np.unique(key, return_inverse=True)
     return inverse.astype(np.int64).reshape(-1), int(uniques.shape[0])
 
 
-def _packed(small: list[tuple[IntArray, int]]) -> list[IntArray]:
-    """Consecutive keys packed into int64s (least significant pack first)."""
-    out: list[IntArray] = []
-    packed, span = small[0]
+def _packed(small: list[tuple[IntArray, int]]) -> tuple[list[IntArray], list[int]]:
+    """Consecutive keys packed into int64s, the primary key's pack first, and their spans."""
+    packs: list[IntArray] = []
+    spans: list[int] = []
+    packed, span = small[-1]
     packed = packed.copy()
-    for codes, width in small[1:]:
+    for codes, width in reversed(small[:-1]):
         if span * width < _LIMIT:
-            packed += codes * span
+            packed *= width
+            packed += codes
             span *= width
         else:
-            out.append(packed)
+            packs.append(packed)
+            spans.append(span)
             packed, span = codes.copy(), width
-    out.append(packed)
-    return out
+    packs.append(packed)
+    spans.append(span)
+    return packs, spans

@@ -80,7 +80,7 @@ def standing_median(
         masks = masks[:, : at.shape[0]]  # every time from 0 on: no copy
     else:
         masks = masks[:, at]
-    cum = np.cumsum(popcount(masks), axis=0, dtype=np.int32)
+    cum = _running_counts(popcount(masks))
     k = cum[-1]
     q_gi = np.minimum(np.searchsorted(groups, at_group), groups.shape[0] - 1)
     found = (k > 0) & (groups[q_gi] == at_group)
@@ -103,6 +103,17 @@ def standing_median(
     pos_hi = np.where(hi > lo, pos_hi, pos)
     c = v_sorted[(base[q_gi] + local) * BITS + pos_hi]
     out[found] = (a + c) / 2.0
+    return out
+
+
+def _running_counts(counts: NDArray[np.uint8]) -> NDArray[np.int32]:
+    """Cumulative sums down the rows (words) of ``counts``: one vector add per row, which for
+    a few long rows is much faster than ``numpy.cumsum`` along axis 0."""
+    out = np.empty(counts.shape, dtype=np.int32)
+    if counts.shape[0]:
+        out[0] = counts[0]
+    for i in range(1, counts.shape[0]):
+        np.add(out[i - 1], counts[i], out=out[i])
     return out
 
 

@@ -109,7 +109,19 @@ def plain_questions(draw: st.DrawFn) -> Question:
             "resolve_by": resolve_by,
             "criteria": draw(st.one_of(text, multiline)),
             "tags": draw(tags),
+            "sources": draw(st.lists(plain_sources(text), max_size=3)),
         }
+    )
+
+
+def plain_sources(text: st.SearchStrategy[str]) -> st.SearchStrategy[Source]:
+    return st.builds(
+        Source,
+        document=text,
+        outlet=st.none() | text,
+        date=st.none() | dates,
+        claim=st.one_of(text, st.text(string.ascii_letters, min_size=60, max_size=90)),
+        figures=st.lists(text, max_size=2),
     )
 
 
@@ -129,10 +141,17 @@ def test_a_plain_question_takes_the_direct_path_and_one_needing_escapes_does_not
     assert 'tags = [\n    "a",\n    "b-c",\n]\n' in _dump_plain(plain)  # type: ignore[operator]
     for title in ('Say "yes"', "back\\slash", "bell\x07", "del\x7f"):
         assert _dump_plain(question("escaped", title=title, criteria="As reported.")) is None
-    with_source = question(
-        "with-source", criteria="As reported.", sources=[Source(document="d", claim="c")]
-    )
-    assert _dump_plain(with_source) is None
+    assert _dump_plain(question("numeric-one", "numeric", criteria="As reported.")) is None
+
+
+def test_an_imported_questions_source_takes_the_direct_path_inline_or_as_tables() -> None:
+    short = Source(document="a.csv", claim="From a.csv.")
+    long = Source(document="generic.csv", outlet="generic CSV", claim="Imported. " * 8)
+    for sources in ([short], [long], [short, long], [short, short]):
+        q = question("sourced", criteria="As reported.", sources=sources)
+        assert _dump_plain(q) == _dump_toml(q)
+    assert "[[sources]]" in _dump_toml(question("t", criteria="c", sources=[long]))
+    assert "sources = [" in _dump_toml(question("t", criteria="c", sources=[short]))
 
 
 def test_multiline_criteria_are_written_as_a_multiline_string() -> None:

@@ -230,3 +230,12 @@ def test_batches_follow_the_memory_limit() -> None:
     assert engine.batch_rows_for("100TB") == 2_000_000  # nor above
     assert engine.batch_rows_for("a lot") == engine.BATCH_ROWS  # DuckDB names the mistake
     assert engine.batch_rows_for(engine.MEMORY_LIMIT) < engine.batch_rows_for("2GB")
+
+
+def test_a_memory_limit_too_small_for_duckdb_is_one_line(project: Home) -> None:
+    result = run_cli(
+        "report", "--home", str(project.root), "--engine", "duckdb", "--memory-limit", "1MB"
+    )
+    assert result.code == 1
+    assert result.err.startswith("foretell: DuckDB ran out of memory within --memory-limit 1MB")
+    assert "Traceback" not in result.err and result.err.count("\n") == 1

@@ -440,11 +440,36 @@ def build_streaming(
     The returned ``Report`` has the JSON document; its pair tables are empty (they are never
     held), so ``--format csv`` needs ``--engine memory``.
     """
-    from foretell.report import partial
-    from foretell.report.build import Report, check_options
+    import duckdb
+
+    from foretell.report.build import check_options
 
     options = check_options(options)
     today = today or dt.datetime.now(dt.UTC).date()
+    try:
+        return _build(home, options, engine, scheduler, workers, today, verification,
+                      batch_rows, memory_limit)  # fmt: skip
+    except duckdb.OutOfMemoryException as err:
+        raise ForetellError(
+            f"DuckDB ran out of memory within --memory-limit {memory_limit}; "
+            "give the report more (e.g. --memory-limit 1GB)"
+        ) from err
+
+
+def _build(
+    home: Home,
+    options: ReportOptions,
+    engine: str,
+    scheduler: str | None,
+    workers: int,
+    today: dt.date,
+    verification: list[Problem] | None,
+    batch_rows: int | None,
+    memory_limit: str,
+) -> Report:
+    from foretell.report import partial
+    from foretell.report.build import Report
+
     book = open_ledger(home)
     _check_names(book, options, memory_limit)
     positions = book.positions

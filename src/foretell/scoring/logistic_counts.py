@@ -54,7 +54,8 @@ def _sums(
         x = _logit(p[lo : lo + BLOCK])
         nn = n[lo : lo + BLOCK].astype(np.float64)
         eta = a + (x if b is None else b * x)
-        mu = 1.0 / (1.0 + np.exp(-eta))
+        with np.errstate(over="ignore"):  # exp(-eta) = inf gives mu = 0, as it should
+            mu = 1.0 / (1.0 + np.exp(-eta))
         r = k[lo : lo + BLOCK] - nn * mu
         w = nn * mu * (1.0 - mu)
         score[0] += r.sum()

@@ -71,3 +71,18 @@ def test_lexsort_equals_numpy_when_rows_come_grouped_by_the_primary_key_with_tie
     author = rng.integers(0, 3, n)
     keys = [author, seq, stamp, question]
     np.testing.assert_array_equal(lexsort(keys), np.lexsort(keys))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2, 300), st.integers(0, 2**32 - 1))
+def test_lexsort_equals_numpy_when_tied_runs_and_the_next_key_are_too_wide_to_combine(
+    n: int, seed: int
+) -> None:
+    # a primary key with ties and a second key spanning nearly 62 bits: the tied runs cannot
+    # be packed with it, so they are sorted by (run, key) apart
+    rng = np.random.default_rng(seed)
+    primary = rng.integers(0, 8, n)
+    wide = rng.integers(0, 2, n) * (2**61) + rng.integers(0, 2, n)
+    seq = rng.integers(0, 3, n)
+    keys = [seq, wide, primary]
+    np.testing.assert_array_equal(lexsort(keys), np.lexsort(keys))

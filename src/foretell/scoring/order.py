@@ -62,11 +62,11 @@ def _sorted(rows: IntArray, keys: list[IntArray], spans: list[int]) -> IntArray:
     n_runs = int(run_code[-1]) + 1
     at = order[tied]
     rest = [k[at] for k in keys[1:]]
-    if n_runs * spans[1] < _LIMIT:
-        sub_keys, sub_spans = [run_code * spans[1] + rest[0], *rest[1:]], [n_runs * spans[1]]
-    else:
-        sub_keys, sub_spans = [run_code, *rest], [n_runs, spans[1]]
-    out[tied] = _sorted(out[tied], sub_keys, [*sub_spans, *spans[2:]])
+    if n_runs * spans[1] < _LIMIT:  # (run, next pack) in one key: one level fewer
+        sub_keys = [run_code * spans[1] + rest[0], *rest[1:]]
+        out[tied] = _sorted(out[tied], sub_keys, [n_runs * spans[1], *spans[2:]])
+    else:  # too wide to combine: the tied rows by (run, then each pack), stable sorts
+        out[tied] = out[tied][np.lexsort((*reversed(rest), run_code))]
     return out
 
 

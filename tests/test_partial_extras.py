@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from foretell import engine
+from foretell import engine, engine_dask
 from foretell.frames import load_frames
 from foretell.home import Home, find_home
 from foretell.report import numeric as nm
@@ -91,7 +91,7 @@ def _pieces(home: Home, options: ReportOptions, cuts: list[int]) -> list[Extras]
     out = []
     for lo, hi in itertools.pairwise(bounds):
         ids = book.questions["id"].iloc[lo:hi]
-        part = engine.partition_partial(
+        part = engine_dask.partition_partial(
             book.files,
             book.authors,
             book.questions.iloc[lo:hi].reset_index(drop=True),

@@ -11,10 +11,10 @@ kernels:
   spilling to a temporary directory); the sorted stream is cut into batches of whole questions
   of about ``batch_rows`` forecasts (``batch_rows_for(memory_limit)``: about 100,000 at the
   default 256MB). Memory: one batch plus the mergeable summaries.
-- ``dask``: the questions are split into partitions of contiguous catalog positions; each task
-  reads its questions' forecasts from the same Parquet files (pyarrow, filtered by question)
-  and returns its partial; the client merges them. The files must be readable by the workers
-  at the same paths (a shared file system), and foretell installed on each worker.
+- ``dask`` (``engine_dask``): the questions are split into partitions of catalog positions;
+  each task reads its questions' forecasts from the same Parquet files (pyarrow, filtered by
+  question) and returns its partial; the client merges them. The files must be readable by
+  the workers at the same paths (a shared file system), and foretell installed on each one.
 
 ``auto`` (the default) is ``memory`` below ``AUTO_ROWS`` forecasts and ``duckdb`` above.
 """
@@ -25,7 +25,6 @@ import ctypes
 import ctypes.util
 import datetime as dt
 import functools
-import itertools
 import os
 import re
 import tempfile
@@ -475,7 +474,9 @@ def _build(
     positions = book.positions
     methods = _crowd_methods(book, options, memory_limit)
     if engine == "dask":
-        merged = _dask_partials(book, options, today, positions, methods, scheduler, workers)
+        from foretell.engine_dask import dask_partials
+
+        merged = dask_partials(book, options, today, positions, methods, scheduler, workers)
     else:
         rows = batch_rows or batch_rows_for(memory_limit)
         merged = streamed_partial(book, options, today, positions, methods, rows, memory_limit)
@@ -524,127 +525,4 @@ def streamed_partial(
         del frames, part
         release_memory()
     assert merged is not None  # duckdb_batches yields at least one batch
-    return merged
-
-
-# ------------------------------------------------------------------------ dask
-
-
-def _partition_bounds(
-    book: Ledger, n: int, memory_limit: str = MEMORY_LIMIT
-) -> list[tuple[int, int]]:
-    """About equal runs of catalog positions by forecast count (counted by DuckDB)."""
-    total = len(book.questions)
-    if total == 0:
-        return [(0, 0)]
-    counts = np.zeros(total, dtype=np.int64)
-    if book.files:
-        files = "[" + ", ".join(f"'{_sql_text(f)}'" for f in book.files) + "]"
-        con = connect(memory_limit)
-        con.register(
-            "catalog",
-            pa.table(
-                {
-                    "question": pa.array(_ids(book.questions)),
-                    "gpos": pa.array(np.arange(total, dtype=np.int32)),
-                }
-            ),
-        )
-        got = con.sql(
-            f"SELECT c.gpos, count(*) AS n FROM read_parquet({files}) f "
-            "JOIN catalog c ON f.question = c.question GROUP BY c.gpos"
-        ).to_arrow_table()
-        con.close()
-        counts[got.column("gpos").to_numpy()] = got.column("n").to_numpy()
-    cumulative = np.cumsum(counts + 1)
-    edges = np.searchsorted(cumulative, np.linspace(0, cumulative[-1], n + 1)[1:-1], "left")
-    bounds = sorted({0, *(int(e) + 1 for e in edges), total})
-    return list(itertools.pairwise(bounds))
-
-
-def partition_partial(
-    files: list[str],
-    authors: list[str],
-    questions: pd.DataFrame,
-    outcomes: pd.DataFrame,
-    claims: pd.DataFrame,
-    positions: dict[str, int],
-    options: ReportOptions,
-    today: dt.date,
-    methods: tuple[str, ...] = (),
-) -> Partial:
-    """One partition's partial: its questions' forecasts read from the Parquet files (a Dask
-    task; everything it needs comes in its arguments)."""
-    import pyarrow.compute as pc
-    import pyarrow.dataset as ds
-
-    from foretell.report import partial
-
-    ids = [str(q) for q in questions["id"]]
-    if files and ids:
-        dataset = ds.dataset(files, format="parquet", schema=tables.SCHEMA)
-        arrow = dataset.to_table(
-            columns=list(COLUMNS), filter=pc.field("question").isin(pa.array(ids))
-        )
-    else:
-        arrow = tables.SCHEMA.empty_table()
-    arrow = arrow.set_column(
-        arrow.schema.get_field_index("at"), "at", arrow.column("at").cast(pa.int64())
-    )
-    book = Ledger(questions, outcomes, claims, Counter(), files, authors, arrow.num_rows)
-    frames = _batch_frames(book, arrow, 0, len(questions))
-    part, _ = partial.partial(frames, options, today, positions, check_names=False, methods=methods)
-    return part
-
-
-def _dask_partials(
-    book: Ledger,
-    options: ReportOptions,
-    today: dt.date,
-    positions: dict[str, int],
-    methods: tuple[str, ...],
-    scheduler: str | None,
-    workers: int,
-) -> Partial:
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:
-        raise ForetellError("--engine dask needs Dask: pip install 'foretell[dask]'") from None
-    from foretell.report import partial
-
-    if scheduler:
-        client = Client(scheduler)
-        cluster = None
-    else:
-        cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-        )
-        client = Client(cluster)
-    try:
-        n_workers = max(len(client.scheduler_info().get("workers", {})), 1)
-        bounds = _partition_bounds(book, 4 * n_workers)
-        futures = [
-            client.submit(
-                partition_partial,
-                book.files,
-                book.authors,
-                book.questions.iloc[lo:hi].reset_index(drop=True),
-                book.outcomes[book.outcomes["question"].isin(book.questions["id"].iloc[lo:hi])],
-                book.claims[book.claims["question"].isin(book.questions["id"].iloc[lo:hi])],
-                positions,
-                options,
-                today,
-                methods,
-                pure=False,
-            )
-            for lo, hi in bounds
-        ]
-        parts = client.gather(futures)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-    merged = partial.bounded(parts[0], options.top)
-    for part in parts[1:]:
-        merged = partial.bounded(partial.merge(merged, part), options.top)
     return merged

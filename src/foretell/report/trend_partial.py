@@ -6,7 +6,7 @@ forecasters shown, and which are shown (the most points) is known only once ever
 in, so every point is kept, compactly: per point an author code (int32, into ``names``), the
 question's catalog position (int32) and the score (float64), 16 bytes a point; per question
 with points its position, resolution date and id. The arrays are kept as a stack of parts in
-decreasing size, binary-counter style (as ``scoring.grouped.push`` keeps histograms), so each
+decreasing size, binary-counter style (``scoring.grouped.push_part``, as histograms are), so each
 point is copied O(log batches) times. ``trend`` gathers them into ``trends.series``, the
 formula the in-memory report uses.
 """
@@ -20,20 +20,18 @@ import numpy as np
 import pandas as pd
 
 from foretell.report import trends
+from foretell.scoring import grouped
 
 Part = tuple[np.ndarray, ...]
 
 
+def _concatenated(a: Part, b: Part) -> Part:
+    return tuple(np.concatenate([x, y]) for x, y in zip(a, b, strict=True))
+
+
 def push(parts: tuple[Part, ...], part: Part) -> tuple[Part, ...]:
-    """Add a part (parallel arrays) to a stack kept in decreasing size: while the newest part
-    is at least half the size of the one before it, the two are joined."""
-    if part[0].shape[0] == 0:
-        return parts
-    stack = [*parts, part]
-    while len(stack) > 1 and 2 * stack[-1][0].shape[0] >= stack[-2][0].shape[0]:
-        last = stack.pop()
-        stack[-1] = tuple(np.concatenate([a, b]) for a, b in zip(stack[-1], last, strict=True))
-    return tuple(stack)
+    """Add a part (parallel arrays) to the stack (``grouped.push_part``, parts concatenated)."""
+    return grouped.push_part(parts, part, _concatenated)
 
 
 def _joined(parts: tuple[Part, ...], empty: Part) -> Part:

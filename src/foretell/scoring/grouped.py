@@ -22,6 +22,8 @@ distinct values weighted by ``n_j`` (and ``sum o`` over them as ``k_j``, since o
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,6 +39,7 @@ from foretell.scoring.decompose import Corp, Murphy, _zero_if_rounding
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+Part = tuple[NDArray[Any], ...]  # parallel arrays of one piece
 
 
 def histogram(p: FloatArray, o: FloatArray) -> tuple[FloatArray, IntArray, IntArray]:
@@ -66,24 +69,32 @@ def merge(
     return values, np.rint(n).astype(np.int64), np.rint(k).astype(np.int64)
 
 
-def push(
-    parts: tuple[tuple[FloatArray, IntArray, IntArray], ...],
-    part: tuple[FloatArray, IntArray, IntArray],
-) -> tuple[tuple[FloatArray, IntArray, IntArray], ...]:
-    """Add a histogram to a stack of parts kept in decreasing size, binary-counter style:
-    while the newest part is at least half the size of the one before it, the two are merged.
+def push_part(
+    parts: tuple[Part, ...], part: Part, join: Callable[[Part, Part], Part]
+) -> tuple[Part, ...]:
+    """Add ``part`` (parallel arrays) to a stack of parts kept in decreasing size,
+    binary-counter style: while the newest part is at least half the size of the one before
+    it, the two are joined by ``join``.
 
-    Each value then takes part in O(log N) merges instead of one per added piece (merging
-    every piece into one growing histogram costs O(pieces x N)), and a stack of N values has
-    at most log2(N) + 1 parts.
+    Each entry then takes part in O(log N) joins instead of one per added piece (joining
+    every piece into one growing part costs O(pieces x N)), and a stack of N entries has at
+    most log2(N) + 1 parts.
     """
     if part[0].size == 0:
         return parts
     stack = [*parts, part]
     while len(stack) > 1 and 2 * stack[-1][0].size >= stack[-2][0].size:
         last = stack.pop()
-        stack[-1] = merge(stack[-1], last)
+        stack[-1] = join(stack[-1], last)
     return tuple(stack)
+
+
+def push(
+    parts: tuple[tuple[FloatArray, IntArray, IntArray], ...],
+    part: tuple[FloatArray, IntArray, IntArray],
+) -> tuple[tuple[FloatArray, IntArray, IntArray], ...]:
+    """Add a histogram to a stack of histograms (``push_part`` with ``merge``)."""
+    return push_part(parts, part, merge)
 
 
 def collapse(

@@ -205,3 +205,46 @@ def test_show_prints_the_crowds_current_forecast_beside_each_person(tmp_path: Pa
         runner.invoke(app, ["show", "q-a", "--home", str(home.root), "--format", "json"]).stdout
     )
     assert data["crowd"]["crowd:mean"]["p"] == pytest.approx((0.5 + 0.6 + 0.9) / 3)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_forecaster_sums_give_the_forecaster_table(tmp_path: Path, seed: int) -> None:
+    """The streamed report's per-batch sums (``forecaster_sums``, finished by
+    ``partial.forecaster_rows``) against the in-memory table computed from the same pairs:
+    counts exactly, means to rounding."""
+    import random
+
+    from foretell.report import comparison, crowd, pairs
+    from foretell.report.partial import forecaster_rows
+    from foretell.report.scope import select
+
+    rng = random.Random(seed)
+    qs = [question(f"q-{i}") for i in range(6)] + [QM]
+    entries = []
+    for q in qs:
+        for _ in range(rng.randint(1, 7)):
+            who = rng.choice(["alice", "bob", "carol", "dave"])
+            if q is QM:
+                a = rng.uniform(0.05, 0.9)
+                payload = {"probs": {"a": a, "b": (1 - a) / 2, "c": (1 - a) / 2}}
+            else:
+                payload = {"p": round(rng.uniform(0.02, 0.98), 2)}
+            entries.append((who, forecast(q, rng.randint(0, 8), payload)))
+        entries.append(("judge", closing(q, 9, "yes" if q is not QM else "b")))
+    frames = load_frames(make_home(tmp_path / "h", qs, entries))
+    scope = select(frames, ReportOptions().filters)
+    rows = pairs.rows_of(scope)
+    crowd_scope = crowd.crowd_scope(scope, ("median", "mean"), 1.5, rows)
+    people = comparison.ScoredPairs.of(scope, "time-averaged", rows)
+    crowds = comparison.ScoredPairs.of(crowd_scope, "time-averaged")
+    peers = comparison.peer_rows(scope, crowd_scope)
+    table = comparison.forecaster_table(people, crowds, peers)
+    summed = forecaster_rows(comparison.forecaster_sums(people, crowds, peers))
+    assert [r["name"] for r in summed] == [r["name"] for r in table]
+    for a, b in zip(table, summed, strict=True):
+        for key in ("crowd", "n_questions", "n_peer_questions", "n_alone"):
+            assert a[key] == b[key], (a["name"], key)
+        for key in ("brier", "brier_peer", "log_peer", "coverage"):
+            assert (a[key] is None) == (b[key] is None), (a["name"], key)
+            if a[key] is not None:
+                assert b[key] == pytest.approx(a[key], rel=1e-12, abs=1e-12)

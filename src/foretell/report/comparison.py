@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,9 @@ from foretell.report import crowd, pairs, quantile_pairs
 from foretell.report.scope import Scope, day_numbers
 from foretell.scoring.compare import peer
 from foretell.scoring.order import lexsort
+
+if TYPE_CHECKING:
+    from foretell.report.partial import Forecaster
 
 METRICS = ("brier", "log", "wis")
 METRIC_TEXT = {
@@ -269,6 +272,74 @@ def forecaster_table(
             }
         )
     return rows
+
+
+def forecaster_sums(
+    people: ScoredPairs, crowds: ScoredPairs, peers: pd.DataFrame
+) -> dict[str, Forecaster]:
+    """One batch's sums behind ``forecaster_table`` (``partial.Forecaster`` per name, merged
+    over batches): distinct questions answered over every pair table, the binary Brier sum
+    and count, and per peer column the exact sum over the questions with peers (or none,
+    when a value there is not finite) with the count of questions alone."""
+    from foretell.report.partial import PEER_COLUMNS, Forecaster
+    from foretell.report.summary import ExactSum
+
+    index: dict[str, int] = {}
+    out: dict[str, Forecaster] = {}
+
+    def coded(column: pd.Series) -> np.ndarray:
+        codes, names = _codes(column)
+        lookup = np.array([index.setdefault(n, len(index)) for n in names], dtype=np.int64)
+        return lookup[codes]
+
+    frames = [f for f in (people.binary, people.choice.pairs, people.numeric.pairs,
+              crowds.binary, crowds.choice.pairs, crowds.numeric.pairs) if len(f)]  # fmt: skip
+    if frames:
+        who = np.concatenate([coded(f["author"]) for f in frames])
+        qpos = np.concatenate([f["qpos"].to_numpy(dtype=np.int64) for f in frames])
+        width = int(qpos.max()) + 1
+        answered = np.bincount(np.unique(who * width + qpos) // width, minlength=len(index))
+        names = list(index)
+        for i in np.flatnonzero(answered).tolist():
+            out[names[i]] = Forecaster(n_questions=int(answered[i]))
+    for frame in (people.own_binary(), crowds.own_binary()):
+        if len(frame):
+            brier = frame["brier"].to_numpy(dtype=np.float64)
+            for name, rows in _groups(coded(frame["author"]), list(index)):
+                row = out.setdefault(name, Forecaster())
+                row.brier = ExactSum.of(brier[rows])
+                row.n_brier = rows.shape[0]
+    if len(peers):
+        alone = peers["alone"].to_numpy(dtype=bool)
+        values = {col: peers[col].to_numpy(dtype=np.float64) for col in PEER_COLUMNS}
+        for name, rows in _groups(coded(peers["author"]), list(index)):
+            row = out.setdefault(name, Forecaster())
+            defined = rows[~alone[rows]]
+            row.n_alone = rows.shape[0] - defined.shape[0]
+            row.n_peer = defined.shape[0]
+            for col in PEER_COLUMNS:
+                v = values[col][defined]
+                finite = bool(np.isfinite(v).all())
+                row.finite[col] = finite
+                row.peer[col] = ExactSum.of(v) if finite else ExactSum()
+    return out
+
+
+def _codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Each row's code and the names coded, as text (a categorical column's own codes)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        if (codes >= 0).all():
+            return codes.astype(np.int64), [str(c) for c in column.cat.categories]
+    codes, names = pd.factorize(column, use_na_sentinel=False)
+    return codes.astype(np.int64), [str(n) for n in names]
+
+
+def _groups(codes: np.ndarray, names: list[str]) -> list[tuple[str, np.ndarray]]:
+    """The rows of each code present (in row order), with the code's name."""
+    order = np.argsort(codes, kind="stable")
+    cuts = np.flatnonzero(np.diff(codes[order])) + 1
+    return [(names[int(codes[g[0]])], g) for g in np.split(order, cuts) if g.size]
 
 
 def _mean(frame: pd.DataFrame | None, column: str) -> float | None:

@@ -217,7 +217,7 @@ def partial(
             options, crowd_keys, q, crowds.binary, crowds.choice, crowds.numeric, with_all=False
         ),
         forecasters=(
-            _forecasters(
+            comparison.forecaster_sums(
                 people, crowds, comparison.peer_rows(scope, crowd_scope, (rows, crowd_rows))
             )
             if options.peer
@@ -227,36 +227,6 @@ def partial(
         extras=Extras.of(options, keys, q, gpos, numeric, all_binary, crowds.numeric),
     )
     return part, PairFrames(all_binary, choice.pairs, numeric.pairs, q, crowds, methods)
-
-
-def _forecasters(people: Any, crowds: Any, peers: pd.DataFrame) -> dict[str, Forecaster]:
-    """The batch's sums behind ``comparison.forecaster_table``."""
-    answered: dict[str, set[int]] = {}
-    for frame in (people.binary, people.choice.pairs, people.numeric.pairs,
-                  crowds.binary, crowds.choice.pairs, crowds.numeric.pairs):  # fmt: skip
-        if len(frame):
-            for author, qpos in zip(frame["author"].astype(str), frame["qpos"], strict=True):
-                answered.setdefault(author, set()).add(int(qpos))
-    out = {name: Forecaster(n_questions=len(qs)) for name, qs in answered.items()}
-    for frame in (people.own_binary(), crowds.own_binary()):
-        if len(frame):
-            for name, grp in frame.groupby(frame["author"].astype(str), observed=True):
-                row = out.setdefault(str(name), Forecaster())
-                row.brier = ExactSum.of(grp["brier"].to_numpy(dtype=np.float64))
-                row.n_brier = len(grp)
-    if len(peers):
-        for name, grp in peers.groupby(peers["author"].astype(str), sort=False):
-            row = out.setdefault(str(name), Forecaster())
-            alone = grp["alone"].to_numpy(dtype=bool)
-            defined = grp[~alone]
-            row.n_alone = int(alone.sum())
-            row.n_peer = len(defined)
-            for col in PEER_COLUMNS:
-                values = defined[col].to_numpy(dtype=np.float64)
-                finite = bool(np.isfinite(values).all())
-                row.finite[col] = finite
-                row.peer[col] = ExactSum.of(values) if finite else ExactSum()
-    return out
 
 
 def forecaster_rows(forecasters: dict[str, Forecaster]) -> list[dict[str, Any]]:

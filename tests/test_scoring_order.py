@@ -86,3 +86,29 @@ def test_lexsort_equals_numpy_when_tied_runs_and_the_next_key_are_too_wide_to_co
     seq = rng.integers(0, 3, n)
     keys = [seq, wide, primary]
     np.testing.assert_array_equal(lexsort(keys), np.lexsort(keys))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 500), st.integers(0, 2**32 - 1), st.floats(0.0, 1.0))
+def test_lexsort_equals_numpy_when_rows_come_in_time_order_with_some_out_of_place(
+    n: int, seed: int, shuffled: float
+) -> None:
+    # a batch's forecasts in time order, sorted by (pair, stamp, seq): the pair key alone is
+    # sorted and only the pairs whose rows are out of time order are sorted further
+    rng = np.random.default_rng(seed)
+    stamp = np.sort(rng.integers(0, 40, n)) * 10**9
+    seq = rng.integers(0, 3, n)
+    moved = rng.random(n) < shuffled / 4
+    stamp[moved] = rng.integers(0, 40, int(moved.sum())) * 10**9
+    pair = rng.integers(0, 70_000, n) if seed % 2 else rng.integers(0, 5, n)
+    keys = [seq, stamp, pair]
+    np.testing.assert_array_equal(lexsort(keys), np.lexsort(keys))
+
+
+def test_lexsort_equals_numpy_for_a_primary_key_wider_than_16_bits_in_time_order() -> None:
+    rng = np.random.default_rng(3)
+    n = 20_000
+    stamp = np.sort(rng.integers(0, 10**6, n))
+    pair = rng.integers(0, 3 * 2**16, n)  # two radix passes
+    keys = [rng.integers(0, 2, n), stamp, pair]
+    np.testing.assert_array_equal(lexsort(keys), np.lexsort(keys))

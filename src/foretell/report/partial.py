@@ -278,9 +278,7 @@ def _per_question(
         starts = np.flatnonzero(np.r_[True, sorted_q[1:] != sorted_q[:-1]])
         sums = np.add.reduceat(frame[column].to_numpy(dtype=np.float64)[order], starts)
         counts = np.diff(np.r_[starts, len(order)])
-        author = _author_codes(frame["author"])
-        pair = np.unique(qpos * (int(author.max()) + 1) + author)
-        people = np.bincount(np.searchsorted(sorted_q[starts], pair // (int(author.max()) + 1)))
+        people = _people(qpos, _author_codes(frame["author"]))[sorted_q[starts]]
         chosen = range(len(starts))
         if top is not None and len(starts) > 2 * top:
             ranked = np.lexsort((gpos[sorted_q[starts]], sums / counts))
@@ -291,6 +289,19 @@ def _per_question(
             row = _Row(i, float(sums[j] / counts[j]), int(people[j]))
             out[kind].append((row.score, int(gpos[i]), build._question_entry(row, q)))
     return out
+
+
+def _people(qpos: np.ndarray, author: np.ndarray) -> np.ndarray:
+    """Per question position ``0 .. qpos.max()``, how many distinct forecasters its pairs
+    have: a table of the (question, forecaster) seen when it is small, else distinct keys."""
+    width = int(author.max()) + 1
+    size = (int(qpos.max()) + 1) * width
+    key = qpos * width + author
+    if size <= max(4 * key.shape[0], 1 << 16):
+        seen = np.zeros(size, dtype=bool)
+        seen[key] = True
+        return seen.reshape(-1, width).sum(axis=1)
+    return np.bincount(np.unique(key) // width, minlength=size // width)
 
 
 def _author_codes(column: pd.Series) -> np.ndarray:

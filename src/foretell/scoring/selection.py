@@ -79,7 +79,7 @@ def rule_weights(
     new_group = np.empty(n, dtype=bool)
     new_group[0] = True
     np.not_equal(gs[1:], gs[:-1], out=new_group[1:])
-    if (cs[1:] != cs[:-1])[~new_group[1:]].any():
+    if ((cs[1:] != cs[:-1]) & ~new_group[1:]).any():
         raise ValueError("close_day must be the same for every row of a group")
 
     valid = ds <= cs
@@ -90,17 +90,21 @@ def rule_weights(
         return weights
 
     # Keep the rows on or before close; sorted by day, they lead each group.
-    rows = np.flatnonzero(valid)
-    at = rows if order is None else order[rows]  # the kept rows' places in the input
-    gv, dv, cv = gs[rows], ds[rows], cs[rows]
-    m = rows.shape[0]
+    if valid.all():  # (usually) every row: no copies
+        at: IntArray | slice = slice(None) if order is None else order
+        gv, dv, cv = gs, ds, cs
+    else:
+        rows = np.flatnonzero(valid)
+        at = rows if order is None else order[rows]  # the kept rows' places in the input
+        gv, dv, cv = gs[rows], ds[rows], cs[rows]
+    m = gv.shape[0]
     if m == 0:
         return weights
     is_last = np.empty(m, dtype=bool)
     is_last[-1] = True
     np.not_equal(gv[1:], gv[:-1], out=is_last[:-1])
     if rule == "last":
-        weights[at[is_last]] = 1.0
+        weights[is_last if isinstance(at, slice) else at[is_last]] = 1.0
         return weights
 
     # time-averaged: a row is in effect from its day up to the next row's day (exclusive),

@@ -6,11 +6,13 @@ kernels:
 
 - ``memory``: the whole ledger as frames (``frames.load_frames``); the pair tables are kept,
   so ``--format csv`` works.
-- ``duckdb``: DuckDB reads the ledger's Parquet copy (``ledger/.columnar/``), joins each
-  forecast to its question's catalog position and sorts by it out of core (``memory_limit``,
-  spilling to a temporary directory); the sorted stream is cut into batches of whole questions
-  of about ``batch_rows`` forecasts (``batch_rows_for(memory_limit)``: about 100,000 at the
-  default 256MB). Memory: one batch plus the mergeable summaries.
+- ``duckdb`` (``engine_stream``): DuckDB reads the ledger's Parquet copy
+  (``ledger/.columnar/``), joins each forecast to its question's catalog position and sorts
+  by it out of core (``memory_limit``, spilling to a temporary directory): the numbers of
+  every forecast in one stream, the texts (payloads, notes, import marks) of those that have
+  any in another; the streams are cut into batches of whole questions of about ``batch_rows``
+  forecasts (``batch_rows_for(memory_limit)``: about 100,000 at the default 256MB). Memory:
+  one batch plus the mergeable summaries.
 - ``dask`` (``engine_dask``): the questions are split into partitions of catalog positions;
   each task reads its questions' forecasts from the same Parquet files (pyarrow, filtered by
   question) and returns its partial; the client merges them. The files must be readable by
@@ -66,7 +68,6 @@ _SIZE_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**1
                "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}  # fmt: skip
 MEMORY_LIMIT = "256MB"
 COLUMNS = ("author", "seq", "at", "question", "question_sha", "p", *tables.EXTRA_COLUMNS)
-STREAM_COLUMNS = ("author", "seq", "p", *tables.EXTRA_COLUMNS)  # and "at", gpos
 READ_ROWS = 1 << 16  # rows per read of the sorted stream
 
 
@@ -81,6 +82,8 @@ class Ledger:
     files: list[str]  # Parquet parts of every ledger file's copy
     authors: list[str]
     rows: int  # forecasts in the copies (known questions or not)
+    file_authors: tuple[int, ...] = ()  # each Parquet part's author, as a position in authors
+    part_rows: tuple[int, ...] = ()  # each part's rows, as its manifest gives them
 
     @property
     def positions(self) -> dict[str, int]:
@@ -95,9 +98,11 @@ def open_ledger(home: Home) -> Ledger:
     paths = ledger.ledger_files(home.ledger)
     _prepare(paths)
     files: list[str] = []
+    file_authors: list[int] = []
+    part_rows: list[int] = []
     parts: list[tuple[str, list[dict[str, Any]], Counter[str]]] = []
     rows = 0
-    for path in paths:
+    for code, path in enumerate(paths):
         try:
             copy, _ = tables.update_copy(path)
         except OSError as err:
@@ -105,13 +110,15 @@ def open_ledger(home: Home) -> Ledger:
                 f"the columnar copy cannot be written ({err}); use --engine memory", path
             ) from None
         files += [str(f) for f in copy.files(tables.copy_dir(path))]
+        file_authors += [code] * len(copy.parts)
+        part_rows += [int(p["rows"]) for p in copy.parts]
         parts.append((path.stem, copy.closings, copy.skipped))
         rows += sum(int(p["rows"]) for p in copy.parts)
     rest = ledger_rest(home, qframe, parts)
     rest.skipped.update(left_out_counts(bad_files))
-    return Ledger(
-        qframe, rest.outcomes, rest.claims, rest.skipped, files, [p.stem for p in paths], rows
-    )
+    authors = [p.stem for p in paths]
+    return Ledger(qframe, rest.outcomes, rest.claims, rest.skipped, files, authors, rows,
+                  tuple(file_authors), tuple(part_rows))  # fmt: skip
 
 
 def _prepare(paths: list[Path]) -> None:
@@ -179,80 +186,13 @@ def duckdb_batches(
     batch_rows: int = BATCH_ROWS,
     memory_limit: str = MEMORY_LIMIT,
     temp_dir: str | None = None,
+    counts: Counter[str] | None = None,
 ) -> Iterator[tuple[int, int, Frames]]:
     """(first, end, frames) for consecutive runs of catalog positions [first, end), every
-    question in exactly one run, each run's forecasts read in one piece from the
-    question-sorted copy of the stream (``sorted_stream``)."""
-    import pyarrow.parquet as pq
+    question in exactly one run (``engine_stream.duckdb_batches``)."""
+    from foretell import engine_stream
 
-    n_questions = len(book.questions)
-    start = 0
-    with tempfile.TemporaryDirectory(prefix="foretell-", dir=temp_dir) as work:
-        if book.files and n_questions:
-            path = sorted_stream(book, Path(work), batch_rows, memory_limit)
-            release_memory()
-            source = pq.ParquetFile(path, read_dictionary=["author"])
-            pending: list[pa.RecordBatch] = []
-            count = 0
-            for batch in source.iter_batches(batch_size=min(batch_rows, READ_ROWS)):
-                pending.append(batch)
-                count += batch.num_rows
-                if count < batch_rows:
-                    continue
-                table = pa.Table.from_batches(pending)
-                gpos = table.column("gpos").to_numpy()
-                cut = int(np.searchsorted(gpos, gpos[-1], "left"))
-                if cut == 0:
-                    continue  # one question of more than batch_rows forecasts: read on
-                end = int(gpos[cut - 1]) + 1
-                yield (
-                    start,
-                    end,
-                    _batch_frames(book, _stream_table(table.slice(0, cut), book), start, end),
-                )
-                rest = table.slice(cut)
-                pending, count, start = [*rest.to_batches()], rest.num_rows, end
-                del table, rest
-            table = pa.Table.from_batches(pending, schema=source.schema_arrow)
-            del source
-        else:
-            table = _empty_stream()
-        yield (
-            start,
-            n_questions,
-            _batch_frames(book, _stream_table(table, book), start, n_questions),
-        )
-
-
-def sorted_stream(book: Ledger, work: Path, batch_rows: int, memory_limit: str) -> Path:
-    """Every forecast on a known question, with its question's catalog position ``gpos``,
-    sorted by it and written by DuckDB to one Parquet file in ``work``.
-
-    DuckDB sorts within ``memory_limit`` (spilling to ``work``) and is closed before the
-    batches are read, so its buffers and the batches' frames are never held at once. Only
-    what the report reads is carried (the question as its position; not ``question_sha``).
-    """
-
-    con = connect(memory_limit, work)
-    try:
-        positions = pa.table(
-            {
-                "question": pa.array(_ids(book.questions), pa.string()),
-                "gpos": pa.array(np.arange(len(book.questions), dtype=np.int32)),
-            }
-        )
-        con.register("catalog", positions)
-        cols = ", ".join(f'f."{c}"' for c in STREAM_COLUMNS)
-        target = work / "sorted.parquet"
-        con.execute(
-            f'COPY (SELECT {cols}, epoch_ns(f."at") AS "at", c.gpos FROM '
-            f"read_parquet({_files(book)}) f JOIN catalog c ON f.question = c.question "
-            f"ORDER BY c.gpos) TO '{_sql_text(str(target))}' "
-            f"(FORMAT parquet, ROW_GROUP_SIZE {max(min(batch_rows, READ_ROWS), 2048)})"
-        )
-    finally:
-        con.close()
-    return target
+    return engine_stream.duckdb_batches(book, batch_rows, memory_limit, temp_dir, counts)
 
 
 def connect(memory_limit: str = MEMORY_LIMIT, temp_dir: Path | None = None) -> Any:
@@ -285,35 +225,9 @@ def _malloc_trim() -> Any:
         return None  # not glibc
 
 
-def _stream_table(table: pa.Table, book: Ledger) -> pa.Table:
-    """The sorted stream's rows as ``forecasts_of`` reads them: the question from its
-    position (a dictionary array), ``question_sha`` blank (the report never reads it)."""
-    gpos = table.column("gpos").to_numpy() if table.num_rows else np.zeros(0, np.int32)
-    lo = int(gpos[0]) if gpos.size else 0
-    hi = int(gpos[-1]) + 1 if gpos.size else 0
-    ids = pa.array(_ids(book.questions.iloc[lo:hi]), pa.string())
-    question = pa.DictionaryArray.from_arrays(pa.array(gpos - lo, pa.int32()), ids)
-    table = table.drop_columns(["gpos"])
-    return table.append_column("question", question).append_column(
-        "question_sha",
-        pa.DictionaryArray.from_arrays(
-            pa.array(np.zeros(table.num_rows, np.int32)), pa.array([""], pa.string())
-        ),
-    )
-
-
 def _ids(questions: pd.DataFrame) -> list[str]:
     """The questions' ids as text (read out of the column in one piece)."""
     return [str(q) for q in questions["id"].tolist()]
-
-
-def _empty_stream() -> pa.Table:
-    return pa.table(
-        {
-            **{c: pa.array([], tables.SCHEMA.field(c).type) for c in COLUMNS if c != "at"},
-            "at": pa.array([], pa.int64()),
-        }
-    )
 
 
 def _sql_text(text: str) -> str:
@@ -479,12 +393,18 @@ def _build(
         merged = dask_partials(book, options, today, positions, methods, scheduler, workers)
     else:
         rows = batch_rows or batch_rows_for(memory_limit)
-        merged = streamed_partial(book, options, today, positions, methods, rows, memory_limit)
+        counts: Counter[str] = Counter()
+        merged = streamed_partial(
+            book, options, today, positions, methods, rows, memory_limit, counts=counts
+        )
     assert merged is not None
     skipped = Counter(book.skipped) + Counter(merged.left_out)  # + bad payloads in batches
-    unknown = _unknown(book, memory_limit)
-    if unknown:
-        skipped["entries naming an unknown question"] += unknown
+    if engine == "dask":
+        unknown = _unknown(book, memory_limit)
+        if unknown:
+            skipped["entries naming an unknown question"] += unknown
+    else:
+        skipped += counts
     data = partial.finish(
         merged,
         options,
@@ -505,17 +425,19 @@ def streamed_partial(
     methods: tuple[str, ...],
     batch_rows: int = BATCH_ROWS,
     memory_limit: str = MEMORY_LIMIT,
+    counts: Counter[str] | None = None,
 ) -> Partial:
     """The merged partial of every batch of ``duckdb_batches``. What it carries from batch
     to batch does not grow with the number of batches: counts, two-part sums, histograms of
     distinct forecasts, the per-question lists (``partial.bounded``: at most twice the best
     and worst questions listed; numeric, open and annulled questions and claims are listed
     whole in the report), and the trend's points (``report.trend_partial``: 16 bytes per
-    forecaster and resolved question)."""
+    forecaster and resolved question). Forecasts on questions not in the catalog are added
+    to ``counts`` (when given)."""
     from foretell.report import partial
 
     merged: Partial | None = None
-    for _, _, frames in duckdb_batches(book, batch_rows, memory_limit):
+    for _, _, frames in duckdb_batches(book, batch_rows, memory_limit, counts=counts):
         part, _ = partial.partial(
             frames, options, today, positions, check_names=False, methods=methods
         )

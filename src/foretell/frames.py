@@ -168,16 +168,21 @@ def _float_keys(d: dict[str, Any]) -> dict[Any, Any]:
         return d
 
 
-def _objects(column: pa.ChunkedArray, keep: np.ndarray, convert: bool = False) -> pd.Series:
-    """Parse the JSON texts of an extras column into Python values (None where absent).
+def _objects(
+    column: pa.Array | pa.ChunkedArray, places: np.ndarray, n: int, convert: bool = False
+) -> np.ndarray:
+    """The JSON texts of an extras column parsed into Python values, as an object array of
+    ``n`` rows holding entry ``i`` of ``column`` at row ``places[i]`` (None elsewhere and
+    where the text is null).
 
     Each distinct text is parsed once (the column dictionary-encoded by Arrow) and its value
     shared by the rows holding it: the values are read, never changed, downstream."""
-    n = int(keep.sum())
-    kept = column.filter(pa.array(keep)) if n != len(keep) else column
-    if n == 0 or kept.null_count == n:
-        return pd.Series(np.full(n, None, dtype=object), dtype=object)
-    encoded = kept.dictionary_encode().unify_dictionaries().combine_chunks()
+    out = np.full(n, None, dtype=object)
+    if len(column) == 0 or column.null_count == len(column):
+        return out
+    encoded = column.dictionary_encode()
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.unify_dictionaries().combine_chunks()
     loads = orjson.loads
     values = [loads(t) for t in encoded.dictionary.to_pylist()]
     if convert:  # quantile levels as floats (a level that is no number: verify flags it)
@@ -186,7 +191,8 @@ def _objects(column: pa.ChunkedArray, keep: np.ndarray, convert: bool = False) -
     table[: len(values)] = values
     table[-1] = None
     indices = encoded.indices.fill_null(len(values)).to_numpy(zero_copy_only=False)
-    return pd.Series(table[indices], dtype=object)
+    out[places] = table[indices]
+    return out
 
 
 def _forecasts_frame(
@@ -198,6 +204,24 @@ def _forecasts_frame(
         [np.full(len(t), i, dtype=np.int32) for i, (_, t) in enumerate(tables)] or [np.zeros(0)]
     ).astype(np.int32)
     return forecasts_of(arrow, authors, [a for a, _ in tables], known, types)
+
+
+@dataclass
+class Rows:
+    """Forecast rows as arrays, in any order, before ``forecast_frame`` sorts them:
+    ``question`` and ``question_sha`` as codes into the name lists, ``author`` as codes into
+    ``forecast_frame``'s ``authors``, ``at`` as int64 nanoseconds; each extras column as
+    (the rows holding a value, their JSON texts in that order)."""
+
+    question: np.ndarray
+    questions: list[str]
+    sha: np.ndarray
+    shas: list[str]
+    author: np.ndarray
+    at: np.ndarray
+    seq: np.ndarray
+    p: np.ndarray
+    extras: dict[str, tuple[np.ndarray, pa.Array | pa.ChunkedArray]]
 
 
 def forecasts_of(
@@ -214,41 +238,64 @@ def forecasts_of(
     n = arrow.num_rows
     q_codes, questions = _codes(arrow.column("question"))
     keep = np.isin(q_codes, [i for i, q in enumerate(questions) if q in known])
-    if n - int(keep.sum()):
-        skipped["entries naming an unknown question"] += n - int(keep.sum())
+    kept = int(keep.sum())
+    if n - kept:
+        skipped["entries naming an unknown question"] += n - kept
     s_codes, shas = _codes(arrow.column("question_sha"))
     at_column = arrow.column("at")
     if pa.types.is_timestamp(at_column.type):
         at_column = at_column.cast(pa.int64())
-    at = at_column.to_numpy()[keep]
-    seq = arrow.column("seq").to_numpy()[keep]
-    author_codes = author_codes[keep]
-    order = lexsort((seq, author_codes, at))  # numpy.lexsort's permutation, in fewer sorts
-    question_cat = _used(q_codes[keep][order], questions)
+    extras = {}
+    mask = pa.array(keep)
+    for col in EXTRA_COLUMNS:
+        column = arrow.column(col)
+        if kept != n:
+            column = column.filter(mask)
+        extras[col] = (np.arange(kept), column)
+    rows = Rows(
+        q_codes[keep],
+        questions,
+        s_codes[keep],
+        shas,
+        author_codes[keep],
+        at_column.to_numpy()[keep],
+        arrow.column("seq").to_numpy()[keep],
+        arrow.column("p").to_numpy()[keep],
+        extras,
+    )
+    return forecast_frame(rows, authors, types), skipped
+
+
+def forecast_frame(rows: Rows, authors: list[str], types: dict[str, str]) -> pd.DataFrame:
+    """The forecasts frame of ``rows``: sorted by (at, author code, seq), ties in the rows'
+    order; categoricals keep only the names used, in their lists' order."""
+    n = rows.at.shape[0]
+    order = lexsort((rows.seq, rows.author, rows.at))  # numpy.lexsort's permutation
+    place = np.empty(n, dtype=np.int64)  # where each row goes
+    place[order] = np.arange(n, dtype=np.int64)
+    question_cat = _used(rows.question[order], rows.questions)
     frame = pd.DataFrame(
         {
             "author": pd.Categorical.from_codes(
-                author_codes[order], categories=pd.Index(authors, dtype=object)
+                rows.author[order], categories=pd.Index(authors, dtype=object)
             ),
-            "seq": seq[order],
-            "at": pd.DatetimeIndex(at[order].astype(np.int64).view("datetime64[ns]")).tz_localize(
-                "UTC"
-            ),
+            "seq": rows.seq[order],
+            "at": pd.DatetimeIndex(
+                rows.at[order].astype(np.int64).view("datetime64[ns]")
+            ).tz_localize("UTC"),
             "question": question_cat,
-            "question_sha": _used(s_codes[keep][order], shas),
+            "question_sha": _used(rows.sha[order], rows.shas),
             "type": _types(question_cat, types),
-            "p": arrow.column("p").to_numpy()[keep][order],
+            "p": rows.p[order],
             **{
-                col: _objects(arrow.column(col), keep, col == "quantiles")
-                .take(order)
-                .reset_index(drop=True)
-                for col in EXTRA_COLUMNS
+                col: pd.Series(_objects(texts, place[held], n, col == "quantiles"), dtype=object)
+                for col, (held, texts) in rows.extras.items()
             },
         },
         columns=FORECAST_COLUMNS,
     )
     frame["at"] = frame["at"].astype("datetime64[ns, UTC]")
-    return frame, skipped
+    return frame
 
 
 def _types(question: pd.Categorical, types: dict[str, str]) -> pd.Categorical:

@@ -1,0 +1,227 @@
+"""The DuckDB engine's read path: the ledger's Parquet copy sorted by question, cut into
+batches of whole questions.
+
+DuckDB joins each forecast's question to its catalog position (``gpos``) and sorts by it out
+of core, writing two Parquet files into a temporary directory, then closes:
+
+- the stream: per forecast only what sorts and scores it, as numbers: ``gpos``, ``at`` (int64
+  nanoseconds), ``seq``, ``p`` and ``row``, its place in the copy (``file_index * 2**32 +``
+  its row number within that Parquet part), which names its author (each part holds one
+  ledger file's forecasts) and is unique;
+- the extras: ``gpos``, ``row`` and the JSON texts of ``probs``, ``quantiles``, ``note`` and
+  ``imported`` for the forecasts that have any of them (the numeric and multiple-choice ones,
+  imports), sorted by ``gpos`` too.
+
+Text columns widen every row DuckDB sorts (an author's name, four mostly empty texts), so they
+are carried only where they are set. The stream is read in pieces of ``READ_ROWS`` rows and
+cut where a question ends (``batch_rows`` or more forecasts a batch); the extras are read
+alongside, up to the same question, and matched to their rows by ``row``. Each batch's frames
+are built from the arrays with numpy (``frames.forecast_frame``), as ``frames.forecasts_of``
+builds them from the copy's own columns.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from foretell import tables
+from foretell.engine import (
+    MEMORY_LIMIT,
+    READ_ROWS,
+    Ledger,
+    _files,
+    _ids,
+    _sql_text,
+    connect,
+    release_memory,
+)
+from foretell.frames import Frames, Rows, _drop_bad_payloads, _stand_ins, forecast_frame
+
+ROW_BITS = 32  # row = file_index << ROW_BITS | row number in the part
+STREAM = ("gpos", "at", "seq", "p", "row")
+EXTRAS = ("gpos", "row", *tables.EXTRA_COLUMNS)
+COMPRESSION = "uncompressed"  # the files live only while the report runs: fast over small
+UNKNOWN = "entries naming an unknown question"
+
+
+@dataclass(frozen=True)
+class Sorted:
+    """The two files ``sorted_stream`` writes and what it counted."""
+
+    stream: Path
+    extras: Path
+    rows: int  # forecasts on known questions (the stream's rows)
+    total: int  # forecasts in the copies
+
+
+def sorted_stream(book: Ledger, work: Path, batch_rows: int, memory_limit: str) -> Sorted:
+    """The stream and the extras (see the module doc), written by DuckDB into ``work``.
+
+    DuckDB sorts within ``memory_limit`` (spilling to ``work``) and is closed before the
+    batches are read, so its buffers and the batches' frames are never held at once."""
+    if any(int(p) >= 1 << ROW_BITS for p in book.part_rows):
+        raise ValueError("a part of the columnar copy holds 2**32 rows or more")
+    con = connect(memory_limit, work)
+    try:
+        positions = pa.table(
+            {
+                "question": pa.array(_ids(book.questions), pa.string()),
+                "gpos": pa.array(np.arange(len(book.questions), dtype=np.int32)),
+            }
+        )
+        con.register("catalog", positions)
+        joined = (
+            f"read_parquet({_files(book)}, file_row_number = true) f "
+            "JOIN catalog c ON f.question = c.question"
+        )
+        row = f'f.file_index::BIGINT * {1 << ROW_BITS} + f.file_row_number AS "row"'
+        size = max(min(batch_rows, READ_ROWS), 2048)
+        written = f"(FORMAT parquet, ROW_GROUP_SIZE {size}, COMPRESSION {COMPRESSION})"
+        stream, extras = work / "stream.parquet", work / "extras.parquet"
+        con.execute(
+            f'COPY (SELECT c.gpos, epoch_ns(f."at") AS "at", f.seq, f.p, {row} FROM {joined} '
+            f"ORDER BY c.gpos) TO '{_sql_text(str(stream))}' {written}"
+        )
+        texts = ", ".join(f'f."{c}"' for c in tables.EXTRA_COLUMNS)
+        some = " OR ".join(f'f."{c}" IS NOT NULL' for c in tables.EXTRA_COLUMNS)
+        con.execute(
+            f"COPY (SELECT c.gpos, {row}, {texts} FROM {joined} WHERE {some} "
+            f"ORDER BY c.gpos) TO '{_sql_text(str(extras))}' {written}"
+        )
+        found = con.execute(f"SELECT count(*) FROM read_parquet({_files(book)})").fetchone()
+    finally:
+        con.close()
+    rows = pq.ParquetFile(stream).metadata.num_rows
+    return Sorted(stream, extras, rows, int(found[0]) if found else rows)
+
+
+class _Ahead:
+    """The rows of a ``gpos``-sorted Parquet file, handed out in order up to a position."""
+
+    def __init__(self, path: Path, chunk: int) -> None:
+        self._file = pq.ParquetFile(path)
+        self._batches = self._file.iter_batches(batch_size=chunk)
+        self._held: list[pa.RecordBatch] = []
+        self._last = -1  # gpos of the last row held (-1: none)
+        self._done = False
+
+    def upto(self, end: int) -> pa.Table:
+        """The rows not handed out yet whose ``gpos`` is below ``end``."""
+        while not self._done and self._last < end:
+            batch = next(self._batches, None)
+            if batch is None:
+                self._done = True
+            elif batch.num_rows:
+                self._held.append(batch)
+                self._last = int(batch.column("gpos")[-1].as_py())
+        table = pa.Table.from_batches(self._held, schema=self._file.schema_arrow)
+        cut = int(np.searchsorted(table.column("gpos").to_numpy(), end, "left"))
+        rest = table.slice(cut)
+        self._held = rest.to_batches()
+        if not rest.num_rows:
+            self._last = -1 if self._done else self._last
+        return table.slice(0, cut)
+
+
+def duckdb_batches(
+    book: Ledger,
+    batch_rows: int,
+    memory_limit: str = MEMORY_LIMIT,
+    temp_dir: str | None = None,
+    counts: Counter[str] | None = None,
+) -> Iterator[tuple[int, int, Frames]]:
+    """(first, end, frames) for consecutive runs of catalog positions [first, end), every
+    question in exactly one run, each run's forecasts read in one piece from the sorted
+    stream; forecasts on questions not in the catalog are added to ``counts`` (when given)
+    once the stream is read."""
+    n_questions = len(book.questions)
+    start = 0
+    with tempfile.TemporaryDirectory(prefix="foretell-", dir=temp_dir) as work:
+        if not (book.files and n_questions):
+            if counts is not None and book.rows:
+                counts[UNKNOWN] += book.rows
+            yield 0, n_questions, _stream_frames(book, _empty(STREAM), _empty(EXTRAS), 0, 0)
+            return
+        done = sorted_stream(book, Path(work), batch_rows, memory_limit)
+        release_memory()
+        chunk = min(batch_rows, READ_ROWS)
+        source = pq.ParquetFile(done.stream)
+        extras = _Ahead(done.extras, chunk)
+        pending: list[pa.RecordBatch] = []
+        count = 0
+        for batch in source.iter_batches(batch_size=chunk):
+            pending.append(batch)
+            count += batch.num_rows
+            if count < batch_rows:
+                continue
+            table = pa.Table.from_batches(pending)
+            gpos = table.column("gpos").to_numpy()
+            cut = int(np.searchsorted(gpos, gpos[-1], "left"))
+            if cut == 0:
+                continue  # one question of more than batch_rows forecasts: read on
+            end = int(gpos[cut - 1]) + 1
+            frames = _stream_frames(book, table.slice(0, cut), extras.upto(end), start, end)
+            yield start, end, frames
+            rest = table.slice(cut)
+            pending, count, start = [*rest.to_batches()], rest.num_rows, end
+            del table, rest, frames
+        table = pa.Table.from_batches(pending, schema=source.schema_arrow)
+        del source
+        if counts is not None and done.total > done.rows:
+            counts[UNKNOWN] += done.total - done.rows
+        yield (
+            start,
+            n_questions,
+            _stream_frames(book, table, extras.upto(n_questions), start, n_questions),
+        )
+
+
+def _empty(columns: tuple[str, ...]) -> pa.Table:
+    types = {"gpos": pa.int32(), "at": pa.int64(), "seq": pa.int64(), "p": pa.float64()}
+    return pa.table({c: pa.array([], types.get(c, pa.int64() if c == "row" else pa.string()))
+                     for c in columns})  # fmt: skip
+
+
+def _stream_frames(book: Ledger, stream: pa.Table, extras: pa.Table, lo: int, hi: int) -> Frames:
+    """Frames of the questions at catalog positions lo..hi-1 from their rows of the stream
+    and of the extras (every extras row matches one stream row by ``row``)."""
+    q = book.questions.iloc[lo:hi].reset_index(drop=True)
+    ids = _ids(q)
+    types = dict(zip(ids, q["type"].tolist(), strict=True))
+    gpos = stream.column("gpos").to_numpy()
+    row = stream.column("row").to_numpy()
+    n = gpos.shape[0]
+    keys = extras.column("row").to_numpy()
+    sorter = np.argsort(keys, kind="stable")
+    found = np.searchsorted(keys[sorter], row) if keys.size else np.zeros(n, np.int64)
+    found = np.minimum(found, max(keys.size - 1, 0))
+    held = np.flatnonzero(keys[sorter][found] == row) if keys.size else np.zeros(0, np.int64)
+    if held.shape[0] != keys.shape[0]:
+        raise ValueError("the sorted extras do not match the sorted stream")
+    take = pa.array(sorter[found[held]])
+    file_authors = np.asarray(book.file_authors, dtype=np.int32)
+    rows = Rows(
+        question=(gpos - lo).astype(np.int32),
+        questions=ids,
+        sha=np.zeros(n, dtype=np.int32),
+        shas=[""],
+        author=file_authors[row >> ROW_BITS] if n else np.zeros(0, np.int32),
+        at=stream.column("at").to_numpy(),
+        seq=stream.column("seq").to_numpy(),
+        p=stream.column("p").to_numpy(),
+        extras={c: (held, extras.column(c).take(take)) for c in tables.EXTRA_COLUMNS},
+    )
+    forecasts = forecast_frame(rows, book.authors, types)
+    forecasts, bad = _drop_bad_payloads(forecasts, _stand_ins(q))
+    known = set(ids)
+    outcomes = book.outcomes[book.outcomes["question"].isin(known)].reset_index(drop=True)
+    claims = book.claims[book.claims["question"].isin(known)].reset_index(drop=True)
+    return Frames(q, forecasts, outcomes, {tables.MALFORMED: bad} if bad else {}, claims)

@@ -115,13 +115,17 @@ class Staged:
 
 
 def stage_many(
-    files: list[tuple[Path, bytes]], directory: Path, temp_dir: Path | None = None
+    files: list[tuple[Path, bytes]],
+    directory: Path,
+    temp_dir: Path | None = None,
+    flush: bool = True,
 ) -> Staged:
     """The first half of ``create_many``: each file written under a temporary name (beside
     its target, or in ``temp_dir``, on the same file system), then one flush for all. The
     names stay untouched until ``place_staged`` (so this may run before taking a lock);
     ``Staged.discard`` removes the temporary files, and ``repair`` removes those of a
-    process that died."""
+    process that died. ``flush=False``: the caller flushes (``flush_staged``) before
+    placing them, once for several stagings."""
     staged = Staged(directory)
     try:
         for path, data in files:
@@ -136,11 +140,26 @@ def stage_many(
                     view = view[os.write(fd, view) :]
             finally:
                 os.close(fd)
-        _flush(directory, [tmp for tmp, _ in staged.temps])
+        if flush:
+            _flush(directory, [tmp for tmp, _ in staged.temps])
     except BaseException:
         staged.discard()
         raise
     return staged
+
+
+def flush_staged(*stagings: Staged) -> None:
+    """One flush to disk for the files of several stagings made with ``flush=False`` (one
+    ``syncfs`` when they share a file system, else one per file system)."""
+    by_device: dict[int, tuple[Path, list[Path]]] = {}
+    for staged in stagings:
+        if not staged.temps:
+            continue
+        device = os.stat(staged.directory).st_dev
+        _, paths = by_device.setdefault(device, (staged.directory, []))
+        paths.extend(tmp for tmp, _ in staged.temps)
+    for directory, paths in by_device.values():
+        _flush(directory, paths)
 
 
 def place_staged(staged: Staged, exist_ok: bool = False) -> list[Path]:

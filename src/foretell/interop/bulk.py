@@ -51,13 +51,14 @@ if TYPE_CHECKING:
 CHUNK = 4096  # lines per write to the spool
 PARALLEL_ROWS = 100_000  # below this many forecasts, forking encoders costs more than it saves
 MAX_ENCODERS = 4
+GROUPS_PER_ENCODER = 4  # groups of chains per encoding process: small enough to share out
 
 
 def encoders(rows: int) -> int:
     """How many forked processes encode the chains of an import of ``rows`` forecasts: one
     per processor this process may run on besides its own (which writes the question files
-    meanwhile), at least one, at most ``MAX_ENCODERS``; none for a small import or where
-    there is no ``fork``."""
+    meanwhile, then takes what is left of the encoding), at least one, at most
+    ``MAX_ENCODERS``; none for a small import or where there is no ``fork``."""
     if rows < PARALLEL_ROWS or not hasattr(os, "fork"):
         return 0
     try:
@@ -308,23 +309,28 @@ class ColumnWriter:
         """Start encoding the new entries of every author in ``authors`` (those the import
         appends to) against their chains' ends as they are now; ``Encoding.join`` gives them.
         With ``workers``, the chains are encoded in that many forked processes (each chain is
-        a hash chain of its own, so they are independent), and the caller may do other work
-        meanwhile; without, here and now."""
+        a hash chain of its own, so they are independent) while the caller does other work;
+        the authors are dealt out in groups from a queue (``Encoding.queue``), and the caller
+        takes the groups still queued when it joins (so whichever side is done first takes
+        more of the work). Without workers, here and now."""
         before = {a: ledger.peek_tail(ledger_dir, a) for a in sorted(authors)}
         n = min(workers, len(before)) if hasattr(os, "fork") else 0
-        groups: list[dict[str, tuple[int, str | None]]] = [{} for _ in range(n)]
-        for k, (author, end) in enumerate(before.items()):
-            if n:
-                groups[k % n][author] = end
-        outs = [self._out() for _ in range(max(n, 1))]
+        outs = [self._out() for _ in range(n + 1)]  # the last one: the caller's own
         chains = Chains(outs)
-        encoding = Encoding(self, chains)
+        encoding = Encoding(self, chains, before)
         if not n:
-            self.encode(before, chains)
+            self.encode(before, chains, n)
             return encoding
+        count = min(len(before), GROUPS_PER_ENCODER * (n + 1), 255)
+        groups: list[dict[str, tuple[int, str | None]]] = [{} for _ in range(count)]
+        for k, (author, end) in enumerate(before.items()):
+            groups[k % count][author] = end
+        encoding.groups = groups
         try:
-            for file, group in enumerate(groups):
-                encoding.children.append((_fork_encoder(self, group, chains, file), group, file))
+            encoding.queue = _queue(count)
+            for file in range(n):
+                pid, pipe = _fork_encoder(self, groups, encoding.queue, chains, file)
+                encoding.children.append((pid, pipe))
         except BaseException:
             encoding.cancel()
             raise
@@ -554,24 +560,38 @@ def _read(out: IO[bytes], part: Encoded) -> Iterator[bytes]:
 class Encoding:
     """Chains being encoded, here or in forked processes (``ColumnWriter.encode_all``)."""
 
-    def __init__(self, writer: ColumnWriter, chains: Chains) -> None:
+    def __init__(
+        self, writer: ColumnWriter, chains: Chains, before: dict[str, tuple[int, str | None]]
+    ) -> None:
         self.writer = writer
         self.chains = chains
-        # per forked process: (pid, the pipe its result comes on), its chains, its file
-        self.children: list[tuple[tuple[int, int], dict[str, tuple[int, str | None]], int]] = []
+        self.before = before  # every chain to encode, with its end
+        self.groups: list[dict[str, tuple[int, str | None]]] = []
+        self.queue: int | None = None  # the read end of the pipe the groups are dealt from
+        self.children: list[tuple[int, int]] = []  # per forked process: pid, result pipe
 
     def join(self) -> Chains:
-        """Every chain, encoded. A process that failed (for any reason) has its chains
-        encoded again here, so a failure is raised as the encoding in one process raises it."""
+        """Every chain, encoded: the groups still queued are encoded here, then each forked
+        process's chains are collected. Chains that no process sent back (it failed, for any
+        reason) are encoded again here, so a failure is raised as the encoding in one process
+        raises it."""
+        mine = len(self.chains.outs) - 1
         try:
+            if self.queue is not None:
+                for group in _dealt(self.queue, self.groups):
+                    self.writer.encode(group, self.chains, mine)
+                os.close(self.queue)
+                self.queue = None
             while self.children:
-                (pid, pipe), group, file = self.children[0]
+                pid, pipe = self.children[0]
                 parts = _result(pid, pipe)
                 self.children.pop(0)
-                if parts is None or set(parts) != set(group):
-                    self.writer.encode(group, self.chains, file)
-                else:
-                    self.chains.parts.update(parts)
+                for author, part in (parts or {}).items():
+                    if author in self.before and author not in self.chains.parts:
+                        self.chains.parts[author] = part
+            missing = {a: end for a, end in self.before.items() if a not in self.chains.parts}
+            if missing:
+                self.writer.encode(missing, self.chains, mine)
         except BaseException:
             self.cancel()
             raise
@@ -579,7 +599,11 @@ class Encoding:
 
     def cancel(self) -> None:
         """Stop what still runs; drop the encoded bytes."""
-        for (pid, pipe), _, _ in self.children:
+        if self.queue is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.queue)
+            self.queue = None
+        for pid, pipe in self.children:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
             with contextlib.suppress(OSError):
@@ -590,14 +614,39 @@ class Encoding:
         self.chains.close()
 
 
+def _queue(count: int) -> int:
+    """A pipe holding one byte per group number, its write end closed: reading one byte
+    takes one group (a read of one byte from a pipe is atomic, so no group is taken twice);
+    an empty read means none is left. Returns the read end."""
+    read, write = os.pipe()
+    try:
+        os.write(write, bytes(range(count)))  # far less than a pipe holds
+    except BaseException:
+        os.close(read)
+        raise
+    finally:
+        os.close(write)
+    return read
+
+
+def _dealt(
+    queue: int, groups: list[dict[str, tuple[int, str | None]]]
+) -> Iterator[dict[str, tuple[int, str | None]]]:
+    """The groups taken from ``queue``, one at a time, until none is left."""
+    while taken := os.read(queue, 1):
+        yield groups[taken[0]]
+
+
 def _fork_encoder(
     writer: ColumnWriter,
-    before: dict[str, tuple[int, str | None]],
+    groups: list[dict[str, tuple[int, str | None]]],
+    queue: int,
     chains: Chains,
     file: int,
 ) -> tuple[int, int]:
-    """A forked process encoding the chains in ``before`` into ``chains.outs[file]``; it
-    sends back their ``Encoded`` parts (pickled) on a pipe, and dies with its parent."""
+    """A forked process taking groups of chains from ``queue`` and encoding them into
+    ``chains.outs[file]`` until none is left; it sends back their ``Encoded`` parts (pickled)
+    on a pipe, and dies with its parent."""
     parent = os.getpid()
     read, write = os.pipe()
     pid = os.fork()
@@ -608,7 +657,8 @@ def _fork_encoder(
     try:
         os.close(read)
         _die_with(parent)
-        writer.encode(before, chains, file)
+        for group in _dealt(queue, groups):
+            writer.encode(group, chains, file)
         chains.outs[file].flush()
         view = memoryview(pickle.dumps(chains.parts))
         while view:

@@ -253,12 +253,15 @@ def _prepare(
             for f in finals.values()
             if f.created
         ]
-        plan.questions = atomic.stage_many(questions, home.forecasts)
+        plan.questions = atomic.stage_many(questions, home.forecasts, flush=False)
         plan.versions = [
             terms.version_file(home.ledger, f.question, f.sha) for f in finals.values()
         ]
         missing = [(path, data) for path, data in plan.versions if not path.exists()]
-        plan.staged_versions = atomic.stage_many(missing, home.ledger, temp_dir=home.ledger)
+        plan.staged_versions = atomic.stage_many(
+            missing, home.ledger, temp_dir=home.ledger, flush=False
+        )
+        atomic.flush_staged(plan.questions, plan.staged_versions)  # one flush for both
         # their directories too, so that under the lock only names are given (an import
         # refused later leaves them empty, as a rolled-back one does)
         for directory in sorted({path.parent for path, _ in missing}):

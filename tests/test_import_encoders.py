@@ -104,3 +104,70 @@ def test_a_failure_while_encoders_run_leaves_no_process_and_nothing_written(
             os.waitpid(pid, os.WNOHANG)
     assert list(ledger.ledger_files(home.ledger)) == []
     assert sorted(p.name for p in home.forecasts.iterdir()) == []
+
+
+def test_the_queue_deals_each_group_once_between_processes() -> None:
+    count = 200
+    groups = [{f"person-{i}": (0, None)} for i in range(count)]
+    queue = bulk._queue(count)
+    read, write = os.pipe()
+    pid = os.fork()
+    if not pid:  # a second taker, side by side with this one
+        code = 1
+        try:
+            os.close(read)
+            taken = [next(iter(group)) for group in bulk._dealt(queue, groups)]
+            os.write(write, "\n".join(taken).encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    mine = [next(iter(group)) for group in bulk._dealt(queue, groups)]
+    theirs = b""
+    while chunk := os.read(read, 1 << 16):
+        theirs += chunk
+    os.close(read)
+    os.close(queue)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    everyone = mine + [name for name in theirs.decode().split("\n") if name]
+    assert sorted(everyone) == sorted(next(iter(g)) for g in groups)  # each once, none lost
+
+
+def test_groups_left_in_the_queue_are_encoded_by_the_import_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A forked encoder that takes nothing (here: exits at once) leaves every group to the
+    importing process, which takes them from the queue when it joins."""
+    monkeypatch.setattr(bulk, "PARALLEL_ROWS", 0)
+    monkeypatch.setattr(bulk, "encoders", lambda rows: 1)
+    idle: list[int] = []
+
+    def idle_encoder(*args: Any) -> tuple[int, int]:
+        read, write = os.pipe()
+        pid = os.fork()
+        if not pid:
+            os._exit(0)  # sends nothing, takes no group
+        os.close(write)
+        idle.append(pid)
+        return pid, read
+
+    monkeypatch.setattr(bulk, "_fork_encoder", idle_encoder)
+    me = os.getpid()
+    encoded: list[set[str]] = []
+    encode = bulk.ColumnWriter.encode
+
+    def spy(self: Any, before: Any, *args: Any, **kw: Any) -> None:
+        if os.getpid() == me:
+            encoded.append(set(before))
+        encode(self, before, *args, **kw)
+
+    monkeypatch.setattr(bulk.ColumnWriter, "encode", spy)
+    path = write_csv(tmp_path / "in.csv", plain_rows(300, questions=7))
+    columns = outcome(init_home(tmp_path / "columns"), path, True)
+    assert idle
+    assert len(encoded) > 1  # group by group, from the queue
+    assert sorted(a for group in encoded for a in group) == sorted(set().union(*encoded))
+    monkeypatch.setattr(bulk.ColumnWriter, "encode", encode)
+    rows = outcome(init_home(tmp_path / "rows"), path, False)
+    assert columns[0] == "ok" and columns == rows

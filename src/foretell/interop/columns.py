@@ -103,8 +103,11 @@ class ColumnReader:
     def blocks(self) -> Iterator[Block]:
         """The file's blocks in order; raises NotPlain when the file turns out not to be one
         this reader follows line for line."""
-        import pyarrow as pa
         from pyarrow import csv
+
+        from foretell.interop.arrow import arrow
+
+        pa = arrow()  # before any conversion: pyarrow's check for pandas, without pandas
 
         width = self.table.width
         names = [f"c{i}" for i in range(width)]

@@ -23,7 +23,7 @@ import pandas as pd
 from foretell.report import crowd, pairs, quantile_pairs
 from foretell.report.scope import Scope, day_numbers
 from foretell.scoring.compare import peer
-from foretell.scoring.order import lexsort
+from foretell.scoring.compare.merge import merged_lexsort
 
 if TYPE_CHECKING:
     from foretell.report.partial import Forecaster
@@ -159,7 +159,8 @@ def peer_rows(
     codes_all, first_seen = pd.factorize(np.concatenate(global_codes))
     names_all = np.asarray(names, dtype=object)[first_seen]
     qpos = column("qpos").astype(np.int64)
-    order = lexsort((codes_all, column("seq"), column("stamp"), qpos))
+    n_people = a.qpos.shape[0] if a is not None else 0
+    order = merged_lexsort(qpos, column("stamp"), column("seq"), codes_all, n_people)
     qpos, author = qpos[order], codes_all[order].astype(np.int64)
     day = column("day").astype(np.int64)[order]
     close = column("close").astype(np.int64)[order]
@@ -170,7 +171,8 @@ def peer_rows(
     n_members = len(names_all)
     person = np.zeros(n_members, dtype=bool)
     person[author[is_person]] = True
-    qs, first_row = np.unique(qpos, return_index=True)
+    first_row = np.flatnonzero(np.r_[True, qpos[1:] != qpos[:-1]])  # qpos is sorted
+    qs = qpos[first_row]
     local = np.searchsorted(qs, qpos)
     q_start = opened[qs].astype(np.int64)
     q_close = close[first_row]

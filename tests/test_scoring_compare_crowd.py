@@ -237,6 +237,9 @@ def test_every_aggregate_over_the_timeline_is_bit_for_bit_the_dense_definition(
             got = crowd.binary_timeline(p, line, method, d)
             assert got.tobytes() == expected.tobytes()
             assert crowd.binary(p, line.standing, method, d).tobytes() == expected.tobytes()
+        together = crowd.binary_timelines(p, line, crowd.METHODS[::-1], d)
+        for method, got in zip(crowd.METHODS[::-1], together, strict=True):
+            assert got.tobytes() == crowd.binary(p, line.standing, method, d).tobytes()
 
 
 @settings(max_examples=60, deadline=None)

@@ -129,3 +129,20 @@ def test_nth_bit_finds_each_set_bit_in_order(word: int, data) -> None:
 def test_trailing_zeros_is_the_lowest_set_bits_position(word: int) -> None:
     got = median._trailing_zeros(np.array([word], dtype=np.uint64))
     assert got.tolist() == [(word & -word).bit_length() - 1]
+
+
+@settings(max_examples=80, deadline=None)
+@given(_items())
+def test_one_item_starting_at_each_time_gives_numpys_nanmedian(items) -> None:
+    # the crowd's case: row i of a question starts standing at time i
+    _, end, value, group, _ = items
+    order = np.argsort(group, kind="stable")
+    group, value = group[order], value[order]
+    start = np.arange(group.shape[0], dtype=np.int64)
+    last = np.searchsorted(group, group, side="right")
+    end = np.minimum(start + end[order] % 5, last)  # within the item's group's rows
+    horizon = int(group.shape[0])
+    at = np.arange(horizon)
+    got = median.standing_median(start, end, value, group, at, group)
+    expected = _dense_reference(start, end, value, horizon)
+    assert got.tobytes() == expected.tobytes()

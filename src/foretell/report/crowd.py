@@ -154,11 +154,11 @@ def _binary(scope: Scope, rows: pairs.Rows, src: np.ndarray, methods, extremize)
         )
         if not line.rows.size:
             continue
-        p = p_all[part]
-        for method in methods:
+        aggregates = kernel.binary_timelines(p_all[part], line, methods, extremize)
+        for method, agg in zip(methods, aggregates, strict=True):
             entry = _base(rows, part, line.rows, method)
             entry["type"] = "binary"
-            entry["p"] = kernel.binary_timeline(p, line, method, extremize)
+            entry["p"] = agg
             out.append(entry)
     return out
 

@@ -211,11 +211,52 @@ def binary_timeline(
 ) -> FloatArray:
     """``binary`` at the crowd rows of ``line``: the median by ``median.standing_median``
     (no dense matrix), the other aggregates over ``line.standing``."""
-    if method == "median":
-        n = line.member.shape[0]
-        rows = line.rows
-        return standing_median(np.arange(n), line.until, p, line.group, rows, line.group[rows])
-    return binary(p, line.standing, method, extremize)
+    return binary_timelines(p, line, (method,), extremize)[0]
+
+
+def binary_timelines(
+    p: FloatArray, line: Timeline, methods: tuple[str, ...], extremize: float = DEFAULT_EXTREMIZE
+) -> list[FloatArray]:
+    """``binary_timeline`` of each method, what they share computed once: ``geo-odds`` and
+    ``extremized`` the same mean of log odds. Each mean-like aggregate sums the standing
+    values over ``line.standing`` as ``binary`` does (the same additions in the same order);
+    the number of standing members with a value is a running count instead (+1 where such
+    a forecast starts standing, -1 where it stops)."""
+    means: dict[bool, FloatArray] = {}
+    out = []
+    for method in methods:
+        if method == "median":
+            n, rows = line.member.shape[0], line.rows
+            out.append(
+                standing_median(np.arange(n), line.until, p, line.group, rows, line.group[rows])
+            )
+            continue
+        if method not in METHODS:
+            out.append(binary(p, line.standing, method, extremize))
+            continue
+        odds = method != "mean"
+        if odds not in means:
+            v = np.asarray(p, dtype=np.float64)
+            if odds:
+                v = np.clip(v, CLIP_LOW, CLIP_HIGH)
+                v = np.log(v) - np.log1p(-v)
+            valid = ~np.isnan(v)
+            total = _gather(np.where(valid, v, 0.0), line.standing, 0.0).sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                means[odds] = total / _standing_count(valid, line)
+        mean = means[odds]
+        if method == "extremized":
+            mean = mean * extremize
+        out.append(mean if method == "mean" else 1.0 / (1.0 + np.exp(-mean)))
+    return out
+
+
+def _standing_count(valid: NDArray[np.bool_], line: Timeline) -> IntArray:
+    """How many of the forecasts standing at each crowd row of ``line`` are ``valid``."""
+    n = valid.shape[0]
+    steps = np.bincount(np.flatnonzero(valid), minlength=n + 1)
+    steps -= np.bincount(line.until[valid], minlength=n + 1)
+    return np.cumsum(steps)[line.rows]
 
 
 def choice(

@@ -3,9 +3,10 @@
 Kernels (always; simulated questions of ``--rows`` forecasts by ``--members`` forecasters,
 ``--questions`` per batch as the report passes them): the crowd median by
 ``scoring.compare.median`` (``crowd.binary_timeline``) against the dense standing matrix and
-``nanmedian`` (``crowd.crowd_rows`` + ``crowd.binary``), and the peer scores' prefix-sum path
-against the day-by-day one (``peer._daily``). Each is the median of ``--rounds`` runs,
-alternating; the medians also agree bit for bit (checked, and said).
+``nanmedian`` (``crowd.crowd_rows`` + ``crowd.binary``); the mean-like crowds each alone
+(``crowd.binary``) against the three together (``crowd.binary_timelines``); and the peer
+scores' prefix-sum path against the day-by-day one (``peer._daily``). Each is the median of
+``--rounds`` runs, alternating; the results also agree bit for bit (checked, and said).
 
 Reports (with ``--home DIR``, a project: copy it first, a report writes caches into it):
 ``foretell report --format json`` with ``--engine`` (default duckdb) and ``--memory-limit``,
@@ -77,6 +78,29 @@ def kernels(n_q: int, rows: int, members: int, rounds: int, seed: int = 3) -> No
     print(f"crowd median, {n_q} questions x {rows} forecasts, {members} forecasters ({n:,} rows)")
     print(f"  dense standing matrix + nanmedian  {md * 1000:8.1f} ms")
     print(f"  standing median (ranked masks)     {mr * 1000:8.1f} ms   {md / mr:5.1f}x faster")
+    print(f"  same numbers bit for bit: {'yes' if same else 'NO'}")
+
+    mean_like = ("mean", "geo-odds", "extremized")
+
+    def dense_means() -> list[np.ndarray]:
+        _, idx = crowd.crowd_rows(member, stamp, members, group)
+        return [crowd.binary(p, idx, m) for m in mean_like]
+
+    def shared_means() -> list[np.ndarray]:
+        line = crowd.timeline(member, stamp, members, group)
+        return crowd.binary_timelines(p, line, mean_like)
+
+    times_d, times_r = [], []
+    for _ in range(rounds):
+        t_dense, a = _median_time(dense_means, 1)
+        t_shared, b = _median_time(shared_means, 1)
+        times_d.append(t_dense)
+        times_r.append(t_shared)
+    same = all(x.tobytes() == y.tobytes() for x, y in zip(a, b, strict=True))
+    md, mr = statistics.median(times_d), statistics.median(times_r)
+    print("crowd mean, geo-odds and extremized, the same rows")
+    print(f"  each alone (dense gathers + counts) {md * 1000:8.1f} ms")
+    print(f"  together (shared log odds, counts)  {mr * 1000:8.1f} ms   {md / mr:5.1f}x faster")
     print(f"  same numbers bit for bit: {'yes' if same else 'NO'}")
 
     days = rng.integers(30, 365, n_q)

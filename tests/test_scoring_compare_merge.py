@@ -58,7 +58,9 @@ def test_crowd_rows_already_in_time_order_are_merged_after_the_persons_they_foll
     assert np.array_equal(merged_lexsort(*args, n_people), expected)
 
 
-@pytest.mark.parametrize("case", ["codes overlap", "one set", "too wide", "many shared"])
+@pytest.mark.parametrize(
+    "case", ["codes overlap", "one set", "too wide", "differences overflow", "many shared"]
+)
 def test_rows_the_merge_cannot_take_are_sorted_together(case: str) -> None:
     rng = np.random.default_rng(7)
     n, first = 200, 120
@@ -70,6 +72,8 @@ def test_rows_the_merge_cannot_take_are_sorted_together(case: str) -> None:
     if case == "too wide":
         stamp = stamp + rng.integers(0, 2, n) * (2**62)
         stamp[0] += 1
+    if case == "differences overflow":
+        stamp = np.where(rng.integers(0, 2, n) == 1, 2**61 + 5, -(2**61)).astype(np.int64)
     if case == "many shared":
         stamp[:] = stamp[0]
         qpos[:] = 0

@@ -69,6 +69,11 @@ def merged_lexsort(
 
 def _pack(qpos: IntArray, stamp: IntArray) -> IntArray | None:
     """(question, time) as one non-negative integer in the same order, or None if too wide."""
+    if (
+        int(stamp.max()) - int(stamp.min()) >= 1 << 62
+        or int(qpos.max()) - int(qpos.min()) >= 1 << 62
+    ):
+        return None  # the differences themselves would not fit
     q = qpos - qpos.min()
     s = stamp - stamp.min()
     unit = int(np.gcd.reduce(s)) or 1

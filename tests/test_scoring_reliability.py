@@ -86,3 +86,21 @@ def test_distinct_counts_merge_by_adding():
 def test_band_refuses_bad_counts():
     with pytest.raises(ValueError):
         rel.consistency_band(rel.Counts(np.array([0.5]), np.array([0.0]), np.array([0.0])))
+
+
+@pytest.mark.parametrize("k", [1, 7, 300])
+def test_band_is_the_pointwise_quantile_of_each_resample_refitted_alone(k):
+    # the band's definition written out: each resample drawn in turn from the one generator,
+    # refitted by its own PAV pass, the quantiles taken over resamples at each point
+    from scipy.optimize import isotonic_regression
+
+    rng = np.random.default_rng(k)
+    x = np.sort(rng.choice(np.arange(1, 1000) / 1000, size=k, replace=False))
+    n = rng.integers(1, 60, k).astype(np.float64)
+    counts = rel.Counts(x, n, np.floor(n * x))
+    band = rel.consistency_band(counts, resamples=50, seed=3)
+    draws = np.random.default_rng(3).binomial(n.astype(np.int64), x, size=(50, k))
+    fits = np.array([isotonic_regression(d / n, weights=n).x for d in draws])
+    low, high = np.quantile(fits, [0.05, 0.95], axis=0)
+    np.testing.assert_allclose(band.low, low, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(band.high, high, rtol=0, atol=1e-12)

@@ -40,6 +40,7 @@ from foretell.report.summary import (
     NumericSummary,
 )
 from foretell.scoring import grouped
+from foretell.scoring.order import lexsort
 
 IntArray = NDArray[np.int64]
 Labels = tuple[str, ...]
@@ -225,8 +226,11 @@ def _histograms(
     out: dict[int, grouped.Histogram] = {}
     if not group.size:
         return out
-    # entries come sorted by group: within each, a stable sort by p
-    order = np.argsort(p, kind="stable") if len(s.bounds) == 1 else np.lexsort((p, group))
+    # entries come sorted by group: a stable sort by p, then a stable (radix) sort by group,
+    # the order of numpy.lexsort((p, group))
+    order = np.argsort(p, kind="stable")
+    if len(s.bounds) > 1:
+        order = order[lexsort((group[order],))]
     g, ps, os_ = group[order], p[order], o[order]
     same_p = (ps[1:] == ps[:-1]) | (np.isnan(ps[1:]) & np.isnan(ps[:-1]))
     new = np.r_[True, (g[1:] != g[:-1]) | ~same_p]

@@ -6,16 +6,15 @@ that add), the groups' ``GroupSummary`` (``report.summary``), and per-question e
 numeric questions, the per-question scores the best/worst lists are chosen from, open and
 annulled questions, claims) tagged with the question's position in the catalog, and the
 ``partial_extras.Extras`` (numeric diagnostics per group, relative WIS terms, the trend's
-points, range notes). ``merge``
-adds two partials of disjoint sets of questions; ``finish`` turns the merged partial into the
-report's JSON. ``build_report`` is ``finish(partial(all questions))``; the streaming engines
+points, range notes). ``merge`` adds two partials of disjoint sets of questions;
+``finish`` (``report.partial_finish``) turns the merged partial into the report's JSON.
+``build_report`` is ``finish(partial(all questions))``; the streaming engines
 (``foretell.engine``) merge the partials of batches, so every engine gives the same JSON.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -24,11 +23,34 @@ import numpy as np
 import pandas as pd
 
 from foretell.report import blocks, pairs, quantile_pairs
-from foretell.report.partial_extras import Extras, add_numeric
+from foretell.report.partial_extras import Extras
+from foretell.report.partial_finish import (
+    PEER_COLUMNS,
+    _rank,
+    claims_merged,
+    finish,
+    finish_groups,
+    forecaster_rows,
+)
 from foretell.report.summary import ExactSum, GroupSummary, merge_groups
 
+__all__ = [
+    "PEER_COLUMNS",
+    "Forecaster",
+    "PairFrames",
+    "Partial",
+    "bounded",
+    "claims_merged",
+    "crowd_methods",
+    "finish",
+    "finish_groups",
+    "forecaster_rows",
+    "group_summaries",
+    "merge",
+    "partial",
+]
+
 if TYPE_CHECKING:
-    from foretell.errors import Problem
     from foretell.frames import Frames
     from foretell.report.build import ReportOptions
     from foretell.report.scope import Scope
@@ -80,9 +102,6 @@ class Forecaster:
         )
 
 
-PEER_COLUMNS = ("brier_peer", "log_peer", "coverage")
-
-
 def _add(a: Any, b: Any) -> Any:
     if isinstance(a, dict):
         return {k: _add(a[k], b[k]) for k in a}
@@ -128,10 +147,6 @@ def bounded(part: Partial, top: int) -> Partial:
             ranked = sorted(entries, key=_rank)
             part.per_question[kind] = ranked[:top] + ranked[len(ranked) - top :]
     return part
-
-
-def _rank(entry: tuple[float, int, dict[str, Any]]) -> tuple[float, int]:
-    return entry[0], entry[1]
 
 
 @dataclass(frozen=True)
@@ -229,30 +244,6 @@ def partial(
     return part, PairFrames(all_binary, choice.pairs, numeric.pairs, q, crowds, methods)
 
 
-def forecaster_rows(forecasters: dict[str, Forecaster]) -> list[dict[str, Any]]:
-    """``comparison.forecaster_table`` from the merged sums: people by name, then crowds."""
-    from foretell.report import crowd
-
-    names = sorted(n for n, f in forecasters.items() if f.n_questions and not crowd.is_crowd(n))
-    names += [n for n in crowd.NAMES if n in forecasters and forecasters[n].n_questions]
-    rows = []
-    for name in names:
-        f = forecasters[name]
-        row: dict[str, Any] = {
-            "name": name,
-            "crowd": crowd.is_crowd(name),
-            "n_questions": f.n_questions,
-            "brier": f.brier.value / f.n_brier if f.n_brier else None,
-            "n_peer_questions": f.n_peer,
-        }
-        for col in PEER_COLUMNS:
-            ok = f.n_peer and f.finite.get(col, True)
-            row[col] = f.peer[col].value / f.n_peer if ok else None
-        row["n_alone"] = f.n_alone
-        rows.append(row)
-    return rows
-
-
 def _per_question(
     binary: pd.DataFrame,
     choice: pd.DataFrame,
@@ -318,21 +309,6 @@ class _Row:
     n_forecasters: int
 
 
-def _extremes(
-    per_question: dict[str, list[tuple[float, int, dict[str, Any]]]], top: int
-) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
-    """Up to ``top`` lowest and highest mean scores (ties by catalog order), never both."""
-    best: dict[str, list[dict[str, Any]]] = {}
-    worst: dict[str, list[dict[str, Any]]] = {}
-    for kind in ("binary", "multiple_choice"):
-        ranked = sorted(per_question.get(kind, []), key=_rank)
-        k = min(top, math.ceil(len(ranked) / 2))
-        rest = min(k, len(ranked) - k)
-        best[kind] = [e for _, _, e in ranked[:k]]
-        worst[kind] = [e for _, _, e in ranked[len(ranked) - rest :][::-1]]
-    return best, worst
-
-
 def _hindsight(scope: Scope) -> int:
     from foretell.report.claims import hindsight_forecasts
 
@@ -353,124 +329,6 @@ def _claims(
     from foretell.report.claims import claims_data
 
     return [claims_data(frames.claims, scope, binary, choice, today)]
-
-
-def claims_merged(parts: list[dict[str, Any]]) -> dict[str, Any]:
-    """One claims block from the blocks of disjoint batches of questions (as ``claims_data``
-    would give for all of them: claims and questions re-sorted, records recomputed)."""
-    from foretell.report import claims as section
-
-    if len(parts) == 1:
-        return parts[0]
-    items = sorted(
-        (i for p in parts for i in p["claims"]),
-        key=lambda i: (i["claimant"], i["question"], i["on"]),
-    )
-    by_claimant: dict[str, list[dict[str, Any]]] = {}
-    for item in items:
-        by_claimant.setdefault(item["claimant"], []).append(item)
-    questions = sorted(
-        (x for p in parts for x in p["questions"]), key=lambda x: (x["resolve_by"], x["question"])
-    )
-    people = {x["question"]: x["people"] for x in questions}  # what _people gave per question
-    due = [
-        {k: x[k] for k in ("question", "title", "resolve_by", "days_left", "n_claims", "claimants")}
-        for x in questions
-        if x["state"] == "open"
-    ]
-    return {
-        "scale": parts[0]["scale"],
-        "n_claims": len(items),
-        "n_claimants": len(by_claimant),
-        "n_resolved": sum(i["scored"] for i in items),
-        "n_hindsight": sum(i["hindsight"] for i in items),
-        "claimants": [
-            section._record(name, by_claimant[name], people) for name in sorted(by_claimant)
-        ],
-        "claims": items,
-        "questions": questions,
-        "disagreements": [x["question"] for x in questions if x["verdict"] == "disagree"],
-        "due": due,
-    }
-
-
-def finish(
-    part: Partial,
-    options: ReportOptions,
-    skipped: dict[str, int],
-    *,
-    home: str | None,
-    verification: list[Problem] | None,
-    methods: tuple[str, ...] = (),
-) -> dict[str, Any]:
-    """The report's JSON document from the (merged) partial of every question in scope."""
-    from foretell.report import build, comparison, crowd
-    from foretell.report.bins import bins_json
-    from foretell.report.claims import CONVENTION as CLAIMS_CONVENTION
-    from foretell.report.conventions import conventions
-    from foretell.report.scope import Scope
-
-    data: dict[str, Any] = {
-        "schema_version": build.SCHEMA_VERSION,
-        "generated_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "home": home,
-        "options": {
-            "rule": options.rule,
-            "bins": bins_json(options.bins),
-            "group_by": ",".join(build.group_keys(options)) or None,
-            "claims": options.claims,
-            "crowd": [crowd.PREFIX + m for m in methods],
-            "extremize": options.extremize,
-            "horizons": list(options.horizons) if options.horizons else None,
-            "period": options.period,
-            "window": options.window,
-            "wis_baseline": options.wis_baseline,
-            **options.filters.as_json(),
-        },
-        "conventions": {
-            **conventions(options.rule, options.bins, options.horizons),
-            **comparison.conventions(methods, options.extremize),
-        },
-        "counts": part.counts,
-    }
-    keys = build.group_keys(options)
-    data["groups"] = finish_groups(options, keys, part.groups, part.extras.groups)
-    data["equal_weight"] = build.equal_weight(data["groups"][1:])
-    crowd_keys = keys if "forecaster" in keys else ("forecaster",)
-    data["crowd_groups"] = finish_groups(
-        options, crowd_keys, part.crowd_groups, part.extras.crowd_groups
-    )
-    data["comparison"] = (
-        {"forecasters": forecaster_rows(part.forecasters)}
-        if options.peer
-        else {"forecasters": [], "unavailable": "peer scores were not computed"}
-    )
-    data["numeric_questions"] = [e for _, e in sorted(part.numeric_questions, key=_first)]
-    data["relative_wis"] = part.extras.relative_wis.block(options.wis_baseline)
-    data["trend"] = part.extras.trend.trend(options.window)
-    data["best_questions"], data["worst_questions"] = _extremes(part.per_question, options.top)
-    data["open_questions"] = sorted(part.open_questions, key=lambda r: (r["resolve_by"], r["id"]))
-    data["annulled_questions"] = [e for _, e in sorted(part.annulled, key=_first)]
-    data["ledger"] = {
-        "verified": verification is not None,
-        "problems": None if verification is None else len(verification),
-    }
-    scope = Scope(pd.DataFrame(), pd.DataFrame(), question_matches=part.question_matches)
-    data["notes"] = (
-        build._notes(data, scope, options.filters)
-        + part.extras.notes()
-        + build.reading_notes(skipped)
-        + build.verification_notes(verification)
-        + comparison.probability_notes(data["groups"])
-    )
-    data["hindsight"] = {"forecasts": part.hindsight}
-    if options.claims != "none" and part.claims:
-        data["claims"] = claims_merged(part.claims)
-        data["conventions"]["claims"] = CLAIMS_CONVENTION
-        data["hindsight"]["claims"] = data["claims"]["n_hindsight"]
-    if options.claims == "only":
-        data = {k: data[k] for k in build.CLAIMS_ONLY_KEYS}
-    return data
 
 
 def group_summaries(
@@ -494,44 +352,3 @@ def group_summaries(
     if keys:
         out.update(group_sums.summaries(options, keys, q, binary, *parts))
     return out
-
-
-def finish_groups(
-    options: ReportOptions,
-    keys: tuple[str, ...],
-    summaries: dict[tuple[str, ...], GroupSummary],
-    extras: Mapping[tuple[str, ...], Any] | None = None,
-) -> list[dict[str, Any]]:
-    """The groups' JSON entries from their (merged) summaries, ``all`` first if present;
-    with ``extras`` (``partial_extras``), their numeric diagnostics added."""
-    from foretell.report import build, grouping
-
-    bins = options.bins
-    extras = extras or {}
-    groups = (
-        [add_numeric(summaries[()].entry("all", bins), extras.get(()))] if () in summaries else []
-    )
-    if not keys:
-        return groups
-    names = set(summaries) - {()}
-    sizes = {k: s.binary.n_pairs for k, s in summaries.items() if k and s.binary.n_pairs}
-    skip: dict[Any, str] = {}
-    if len(sizes) > build.MAX_DIAGNOSED_GROUPS:
-        ranked = sorted(sizes, key=lambda name: (-sizes[name], name))
-        why = (
-            f"{len(sizes)} groups: calibration tables, decompositions and tests are given "
-            f"for the {build.MAX_DIAGNOSED_GROUPS} groups with the most binary pairs; narrow "
-            "the report (--by, --tag, --question) for the others"
-        )
-        skip = {name: why for name in ranked[build.MAX_DIAGNOSED_GROUPS :]}
-    for labels in grouping.order(keys, names, options):
-        entry = summaries[labels].entry(grouping.group_name(labels), bins, skip.get(labels))
-        add_numeric(entry, extras.get(labels))
-        if len(keys) > 1:
-            entry["keys"] = dict(zip(keys, labels, strict=True))
-        groups.append(entry)
-    return groups
-
-
-def _first(item: tuple[int, Any]) -> int:
-    return item[0]

@@ -45,7 +45,7 @@ def lexsort(keys: Sequence[np.ndarray]) -> IntArray:
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     small = [_small(a) for a in arrays]
-    if len(small) > 1 and small[-1][1] <= 1 << 32:
+    if small[-1][1] <= 1 << 32:
         return _by_primary(small)
     keys, spans = _packed(small)
     return _sorted(np.arange(n, dtype=np.int64), keys, spans)

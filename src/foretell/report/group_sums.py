@@ -293,11 +293,22 @@ def _binary(pairs: pd.DataFrame, s: _Slices, size: int) -> dict[int, BinarySumma
             log=ExactSum.of(log[lo:hi][fin]),
             n_log_infinite=int(np.rint(n_inf[g])),
             hist_parts=grouped.push((), hist) if hist is not None else (),
-            outcomes=ExactSum.of(og),
-            squares=ExactSum.of(og * og),
+            **_outcome_sums(og, soft=int(np.rint(n_soft[g]))),
             n_soft=int(np.rint(n_soft[g])),
         )
     return out
+
+
+def _outcome_sums(o: np.ndarray, soft: int) -> dict[str, ExactSum]:
+    """The exact sums of the outcomes ``o`` and of their squares. With no outcome that is a
+    probability (``soft``), both are the number of events k, which ``ExactSum.of`` gives as
+    the parts ``[k, 0.0]``: taken so, without adding the outcomes one by one twice."""
+    if soft:
+        return {"outcomes": ExactSum.of(o), "squares": ExactSum.of(o * o)}
+    if o.size == 0:
+        return {"outcomes": ExactSum(), "squares": ExactSum()}
+    k = float(np.count_nonzero(o))
+    return {"outcomes": ExactSum([k, 0.0]), "squares": ExactSum([k, 0.0])}
 
 
 def _author_names(column: pd.Series) -> list[str]:

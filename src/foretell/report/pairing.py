@@ -7,6 +7,7 @@ each row its weight and every pair statistic is a weighted sum over the pair's r
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,12 +54,14 @@ class Paired:
 
     def sum(self, sorted_values: FloatArray) -> FloatArray:
         """Per pair ``sum(w * value)`` over rows with weight (an ``inf`` at weight 0 is ignored)."""
+        used, code, weight = self._weighted
+        return np.bincount(code, weights=weight * sorted_values[used], minlength=self.n_pairs)
+
+    @functools.cached_property
+    def _weighted(self) -> tuple[NDArray[np.bool_], IntArray, FloatArray]:
+        """The rows with weight, their pair codes and weights (taken once for every ``sum``)."""
         used = self.weight > 0
-        return np.bincount(
-            self.code[used],
-            weights=self.weight[used] * sorted_values[used],
-            minlength=self.n_pairs,
-        )
+        return used, self.code[used], self.weight[used]
 
     def mean_defined(self, sorted_values: FloatArray) -> FloatArray:
         """Per pair ``sum(w * x) / sum(w)`` over weighted rows where x is not NaN (NaN if none)."""

@@ -9,6 +9,8 @@ import numpy as np
 import orjson
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from foretell import actions, ledger, tables
 from foretell.frames import (
@@ -156,3 +158,53 @@ def test_hand_edited_entries_of_the_wrong_shape_are_skipped_not_fatal(
     # the line was written without its sha: reading checks no hashes (verify does)
     assert tables.EDITED not in after.skipped
     assert sum(after.skipped.values()) == 1
+
+
+def _verdicts_row_by_row(frame: pd.DataFrame, questions: dict) -> list[int]:
+    """Every (row, payload) verify flags, checked one row at a time: the reference."""
+    from foretell.frames import StandIn
+    from foretell.verify import payload_problem
+
+    bad = []
+    for col, kind in (("probs", "multiple_choice"), ("quantiles", "numeric")):
+        for row, (qid, value) in enumerate(zip(frame["question"], frame[col], strict=True)):
+            if value is None:
+                continue
+            question = questions[qid]
+            if question.type != kind:
+                question = StandIn(qid, kind, list(value) if isinstance(value, dict) else [])
+            if payload_problem(question, {col: value}):
+                bad.append(row)
+    return bad
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 5), st.integers(0, 4)), max_size=40))
+def test_payloads_shared_by_rows_get_each_rows_own_verdict(
+    picks: list[tuple[int, int, int]],
+) -> None:
+    from foretell.frames import StandIn, _drop_bad_payloads
+
+    questions = {
+        "b": StandIn("b", "binary", None),
+        "ab": StandIn("ab", "multiple_choice", ["a", "b"]),
+        "abc": StandIn("abc", "multiple_choice", ["a", "b", "c"]),
+        "ab2": StandIn("ab2", "multiple_choice", ["a", "b"]),
+        "n": StandIn("n", "numeric", None),
+    }
+    names = list(questions)
+    probs = [None, {"a": 0.5, "b": 0.5}, {"a": 0.2, "b": 0.3, "c": 0.5}, {"a": 2.0}, {"z": 1.0},
+             {"a": 0.4, "b": 0.6}]  # fmt: skip
+    quantiles = [None, {0.1: 1.0, 0.9: 2.0}, {0.1: 3.0, 0.9: 2.0}, {2.0: 1.0}, {0.5: 1.0}]
+    frame = pd.DataFrame(
+        {
+            "question": pd.Categorical([names[q] for q, _, _ in picks], categories=names),
+            "probs": pd.Series([probs[p] for _, p, _ in picks], dtype=object),
+            "quantiles": pd.Series([quantiles[k] for _, _, k in picks], dtype=object),
+            "p": np.arange(len(picks), dtype=np.float64),
+        }
+    )
+    bad = _verdicts_row_by_row(frame, questions)
+    kept, flagged = _drop_bad_payloads(frame, questions)
+    assert flagged == len(bad)
+    assert kept["p"].tolist() == [float(r) for r in range(len(picks)) if r not in set(bad)]

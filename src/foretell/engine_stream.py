@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -199,14 +200,11 @@ def _stream_frames(book: Ledger, stream: pa.Table, extras: pa.Table, lo: int, hi
     gpos = stream.column("gpos").to_numpy()
     row = stream.column("row").to_numpy()
     n = gpos.shape[0]
-    keys = extras.column("row").to_numpy()
-    sorter = np.argsort(keys, kind="stable")
-    found = np.searchsorted(keys[sorter], row) if keys.size else np.zeros(n, np.int64)
-    found = np.minimum(found, max(keys.size - 1, 0))
-    held = np.flatnonzero(keys[sorter][found] == row) if keys.size else np.zeros(0, np.int64)
-    if held.shape[0] != keys.shape[0]:
+    found = pd.Index(extras.column("row").to_numpy()).get_indexer(row)  # -1: no extras
+    held = np.flatnonzero(found >= 0)
+    if held.shape[0] != extras.num_rows:
         raise ValueError("the sorted extras do not match the sorted stream")
-    take = pa.array(sorter[found[held]])
+    take = pa.array(found[held])
     file_authors = np.asarray(book.file_authors, dtype=np.int32)
     rows = Rows(
         question=(gpos - lo).astype(np.int32),

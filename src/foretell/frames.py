@@ -293,6 +293,7 @@ def forecast_frame(rows: Rows, authors: list[str], types: dict[str, str]) -> pd.
             },
         },
         columns=FORECAST_COLUMNS,
+        copy=False,  # the arrays are fresh: no copy, and no consolidation into 2-D blocks
     )
     frame["at"] = frame["at"].astype("datetime64[ns, UTC]")
     return frame
@@ -349,40 +350,56 @@ def _stand_ins(qframe: pd.DataFrame) -> dict[str, StandIn]:
 def _drop_bad_payloads(
     frame: pd.DataFrame, questions: dict[str, StandIn]
 ) -> tuple[pd.DataFrame, int]:
-    """Forecasts whose probs or quantiles verify flags, left out. A payload of another type
-    than its question's is checked against a stand-in of its own type, so the report still
-    counts it as a payload of the wrong type."""
-    bad: list[int] = []
+    """Forecasts whose probs or quantiles verify flags, left out (the count is of flagged
+    payloads). A payload of another type than its question's is checked against a stand-in of
+    its own type, so the report still counts it as a payload of the wrong type.
+
+    Rows sharing a payload object (``_objects``) and a question class share the verdict, so it
+    is found once per distinct (payload, class): a quantiles payload's verdict does not depend
+    on its question, a probs payload's on its question's options when the question is
+    multiple choice; the class is "another type", "numeric" or the options."""
     column = frame["question"]
     if isinstance(column.dtype, pd.CategoricalDtype):
         q_codes = column.cat.codes.to_numpy()
         q_names = column.cat.categories.to_numpy(dtype=object)
     else:
         q_names, q_codes = column.to_numpy(dtype=object), np.arange(len(column))
+    stand_ins = [questions[qid] for qid in q_names]
+    bad: list[np.ndarray] = []
     for col, kind in (("probs", "multiple_choice"), ("quantiles", "numeric")):
         values = frame[col].to_numpy(dtype=object)
         rows = np.flatnonzero(pd.notna(values))
-        # rows sharing a payload object (``_objects``) and a question's options share the
-        # verdict: a quantiles payload's does not depend on its question, a probs payload's
-        # on its question's options when the question is multiple choice
-        seen: dict[tuple[int, Any], bool] = {}
-        for row, value, qid in zip(
-            rows.tolist(), values[rows], q_names[q_codes[rows]], strict=True
-        ):
-            question = questions[qid]
-            own = question.type == kind
-            key = (id(value), tuple(question.options or ()) if own and kind != "numeric" else own)
-            verdict = seen.get(key)
-            if verdict is None:
-                if not own:
-                    options = list(value) if isinstance(value, dict) else []
-                    question = StandIn(question.id, kind, options)
-                verdict = seen[key] = bool(payload_problem(question, {col: value}))
-            if verdict:
-                bad.append(row)
-    if not bad:
+        if not rows.size:
+            continue
+        held = values[rows]
+        option_sets: dict[tuple[str, ...], int] = {}
+        classes = np.array(
+            [
+                0
+                if q.type != kind
+                else 1
+                if kind == "numeric"
+                else 2 + option_sets.setdefault(tuple(q.options or ()), len(option_sets))
+                for q in stand_ins
+            ]
+            or [0],
+            dtype=np.int64,
+        )
+        objects, _ = pd.factorize(np.fromiter(map(id, held), dtype=np.uint64, count=rows.size))
+        key = objects.astype(np.int64) * (len(option_sets) + 2) + classes[q_codes[rows]]
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        verdicts = np.zeros(first.shape[0], dtype=bool)
+        for k, i in enumerate(first.tolist()):
+            value, question = held[i], stand_ins[q_codes[rows[i]]]
+            if question.type != kind:
+                options = list(value) if isinstance(value, dict) else []
+                question = StandIn(question.id, kind, options)
+            verdicts[k] = bool(payload_problem(question, {col: value}))
+        bad.append(rows[verdicts[inverse.reshape(-1)]])
+    flagged = np.concatenate(bad) if bad else np.zeros(0, dtype=np.int64)
+    if not flagged.size:
         return frame, 0
-    return frame.drop(index=frame.index[bad]).reset_index(drop=True), len(bad)
+    return frame.drop(index=frame.index[flagged]).reset_index(drop=True), int(flagged.size)
 
 
 def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:

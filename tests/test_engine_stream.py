@@ -3,8 +3,9 @@
 
 Frames compared whole (every column but the blank ``question_sha``: dtypes, category lists,
 row order) on the small simulated project of ``fixtures/report_small`` (every question type,
-notes), with forecasts added that carry an import mark or a note at one same time, and one
-naming a question the catalog does not have; batches cut small and large.
+notes), with forecasts added that carry an import mark or a note at one same time, one naming
+a question the catalog does not have, and one in a second part of an author's copy; batches
+cut small and large.
 """
 
 from __future__ import annotations
@@ -40,6 +41,11 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Home:
     ledger.append(home.ledger, "an-importer", {**base, "at": at, "p": 0.2})
     gone = {**base, "question": "not-in-the-catalog", "at": at, "p": 0.5}
     ledger.append(home.ledger, "an-importer", gone)
+    later = {**base, "at": "2026-01-15T10:00:00.000000Z", "p": 0.45, "note": "later"}
+    ledger.append(home.ledger, "sim-calibrated", later)
+    engine.open_ledger(home)
+    grown = tables.load_manifest(home.ledger / "sim-calibrated.jsonl")
+    assert grown is not None and len(grown.parts) == 2  # a second part: its rows name its author
     return home
 
 

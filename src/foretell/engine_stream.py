@@ -111,7 +111,7 @@ class _Ahead:
         self._file = pq.ParquetFile(path)
         self._batches = self._file.iter_batches(batch_size=chunk)
         self._held: list[pa.RecordBatch] = []
-        self._last = -1  # gpos of the last row held (-1: none)
+        self._last = -1  # gpos of the last row read (-1: none yet)
         self._done = False
 
     def upto(self, end: int) -> pa.Table:
@@ -125,10 +125,7 @@ class _Ahead:
                 self._last = int(batch.column("gpos")[-1].as_py())
         table = pa.Table.from_batches(self._held, schema=self._file.schema_arrow)
         cut = int(np.searchsorted(table.column("gpos").to_numpy(), end, "left"))
-        rest = table.slice(cut)
-        self._held = rest.to_batches()
-        if not rest.num_rows:
-            self._last = -1 if self._done else self._last
+        self._held = table.slice(cut).to_batches()  # _last stays the last row read's
         return table.slice(0, cut)
 
 
@@ -204,7 +201,8 @@ def _stream_frames(book: Ledger, stream: pa.Table, extras: pa.Table, lo: int, hi
     held = np.flatnonzero(found >= 0)
     if held.shape[0] != extras.num_rows:
         raise ValueError("the sorted extras do not match the sorted stream")
-    take = pa.array(found[held])
+    rows_of = np.empty(held.shape[0], dtype=np.int64)  # each extras row's stream row
+    rows_of[found[held]] = held
     file_authors = np.asarray(book.file_authors, dtype=np.int32)
     rows = Rows(
         question=(gpos - lo).astype(np.int32),
@@ -215,7 +213,7 @@ def _stream_frames(book: Ledger, stream: pa.Table, extras: pa.Table, lo: int, hi
         at=stream.column("at").to_numpy(),
         seq=stream.column("seq").to_numpy(),
         p=stream.column("p").to_numpy(),
-        extras={c: (held, extras.column(c).take(take)) for c in tables.EXTRA_COLUMNS},
+        extras={c: (rows_of, extras.column(c)) for c in tables.EXTRA_COLUMNS},
     )
     forecasts = forecast_frame(rows, book.authors, types)
     forecasts, bad = _drop_bad_payloads(forecasts, _stand_ins(q))

@@ -10,7 +10,14 @@ from hypothesis.extra import numpy as hnp
 
 from foretell.scoring.order import lexsort
 
-BOUNDS = [(0, 3), (-5, 5), (0, 70_000), (-(2**40), 2**40), (-(2**62), 2**62)]
+BOUNDS = [
+    (0, 3),
+    (-5, 5),
+    (0, 70_000),
+    (-(2**40), 2**40),
+    (-(2**62), 2**62),
+    (-(2**63), 2**63 - 1),  # a range no int64 difference holds
+]
 
 
 @st.composite
@@ -20,6 +27,8 @@ def key_sets(draw: st.DrawFn) -> list[np.ndarray]:
     for _ in range(draw(st.integers(1, 4))):
         lo, hi = draw(st.sampled_from(BOUNDS))
         dtype = draw(st.sampled_from([np.int64, np.int32])) if hi < 2**31 else np.int64
+        if lo >= 0 and draw(st.booleans()):  # unsigned, also reaching above 2^63
+            dtype, lo, hi = np.uint64, lo + draw(st.sampled_from([0, 2**63])), hi + 2**63
         keys.append(hnp.arrays(dtype, n, elements=st.integers(lo, hi)))
     return [draw(k) for k in keys]
 
@@ -42,6 +51,26 @@ def test_lexsort_equals_numpy_on_many_ties_and_wide_ranges() -> None:
     np.testing.assert_array_equal(lexsort(keys), np.lexsort(keys))
     keys[2] = np.sort(keys[2])  # an already sorted key
     np.testing.assert_array_equal(lexsort(keys), np.lexsort(keys))
+
+
+def test_lexsort_equals_numpy_for_keys_spanning_the_whole_int64_and_uint64_range() -> None:
+    rng = np.random.default_rng(7)
+    n = 2_000
+    ends = np.array([-(2**63), 2**63 - 1, 0, -1], dtype=np.int64)
+    signed = np.where(rng.random(n) < 0.5, ends[rng.integers(0, 4, n)], rng.integers(-9, 9, n))
+    unsigned = rng.integers(0, 2**64 - 1, n, dtype=np.uint64, endpoint=True)
+    unsigned[::3] = np.uint64(2**63 + 5)
+    small = rng.integers(0, 4, n).astype(np.int8)
+    # differences of 2^63 and more: taken in int64 they wrap, and share the factor 2^62
+    wrapping = np.array([-(2**63), 0, 2**62], dtype=np.int64)[rng.integers(0, 3, n)]
+    for keys in (
+        [small, signed],
+        [signed, unsigned],
+        [unsigned, small],
+        [small, wrapping],
+        [wrapping, small],
+    ):
+        np.testing.assert_array_equal(lexsort(keys), np.lexsort(keys))
 
 
 def test_lexsort_takes_booleans_and_falls_back_for_floats() -> None:

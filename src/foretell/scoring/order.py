@@ -148,24 +148,40 @@ def _argsort(key: IntArray) -> tuple[IntArray, IntArray, NDArray[np.bool_] | Non
 
 
 def _small(key: np.ndarray) -> tuple[IntArray, int]:
-    """``key`` as int64 codes ``0 .. span - 1`` in the same order, and ``span``."""
+    """``key`` as int64 codes ``0 .. span - 1`` in the same order, and ``span``. A key whose
+    range reaches 2^62 (int64 near both ends, uint64 above 2^63) is ranked, never shifted:
+    its differences would not fit in int64."""
     if key.dtype.kind == "b":
         return key.astype(np.int64), 2
     lo, hi = int(key.min()), int(key.max())
+    if hi - lo >= 1 << 62:
+        return _rank(key)
+    shifted = _shifted(key, lo)
     if hi - lo < key.shape[0] or hi - lo < 1 << 20:
-        return key.astype(np.int64) - lo, hi - lo + 1
-    shifted = key.astype(np.int64) - lo
+        return shifted, hi - lo + 1
     unit = int(np.gcd.reduce(shifted))  # e.g. times in nanoseconds, all whole seconds
     if (hi - lo) // unit < 1 << 32:
         return shifted // unit, (hi - lo) // unit + 1
-    step = key[1:] != key[:-1]
+    if (key[1:] >= key[:-1]).all():
+        return _rank(key)
+    return shifted // unit, (hi - lo) // unit + 1  # fits a pack of its own: no ranking sort
+
+
+def _shifted(key: np.ndarray, lo: int) -> IntArray:
+    """``key - lo`` as int64, exact when the key's range is below 2^63: the difference is
+    taken in the key's own 64-bit kind (uint64 for unsigned keys) before the cast."""
+    wide = key.astype(np.uint64 if key.dtype.kind == "u" else np.int64)
+    return (wide - wide.dtype.type(lo)).astype(np.int64, copy=False)
+
+
+def _rank(key: np.ndarray) -> tuple[IntArray, int]:
+    """Dense ranks of ``key`` and their number: a running count of changes when the key is
+    non-decreasing, else through ``numpy.unique``."""
     if (key[1:] >= key[:-1]).all():
         rank = np.empty(key.shape[0], dtype=np.int64)
         rank[0] = 0
-        np.cumsum(step, out=rank[1:])
+        np.cumsum(key[1:] != key[:-1], out=rank[1:])
         return rank, int(rank[-1]) + 1
-    if hi - lo < 1 << 62:  # fits a pack of its own: no ranking sort
-        return shifted // unit, (hi - lo) // unit + 1
     uniques, inverse = np.unique(key, return_inverse=True)
     return inverse.astype(np.int64).reshape(-1), int(uniques.shape[0])
 

@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -121,6 +122,29 @@ def group_keys(options: ReportOptions) -> tuple[str, ...]:
     return grouping.parse_keys(options.group_by)
 
 
+def options_and_conventions(options: ReportOptions, methods: Sequence[str]) -> dict[str, Any]:
+    """The JSON document's ``options`` and ``conventions`` entries, as every engine gives them."""
+    return {
+        "options": {
+            "rule": options.rule,
+            "bins": bins_json(options.bins),
+            "group_by": ",".join(group_keys(options)) or None,
+            "claims": options.claims,
+            "crowd": [crowd.PREFIX + m for m in methods],
+            "extremize": options.extremize,
+            "horizons": list(options.horizons) if options.horizons else None,
+            "period": options.period,
+            "window": options.window,
+            "wis_baseline": options.wis_baseline,
+            **options.filters.as_json(),
+        },
+        "conventions": {
+            **conventions(options.rule, options.bins, options.horizons),
+            **comparison.conventions(methods, options.extremize),
+        },
+    }
+
+
 def build_report(
     frames: Frames,
     options: ReportOptions | None = None,
@@ -153,23 +177,7 @@ def build_report(
         "schema_version": SCHEMA_VERSION,
         "generated_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "home": home,
-        "options": {
-            "rule": rule,
-            "bins": bins_json(options.bins),
-            "group_by": ",".join(group_keys(options)) or None,
-            "claims": options.claims,
-            "crowd": [crowd.PREFIX + m for m in methods],
-            "extremize": options.extremize,
-            "horizons": list(options.horizons) if options.horizons else None,
-            "period": options.period,
-            "window": options.window,
-            "wis_baseline": options.wis_baseline,
-            **options.filters.as_json(),
-        },
-        "conventions": {
-            **conventions(rule, options.bins, options.horizons),
-            **comparison.conventions(methods, options.extremize),
-        },
+        **options_and_conventions(options, methods),
         "counts": report_counts.counts(
             scope, rows, choice.misfit, all_binary, choice.pairs, numeric.pairs, rule
         ),

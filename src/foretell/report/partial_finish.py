@@ -43,33 +43,15 @@ def finish(
     methods: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The report's JSON document from the (merged) partial of every question in scope."""
-    from foretell.report import build, comparison, crowd
-    from foretell.report.bins import bins_json
+    from foretell.report import build, comparison
     from foretell.report.claims import CONVENTION as CLAIMS_CONVENTION
-    from foretell.report.conventions import conventions
     from foretell.report.scope import Scope
 
     data: dict[str, Any] = {
         "schema_version": build.SCHEMA_VERSION,
         "generated_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "home": home,
-        "options": {
-            "rule": options.rule,
-            "bins": bins_json(options.bins),
-            "group_by": ",".join(build.group_keys(options)) or None,
-            "claims": options.claims,
-            "crowd": [crowd.PREFIX + m for m in methods],
-            "extremize": options.extremize,
-            "horizons": list(options.horizons) if options.horizons else None,
-            "period": options.period,
-            "window": options.window,
-            "wis_baseline": options.wis_baseline,
-            **options.filters.as_json(),
-        },
-        "conventions": {
-            **conventions(options.rule, options.bins, options.horizons),
-            **comparison.conventions(methods, options.extremize),
-        },
+        **build.options_and_conventions(options, methods),
         "counts": part.counts,
     }
     keys = build.group_keys(options)

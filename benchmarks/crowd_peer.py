@@ -48,6 +48,17 @@ def _median_time(fn, rounds: int) -> tuple[float, object]:
     return statistics.median(times), out
 
 
+def _interleaved(a, b, rounds: int) -> tuple[float, float, object, object]:
+    """Median seconds of ``a`` and of ``b`` timed in alternation, and their last results."""
+    times_a, times_b = [], []
+    for _ in range(rounds):
+        t, out_a = _median_time(a, 1)
+        times_a.append(t)
+        t, out_b = _median_time(b, 1)
+        times_b.append(t)
+    return statistics.median(times_a), statistics.median(times_b), out_a, out_b
+
+
 def kernels(n_q: int, rows: int, members: int, rounds: int, seed: int = 3) -> None:
     rng = np.random.default_rng(seed)
     group = np.repeat(np.arange(n_q), rows)
@@ -67,14 +78,8 @@ def kernels(n_q: int, rows: int, members: int, rounds: int, seed: int = 3) -> No
         warnings.simplefilter("ignore", RuntimeWarning)
         dense()
         ranked()  # warm both
-        times_d, times_r = [], []
-        for _ in range(rounds):
-            t_dense, a = _median_time(dense, 1)
-            t_ranked, b = _median_time(ranked, 1)
-            times_d.append(t_dense)
-            times_r.append(t_ranked)
+        md, mr, a, b = _interleaved(dense, ranked, rounds)
     same = np.asarray(a).tobytes() == np.asarray(b).tobytes()
-    md, mr = statistics.median(times_d), statistics.median(times_r)
     print(f"crowd median, {n_q} questions x {rows} forecasts, {members} forecasters ({n:,} rows)")
     print(f"  dense standing matrix + nanmedian  {md * 1000:8.1f} ms")
     print(f"  standing median (ranked masks)     {mr * 1000:8.1f} ms   {md / mr:5.1f}x faster")
@@ -90,14 +95,8 @@ def kernels(n_q: int, rows: int, members: int, rounds: int, seed: int = 3) -> No
         line = crowd.timeline(member, stamp, members, group)
         return crowd.binary_timelines(p, line, mean_like)
 
-    times_d, times_r = [], []
-    for _ in range(rounds):
-        t_dense, a = _median_time(dense_means, 1)
-        t_shared, b = _median_time(shared_means, 1)
-        times_d.append(t_dense)
-        times_r.append(t_shared)
+    md, mr, a, b = _interleaved(dense_means, shared_means, rounds)
     same = all(x.tobytes() == y.tobytes() for x, y in zip(a, b, strict=True))
-    md, mr = statistics.median(times_d), statistics.median(times_r)
     print("crowd mean, geo-odds and extremized, the same rows")
     print(f"  each alone (dense gathers + counts) {md * 1000:8.1f} ms")
     print(f"  together (shared log odds, counts)  {mr * 1000:8.1f} ms   {md / mr:5.1f}x faster")
@@ -114,13 +113,9 @@ def kernels(n_q: int, rows: int, members: int, rounds: int, seed: int = 3) -> No
     start, close = np.zeros(n_q, dtype=np.int64), days.astype(np.int64)
     grid = peer._segments(group, day, start, close)
     args = (grid, group, member, brier, log_p, person)
-    times_d, times_s = [], []
-    for _ in range(rounds):
-        t, slow = _median_time(lambda: peer._daily(*args), 1)
-        times_d.append(t)
-        t, fast = _median_time(lambda: peer._by_sums(*args), 1)
-        times_s.append(t)
-    md, ms = statistics.median(times_d), statistics.median(times_s)
+    md, ms, slow, fast = _interleaved(
+        lambda: peer._daily(*args), lambda: peer._by_sums(*args), rounds
+    )
     close_enough = np.allclose(fast.brier_peer, slow.brier_peer, rtol=1e-9, equal_nan=True)
     print(f"peer scores, the same questions ({int(grid.n_seg.sum()):,} segments)")
     print(f"  day by day (every term, dense)     {md * 1000:8.1f} ms")

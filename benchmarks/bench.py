@@ -39,6 +39,8 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from peak import run_measured
+
 from foretell import catalog, ledger
 from foretell.home import init_home
 from foretell.model import Question
@@ -202,18 +204,13 @@ def run_watching_lock(cmd: list[str], ledger_dir: Path) -> tuple[float, float]:
 
 
 def peak_rss_mib(cmd: list[str], before: Callable[[], None] | None = None) -> float:
-    """Peak resident memory of ``cmd`` (and its children), measured from a fresh parent."""
+    """Peak memory of ``cmd`` and the processes it starts (``peak.run_measured``)."""
     if before is not None:
         before()
-    probe = (
-        "import resource, subprocess, sys; "
-        "subprocess.run(sys.argv[1:], capture_output=True, check=True); "
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", probe, *cmd], capture_output=True, check=True, env=ENV
-    )
-    return int(out.stdout) / 1024
+    _, mib, code, _ = run_measured(cmd, env=ENV)
+    if code:
+        raise SystemExit(f"failed: {' '.join(cmd)}")
+    return mib
 
 
 def clear_derived(root: Path) -> None:

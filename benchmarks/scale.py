@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 import orjson
 import pyarrow as pa
+from peak import run_measured
 
 from foretell import catalog, ledger, tables
 from foretell.home import init_home
@@ -280,23 +281,12 @@ def build_copy(root: Path, n: int, forecasters: int, n_questions: int, seed: int
 
 
 def measured(cmd: list[str]) -> tuple[float, float, str]:
-    """Run ``cmd`` under a small wrapper that reports its own peak memory."""
-    wrapper = (
-        "import os, subprocess, sys, time, json\n"
-        "t = time.perf_counter()\n"
-        "p = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE)\n"
-        "out, _ = p.communicate()\n"
-        "_, status, ru = os.wait4(p.pid, 0) if p.returncode is None else (0, 0, None)\n"
-        "import resource\n"
-        "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
-        "sys.stderr.write(json.dumps([time.perf_counter() - t, peak / 1024, p.returncode]))\n"
-        "sys.stdout.buffer.write(out)\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True)
-    seconds, peak, code = json.loads(proc.stderr.decode().strip().splitlines()[-1])
+    """(seconds, peak MiB of ``cmd`` and the processes it starts: ``peak.run_measured``,
+    standard output)."""
+    seconds, peak, code, out = run_measured(cmd)
     if code:
         raise SystemExit(f"{' '.join(cmd)} failed")
-    return seconds, peak, proc.stdout.decode()
+    return seconds, peak, out.decode()
 
 
 FORETELL = [sys.executable, "-m", "foretell"]

@@ -11,8 +11,9 @@ kernels:
   by it out of core (``memory_limit``, spilling to a temporary directory): the numbers of
   every forecast in one stream, the texts (payloads, notes, import marks) of those that have
   any in another; the streams are cut into batches of whole questions of about ``batch_rows``
-  forecasts (``batch_rows_for(memory_limit)``: about 100,000 at the default 256MB). Memory:
-  one batch plus the mergeable summaries.
+  forecasts (``batch_rows_for(memory_limit)``: about 100,000 at the default 256MB), computed
+  by one forked process per core on large ledgers (``engine_workers``). Memory: the batches
+  held at once (one batch's worth) plus the mergeable summaries.
 - ``dask`` (``engine_dask``): the questions are split into partitions of catalog positions;
   each task reads its questions' forecasts from the same Parquet files (pyarrow, filtered by
   question) and returns its partial; the client merges them. The files must be readable by
@@ -341,14 +342,16 @@ def build_streaming(
     *,
     engine: str = "duckdb",
     scheduler: str | None = None,
-    workers: int = 2,
+    workers: int | None = None,
     today: dt.date | None = None,
     verification: list[Problem] | None = None,
     batch_rows: int | None = None,
     memory_limit: str = MEMORY_LIMIT,
 ) -> Report:
     """The report of ``home`` by the ``duckdb`` or ``dask`` engine (see the module doc);
-    ``batch_rows`` defaults to ``batch_rows_for(memory_limit)``.
+    ``batch_rows`` defaults to ``batch_rows_for(memory_limit)``; ``workers``: the processes
+    computing the batches (``duckdb``, default ``default_workers()``) or the local cluster's
+    worker processes (``dask`` without a scheduler, default 2).
 
     The returned ``Report`` has the JSON document; its pair tables are empty (they are never
     held), so ``--format csv`` needs ``--engine memory``.
@@ -374,12 +377,13 @@ def _build(
     options: ReportOptions,
     engine: str,
     scheduler: str | None,
-    workers: int,
+    workers: int | None,
     today: dt.date,
     verification: list[Problem] | None,
     batch_rows: int | None,
     memory_limit: str,
 ) -> Report:
+    from foretell import engine_workers
     from foretell.report import partial
     from foretell.report.build import Report
 
@@ -390,13 +394,14 @@ def _build(
     if engine == "dask":
         from foretell.engine_dask import dask_partials
 
-        merged = dask_partials(book, options, today, positions, methods, scheduler, workers)
+        merged = dask_partials(book, options, today, positions, methods, scheduler, workers or 2)
     else:
         rows = batch_rows or batch_rows_for(memory_limit)
         counts: Counter[str] = Counter()
         merged = streamed_partial(
-            book, options, today, positions, methods, rows, memory_limit, counts=counts
-        )
+            book, options, today, positions, methods, rows, memory_limit, counts=counts,
+            workers=workers or engine_workers.default_workers(),
+        )  # fmt: skip
     assert merged is not None
     skipped = Counter(book.skipped) + Counter(merged.left_out)  # + bad payloads in batches
     if engine == "dask":
@@ -426,25 +431,20 @@ def streamed_partial(
     batch_rows: int = BATCH_ROWS,
     memory_limit: str = MEMORY_LIMIT,
     counts: Counter[str] | None = None,
+    workers: int = 1,
 ) -> Partial:
-    """The merged partial of every batch of ``duckdb_batches``. What it carries from batch
-    to batch does not grow with the number of batches: counts, two-part sums, histograms of
-    distinct forecasts, the per-question lists (``partial.bounded``: at most twice the best
-    and worst questions listed; numeric, open and annulled questions and claims are listed
-    whole in the report), and the trend's points (``report.trend_partial``: 16 bytes per
-    forecaster and resolved question). Forecasts on questions not in the catalog are added
-    to ``counts`` (when given)."""
-    from foretell.report import partial
+    """The merged partial of every batch of the sorted stream (``engine_stream``), computed
+    by ``workers`` processes (``engine_workers``). What it carries from batch to batch does
+    not grow with the number of batches: counts, two-part sums, histograms of distinct
+    forecasts, the per-question lists (``partial.bounded``: at most twice the best and worst
+    questions listed; numeric, open and annulled questions and claims are listed whole in the
+    report), and the trend's points (``report.trend_partial``: 16 bytes per forecaster and
+    resolved question). Forecasts on questions not in the catalog are added to ``counts``
+    (when given)."""
+    from foretell import engine_stream, engine_workers
 
-    merged: Partial | None = None
-    for _, _, frames in duckdb_batches(book, batch_rows, memory_limit, counts=counts):
-        part, _ = partial.partial(
-            frames, options, today, positions, check_names=False, methods=methods
-        )
-        merged = partial.bounded(
-            part if merged is None else partial.merge(merged, part), options.top
-        )
-        del frames, part
-        release_memory()
-    assert merged is not None  # duckdb_batches yields at least one batch
+    with engine_stream.sorted_ledger(book, batch_rows, memory_limit) as done:
+        job = engine_workers.Job(book, done, options, today, positions, methods)
+        merged = engine_workers.partial_of(job, batch_rows, workers)
+        engine_stream.add_unknown(book, done, counts)
     return merged

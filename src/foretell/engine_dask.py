@@ -116,7 +116,6 @@ def dask_partials(
         from distributed import Client, LocalCluster
     except ImportError:
         raise ForetellError("--engine dask needs Dask: pip install 'foretell[dask]'") from None
-    from foretell.report import partial
 
     if scheduler:
         client = Client(scheduler)
@@ -150,7 +149,6 @@ def dask_partials(
         client.close()
         if cluster is not None:
             cluster.close()
-    merged = partial.bounded(parts[0], options.top)
-    for part in parts[1:]:
-        merged = partial.bounded(partial.merge(merged, part), options.top)
-    return merged
+    from foretell.engine_workers import partial_merge
+
+    return partial_merge(parts, options.top)

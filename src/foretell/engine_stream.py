@@ -13,18 +13,24 @@ of core, writing two Parquet files into a temporary directory, then closes:
   imports), sorted by ``gpos`` too.
 
 Text columns widen every row DuckDB sorts (an author's name, four mostly empty texts), so they
-are carried only where they are set. The stream is read in pieces of ``READ_ROWS`` rows and
-cut where a question ends (``batch_rows`` or more forecasts a batch); the extras are read
-alongside, up to the same question, and matched to their rows by ``row``. Each batch's frames
-are built from the arrays with numpy (``frames.forecast_frame``), as ``frames.forecasts_of``
-builds them from the copy's own columns.
+are carried only where they are set. ``sorted_ledger`` keeps the two files for as long as its
+context lasts; ``range_batches`` reads any run of catalog positions from them (row groups
+before the run skipped by their statistics), so runs can be read by separate processes
+(``range_cuts`` cuts the stream into runs of about equal forecast counts; ``engine_workers``).
+The stream is read in pieces of ``READ_ROWS`` rows and cut where a question ends
+(``batch_rows`` or more forecasts a batch); the extras are read alongside, up to the same
+question, and matched to their rows by ``row``. Each batch's frames are built from the arrays
+with numpy (``frames.forecast_frame``), as ``frames.forecasts_of`` builds them from the copy's
+own columns.
 """
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +57,7 @@ STREAM = ("gpos", "at", "seq", "p", "row")
 EXTRAS = ("gpos", "row", *tables.EXTRA_COLUMNS)
 COMPRESSION = "uncompressed"  # the files live only while the report runs: fast over small
 UNKNOWN = "entries naming an unknown question"
+MIN_ROW_GROUP = 2048  # rows of the sorted files' row groups, at least
 
 
 @dataclass(frozen=True)
@@ -84,7 +91,7 @@ def sorted_stream(book: Ledger, work: Path, batch_rows: int, memory_limit: str) 
             "JOIN catalog c ON f.question = c.question"
         )
         row = f'f.file_index::BIGINT * {1 << ROW_BITS} + f.file_row_number AS "row"'
-        size = max(min(batch_rows, READ_ROWS), 2048)
+        size = max(min(batch_rows, READ_ROWS), MIN_ROW_GROUP)
         written = f"(FORMAT parquet, ROW_GROUP_SIZE {size}, COMPRESSION {COMPRESSION})"
         stream, extras = work / "stream.parquet", work / "extras.parquet"
         con.execute(
@@ -105,14 +112,19 @@ def sorted_stream(book: Ledger, work: Path, batch_rows: int, memory_limit: str) 
 
 
 class _Ahead:
-    """The rows of a ``gpos``-sorted Parquet file, handed out in order up to a position."""
+    """The rows of a ``gpos``-sorted Parquet file from position ``first`` on, handed out in
+    order up to a position (row groups wholly below ``first`` are skipped by their
+    statistics, rows below it dropped)."""
 
-    def __init__(self, path: Path, chunk: int) -> None:
+    def __init__(self, path: Path, chunk: int, first: int = 0) -> None:
         self._file = pq.ParquetFile(path)
-        self._batches = self._file.iter_batches(batch_size=chunk)
+        groups = list(range(_first_group(self._file, first), self._file.num_row_groups))
+        self._batches = self._file.iter_batches(batch_size=chunk, row_groups=groups)
         self._held: list[pa.RecordBatch] = []
         self._last = -1  # gpos of the last row read (-1: none yet)
         self._done = False
+        if first > 0:
+            self.upto(first)
 
     def upto(self, end: int) -> pa.Table:
         """The rows not handed out yet whose ``gpos`` is below ``end``."""
@@ -129,6 +141,121 @@ class _Ahead:
         return table.slice(0, cut)
 
 
+def _group_bounds(file: pq.ParquetFile) -> list[tuple[int, int, int]] | None:
+    """(rows, first gpos, last gpos) of each row group, from the file's statistics (None
+    when a row group has none)."""
+    column = file.schema_arrow.get_field_index("gpos")
+    bounds = []
+    for i in range(file.num_row_groups):
+        group = file.metadata.row_group(i)
+        stats = group.column(column).statistics
+        if group.num_rows and (stats is None or not stats.has_min_max):
+            return None
+        low, high = (int(stats.min), int(stats.max)) if group.num_rows else (-1, -1)
+        bounds.append((group.num_rows, low, high))
+    return bounds
+
+
+def _first_group(file: pq.ParquetFile, first: int) -> int:
+    """The first row group that may hold a row at position ``first`` or later."""
+    bounds = _group_bounds(file) if first > 0 else None
+    if not bounds:
+        return 0
+    for i, (rows, _, high) in enumerate(bounds):
+        if rows and high >= first:
+            return i
+    return len(bounds)
+
+
+def range_cuts(done: Sorted, n_questions: int, parts: int) -> list[tuple[int, int]]:
+    """Runs [lo, hi) of catalog positions covering 0..n_questions, at most ``parts``, of
+    about equal numbers of the stream's rows: cut where a row group of the stream begins (its
+    first position, from the file's statistics), or, when the stream has fewer row groups
+    than ``parts`` or no statistics, where the row reached begins a question (from the
+    stream's ``gpos`` column, read whole: only small streams have so few row groups)."""
+    if parts <= 1 or n_questions == 0 or done.rows == 0:
+        return [(0, n_questions)]
+    file = pq.ParquetFile(done.stream)
+    bounds = _group_bounds(file)
+    targets = [k * done.rows / parts for k in range(1, parts)]
+    if bounds and len(bounds) >= parts:
+        starts = np.cumsum([0] + [rows for rows, _, _ in bounds[:-1]])
+        lows = np.array([low for _, low, _ in bounds])
+        at = np.searchsorted(starts, targets, "left")
+        found = [int(lows[i]) for i in at if i < len(bounds)]
+    else:
+        gpos = file.read(columns=["gpos"]).column("gpos").to_numpy()
+        found = [int(gpos[int(t)]) for t in targets]
+    edges = sorted({0, n_questions, *(g for g in found if 0 < g < n_questions)})
+    return [(int(a), int(b)) for a, b in itertools.pairwise(edges)]
+
+
+@contextmanager
+def sorted_ledger(
+    book: Ledger, batch_rows: int, memory_limit: str = MEMORY_LIMIT, temp_dir: str | None = None
+) -> Iterator[Sorted | None]:
+    """The sorted stream and extras of ``book`` (``sorted_stream``) in a temporary directory
+    that lives as long as the context; None when there is nothing to sort."""
+    with tempfile.TemporaryDirectory(prefix="foretell-", dir=temp_dir) as work:
+        if not (book.files and len(book.questions)):
+            yield None
+            return
+        done = sorted_stream(book, Path(work), batch_rows, memory_limit)
+        release_memory()
+        yield done
+
+
+def range_batches(
+    book: Ledger, done: Sorted | None, lo: int, hi: int, batch_rows: int
+) -> Iterator[tuple[int, int, Frames]]:
+    """(first, end, frames) for consecutive runs of catalog positions covering [lo, hi),
+    each of whole questions: the stream is read in pieces of ``READ_ROWS`` rows, and once
+    ``batch_rows`` or more are held, every question among them but the last (which may go
+    on) is a batch; the rest of [lo, hi) is the last batch."""
+    if done is None:
+        yield lo, hi, _stream_frames(book, _empty(STREAM), _empty(EXTRAS), lo, hi)
+        return
+    chunk = min(batch_rows, READ_ROWS)
+    extras = _Ahead(done.extras, chunk, lo)
+    schema = pq.ParquetFile(done.stream).schema_arrow
+    pending: list[pa.RecordBatch] = []
+    count, start = 0, lo
+    for batch in _pieces(done.stream, chunk, lo, hi):
+        pending.append(batch)
+        count += batch.num_rows
+        if count < batch_rows:
+            continue
+        table = pa.Table.from_batches(pending, schema=schema)
+        gpos = table.column("gpos").to_numpy()
+        cut = int(np.searchsorted(gpos, gpos[-1], "left"))
+        if cut == 0:
+            continue  # one question of more than batch_rows forecasts: read on
+        end = int(gpos[cut - 1]) + 1
+        yield start, end, _stream_frames(book, table.slice(0, cut), extras.upto(end), start, end)
+        rest = table.slice(cut)
+        pending, count, start = [*rest.to_batches()], rest.num_rows, end
+        del table, rest
+    table = pa.Table.from_batches(pending, schema=schema)
+    yield start, hi, _stream_frames(book, table, extras.upto(hi), start, hi)
+
+
+def _pieces(path: Path, chunk: int, lo: int, hi: int) -> Iterator[pa.RecordBatch]:
+    """The rows of a ``gpos``-sorted file with ``lo <= gpos < hi``, in pieces of at most
+    ``chunk`` rows (row groups wholly below ``lo`` are not read)."""
+    file = pq.ParquetFile(path)
+    groups = list(range(_first_group(file, lo), file.num_row_groups))
+    for batch in file.iter_batches(batch_size=chunk, row_groups=groups):
+        gpos = batch.column("gpos").to_numpy()
+        if not gpos.shape[0]:
+            continue
+        first = int(np.searchsorted(gpos, lo, "left")) if gpos[0] < lo else 0
+        last = int(np.searchsorted(gpos, hi, "left")) if gpos[-1] >= hi else gpos.shape[0]
+        if last > first:
+            yield batch.slice(first, last - first) if (first, last) != (0, len(gpos)) else batch
+        if last < gpos.shape[0]:
+            return
+
+
 def duckdb_batches(
     book: Ledger,
     batch_rows: int,
@@ -140,46 +267,18 @@ def duckdb_batches(
     question in exactly one run, each run's forecasts read in one piece from the sorted
     stream; forecasts on questions not in the catalog are added to ``counts`` (when given)
     once the stream is read."""
-    n_questions = len(book.questions)
-    start = 0
-    with tempfile.TemporaryDirectory(prefix="foretell-", dir=temp_dir) as work:
-        if not (book.files and n_questions):
-            if counts is not None and book.rows:
-                counts[UNKNOWN] += book.rows
-            yield 0, n_questions, _stream_frames(book, _empty(STREAM), _empty(EXTRAS), 0, 0)
-            return
-        done = sorted_stream(book, Path(work), batch_rows, memory_limit)
-        release_memory()
-        chunk = min(batch_rows, READ_ROWS)
-        source = pq.ParquetFile(done.stream)
-        extras = _Ahead(done.extras, chunk)
-        pending: list[pa.RecordBatch] = []
-        count = 0
-        for batch in source.iter_batches(batch_size=chunk):
-            pending.append(batch)
-            count += batch.num_rows
-            if count < batch_rows:
-                continue
-            table = pa.Table.from_batches(pending)
-            gpos = table.column("gpos").to_numpy()
-            cut = int(np.searchsorted(gpos, gpos[-1], "left"))
-            if cut == 0:
-                continue  # one question of more than batch_rows forecasts: read on
-            end = int(gpos[cut - 1]) + 1
-            frames = _stream_frames(book, table.slice(0, cut), extras.upto(end), start, end)
-            yield start, end, frames
-            rest = table.slice(cut)
-            pending, count, start = [*rest.to_batches()], rest.num_rows, end
-            del table, rest, frames
-        table = pa.Table.from_batches(pending, schema=source.schema_arrow)
-        del source
-        if counts is not None and done.total > done.rows:
-            counts[UNKNOWN] += done.total - done.rows
-        yield (
-            start,
-            n_questions,
-            _stream_frames(book, table, extras.upto(n_questions), start, n_questions),
-        )
+    with sorted_ledger(book, batch_rows, memory_limit, temp_dir) as done:
+        yield from range_batches(book, done, 0, len(book.questions), batch_rows)
+        add_unknown(book, done, counts)
+
+
+def add_unknown(book: Ledger, done: Sorted | None, counts: Counter[str] | None) -> None:
+    """Add the forecasts naming a question not in the catalog to ``counts``."""
+    if counts is None:
+        return
+    unknown = book.rows if done is None else done.total - done.rows
+    if unknown:
+        counts[UNKNOWN] += unknown
 
 
 def _empty(columns: tuple[str, ...]) -> pa.Table:

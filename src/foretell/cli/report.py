@@ -354,6 +354,17 @@ def report(
             show_default=False,
         ),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="With --engine duckdb: processes computing the batches (default: one per "
+            "core, from 400,000 forecasts); with --engine dask and no --scheduler: the local "
+            "cluster's worker processes (default 2).",
+            show_default=False,
+        ),
+    ] = None,
     no_peer: Annotated[
         bool,
         typer.Option(
@@ -446,6 +457,7 @@ def report(
             options,
             engine=chosen,
             scheduler=scheduler,
+            workers=workers,
             verification=problems,
             memory_limit=memory_limit,
         )

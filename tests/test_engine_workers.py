@@ -1,0 +1,136 @@
+"""The DuckDB engine's worker processes: the sorted stream cut into runs of whole questions,
+each run's batches computed in a forked process, the partials merged in catalog order; the
+report is the same bits as from one process.
+
+On the small simulated project of ``fixtures/report_small`` (every question type, four
+authors), with row groups and batches small enough that the stream is cut between questions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from foretell import engine, engine_stream, engine_workers
+from foretell.home import Home, find_home
+from foretell.report import partial
+from foretell.report.build import ReportOptions, check_options
+
+PROJECT = Path(__file__).parent / "fixtures" / "report_small"
+TODAY = dt.date(2026, 12, 1)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Home:
+    root = tmp_path_factory.mktemp("workers") / "project"
+    shutil.copytree(PROJECT, root)
+    return find_home(root)
+
+
+@pytest.fixture
+def small_groups(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine_stream, "MIN_ROW_GROUP", 16)
+    monkeypatch.setattr(engine_workers, "WORKER_ROWS", 1)
+
+
+def _report(home: Home, options: ReportOptions, workers: int, batch_rows: int) -> dict:
+    built = engine.build_streaming(
+        home, options, today=TODAY, workers=workers, batch_rows=batch_rows
+    )
+    data = dict(built.data)
+    data.pop("generated_at")
+    return json.loads(json.dumps(data))
+
+
+def test_runs_cover_every_question_once_and_are_cut_where_row_groups_begin(
+    project: Home, small_groups: None
+) -> None:
+    book = engine.open_ledger(project)
+    n = len(book.questions)
+    with engine_stream.sorted_ledger(book, batch_rows=16) as done:
+        assert done is not None
+        for parts in (2, 3, 5):
+            runs = engine_stream.range_cuts(done, n, parts)
+            assert 1 < len(runs) <= parts
+            assert runs[0][0] == 0 and runs[-1][1] == n
+            assert all(a[1] == b[0] and a[0] < a[1] for a, b in itertools.pairwise(runs))
+        assert engine_stream.range_cuts(done, n, 1) == [(0, n)]
+
+
+def test_the_runs_batches_hold_every_forecast_once(project: Home, small_groups: None) -> None:
+    book = engine.open_ledger(project)
+    n = len(book.questions)
+    with engine_stream.sorted_ledger(book, batch_rows=16) as done:
+        whole = [f.forecasts for *_, f in engine_stream.range_batches(book, done, 0, n, 16)]
+        runs = engine_stream.range_cuts(done, n, 3)
+        pieces = []
+        for lo, hi in runs:
+            ends = []
+            for first, end, frames in engine_stream.range_batches(book, done, lo, hi, 7):
+                ends.append((first, end))
+                assert set(frames.questions["id"]) == set(book.questions["id"].iloc[first:end])
+                pieces.append(frames.forecasts)
+            assert ends[0][0] == lo and ends[-1][1] == hi
+            assert all(a[1] == b[0] for a, b in itertools.pairwise(ends))
+    key = ["question", "author", "at", "seq"]
+    expected = _rows(whole, key)
+    assert len(expected) > 16
+    assert _rows(pieces, key) == expected
+
+
+def _rows(frames: list, key: list[str]) -> list[tuple]:
+    return sorted(tuple(r) for f in frames for r in f[key].astype(str).itertuples(index=False))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ReportOptions(crowd="none", peer=False),
+        ReportOptions(group_by="forecaster,type", crowd="none", peer=False),
+        ReportOptions(rule="last", group_by="tag"),
+    ],
+    ids=["core", "by-type", "crowd-and-peer"],
+)
+def test_two_and_three_workers_give_the_one_process_report_bit_for_bit(
+    project: Home, small_groups: None, options: ReportOptions
+) -> None:
+    one = _report(project, options, workers=1, batch_rows=16)
+    for workers in (2, 3):
+        assert _report(project, options, workers=workers, batch_rows=16 * workers) == one
+
+
+def test_one_worker_reads_the_stream_as_before(project: Home, small_groups: None) -> None:
+    """workers=1 and duckdb_batches see the same batches (the same cuts)."""
+    book = engine.open_ledger(project)
+    options = check_options(ReportOptions())
+    methods = engine._crowd_methods(book, options)
+    merged = None
+    for *_, frames in engine.duckdb_batches(book, 16):
+        part, _ = partial.partial(
+            frames, options, TODAY, book.positions, check_names=False, methods=methods
+        )
+        merged = part if merged is None else partial.merge(merged, part)
+        merged = partial.bounded(merged, options.top)
+    streamed = engine.streamed_partial(book, options, TODAY, book.positions, methods, 16)
+    assert merged is not None
+    assert merged.counts == streamed.counts
+
+
+def test_the_workers_option_reaches_the_engine_and_refuses_zero(
+    project: Home, small_groups: None
+) -> None:
+    from conftest import run_cli
+
+    home = str(project.root)
+    args = ("report", "--engine", "duckdb", "--format", "json", "--home", home)
+    one, two = run_cli(*args, "--workers", "1"), run_cli(*args, "--workers", "2")
+    assert one.code == two.code == 0, one.err + two.err
+    drop = lambda text: {k: v for k, v in json.loads(text).items() if k != "generated_at"}  # noqa: E731
+    assert drop(one.out) == drop(two.out)
+    zero = run_cli(*args, "--workers", "0")
+    assert zero.code != 0 and "--workers" in zero.err and "Traceback" not in zero.err

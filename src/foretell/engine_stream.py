@@ -117,7 +117,7 @@ class _Ahead:
     statistics, rows below it dropped)."""
 
     def __init__(self, path: Path, chunk: int, first: int = 0) -> None:
-        self._file = pq.ParquetFile(path)
+        self._file = _open(path)
         groups = list(range(_first_group(self._file, first), self._file.num_row_groups))
         self._batches = self._file.iter_batches(batch_size=chunk, row_groups=groups)
         self._held: list[pa.RecordBatch] = []
@@ -139,6 +139,12 @@ class _Ahead:
         cut = int(np.searchsorted(table.column("gpos").to_numpy(), end, "left"))
         self._held = table.slice(cut).to_batches()  # _last stays the last row read's
         return table.slice(0, cut)
+
+
+def _open(path: Path) -> pq.ParquetFile:
+    """A sorted file for reading in order: without pre-buffering, which keeps every row group
+    read until the reader is done (the whole stream's bytes, by the end of a large report)."""
+    return pq.ParquetFile(path, pre_buffer=False)
 
 
 def _group_bounds(file: pq.ParquetFile) -> list[tuple[int, int, int]] | None:
@@ -242,7 +248,7 @@ def range_batches(
 def _pieces(path: Path, chunk: int, lo: int, hi: int) -> Iterator[pa.RecordBatch]:
     """The rows of a ``gpos``-sorted file with ``lo <= gpos < hi``, in pieces of at most
     ``chunk`` rows (row groups wholly below ``lo`` are not read)."""
-    file = pq.ParquetFile(path)
+    file = _open(path)
     groups = list(range(_first_group(file, lo), file.num_row_groups))
     for batch in file.iter_batches(batch_size=chunk, row_groups=groups):
         gpos = batch.column("gpos").to_numpy()

@@ -130,3 +130,25 @@ def test_a_ledger_without_forecasts_streams_one_empty_batch(tmp_path: Path, proj
     memory = load_frames(find_home(root)).forecasts
     assert frame.empty and memory.empty
     assert frame.dtypes.astype(str).to_dict() == memory.dtypes.astype(str).to_dict()
+
+
+def test_reading_the_sorted_stream_holds_one_piece_not_everything_read(tmp_path: Path) -> None:
+    """The stream is read without pre-buffering: the memory Arrow holds while the pieces are
+    read stays near one row group's, not the bytes read so far (which pre-buffering keeps
+    until the reader is done)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    n, group = 400_000, 4096
+    path = tmp_path / "stream.parquet"
+    gpos = np.repeat(np.arange(n // 100, dtype=np.int32), 100)
+    columns = {"gpos": gpos, "at": np.arange(n, dtype=np.int64), "p": np.linspace(0, 1, n)}
+    pq.write_table(pa.table(columns), path, row_group_size=group, compression="none")
+    size = n * (4 + 8 + 8)
+    held, rows = 0, 0
+    for piece in engine_stream._pieces(path, group, 0, n // 100):
+        rows += piece.num_rows
+        held = max(held, pa.total_allocated_bytes())
+    assert rows == n
+    assert held < size / 8

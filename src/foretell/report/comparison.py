@@ -283,7 +283,7 @@ def forecaster_sums(
     over batches): distinct questions answered over every pair table, the binary Brier sum
     and count, and per peer column the exact sum over the questions with peers (or none,
     when a value there is not finite) with the count of questions alone."""
-    from foretell.report.partial import PEER_COLUMNS, Forecaster
+    from foretell.report.partial import PEER_COLUMNS, Forecaster, distinct_counts
     from foretell.report.summary import ExactSum
 
     index: dict[str, int] = {}
@@ -299,8 +299,7 @@ def forecaster_sums(
     if frames:
         who = np.concatenate([coded(f["author"]) for f in frames])
         qpos = np.concatenate([f["qpos"].to_numpy(dtype=np.int64) for f in frames])
-        width = int(qpos.max()) + 1
-        answered = np.bincount(np.unique(who * width + qpos) // width, minlength=len(index))
+        answered = distinct_counts(who, qpos, len(index))
         names = list(index)
         for i in np.flatnonzero(answered).tolist():
             out[names[i]] = Forecaster(n_questions=int(answered[i]))

@@ -42,6 +42,7 @@ __all__ = [
     "bounded",
     "claims_merged",
     "crowd_methods",
+    "distinct_counts",
     "finish",
     "finish_groups",
     "forecaster_rows",
@@ -284,15 +285,25 @@ def _per_question(
 
 def _people(qpos: np.ndarray, author: np.ndarray) -> np.ndarray:
     """Per question position ``0 .. qpos.max()``, how many distinct forecasters its pairs
-    have: a table of the (question, forecaster) seen when it is small, else distinct keys."""
-    width = int(author.max()) + 1
-    size = (int(qpos.max()) + 1) * width
-    key = qpos * width + author
+    have (``distinct_counts``)."""
+    return distinct_counts(qpos, author)
+
+
+def distinct_counts(group: np.ndarray, item: np.ndarray, n_groups: int = 0) -> np.ndarray:
+    """Per group ``0 .. max(group.max(), n_groups - 1)``, how many distinct items (non-negative
+    integer codes) its rows have: a table of the (group, item) seen when it is small, else
+    the distinct keys ``group * width + item`` counted per group."""
+    if not group.shape[0]:
+        return np.zeros(n_groups, dtype=np.int64)
+    width = int(item.max()) + 1
+    rows = max(int(group.max()) + 1, n_groups)
+    size = rows * width
+    key = group.astype(np.int64) * width + item
     if size <= max(4 * key.shape[0], 1 << 16):
         seen = np.zeros(size, dtype=bool)
         seen[key] = True
         return seen.reshape(-1, width).sum(axis=1)
-    return np.bincount(np.unique(key) // width, minlength=size // width)
+    return np.bincount(np.unique(key) // width, minlength=rows)
 
 
 def _author_codes(column: pd.Series) -> np.ndarray:

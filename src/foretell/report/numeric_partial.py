@@ -81,31 +81,9 @@ class NumericExtras:
         """The sums of a group's numeric pairs, their per-level coverage and PIT rows."""
         if not len(pairs):
             return cls()
-        means = {
-            name: _defined(pairs[name].to_numpy(dtype=np.float64))
-            for name in (*MEANS, "wis_log")
-            if name in pairs
-        }
-        unit = nm.units_of(pairs["question"], units)
-        per_unit = {}
-        for name in sorted(set(unit)):
-            g = pairs[unit == name]
-            per_unit[name] = UnitSums(
-                len(g),
-                int(g["question"].nunique()),
-                {c: _defined(g[c].to_numpy(dtype=np.float64)) for c in UNIT_SCORES if c in g},
-            )
-        levels: dict[float, Sum] = {}
-        if len(coverage):
-            for level, grp in coverage.groupby("level", sort=True):
-                covered = grp["covered"].to_numpy(dtype=np.float64)
-                levels[float(level)] = (ExactSum.of(covered), int(covered.shape[0]))
-        bins = [ExactSum() for _ in range(nm.PIT_BINS)]
-        if len(pit):
-            which = pit["bin"].to_numpy(dtype=np.int64)
-            weight = pit["w"].to_numpy(dtype=np.float64)
-            bins = [ExactSum.of(weight[which == b]) for b in range(nm.PIT_BINS)]
-        return cls(len(pairs), means, per_unit, levels, bins)
+        columns = NumericColumns.of(pairs, coverage, pit, units)
+        every = (np.arange(n, dtype=np.int64) for n in (len(pairs), len(coverage), len(pit)))
+        return columns.extras(*every)
 
     def merge(self, other: NumericExtras) -> NumericExtras:
         units = dict(self.units)
@@ -148,6 +126,80 @@ class NumericExtras:
         counts = np.array([s.value for s in self.pit]) if self.pit else np.zeros(nm.PIT_BINS)
         out["pit"] = nm.pit_block(counts)
         return out
+
+
+@dataclass(frozen=True)
+class NumericColumns:
+    """A numeric pairs table, its coverage rows and PIT rows as arrays, for the sums of any
+    subset of their rows (``extras``): the score columns, each pair's question code (-1:
+    none) and unit (a code into the sorted ``unit_names``), each coverage row's level and
+    covered share, each PIT row's bin and weight."""
+
+    scores: dict[str, np.ndarray]
+    question: np.ndarray
+    unit: np.ndarray
+    unit_names: list[str]
+    level: np.ndarray
+    covered: np.ndarray
+    pit_bin: np.ndarray
+    pit_w: np.ndarray
+
+    @classmethod
+    def of(
+        cls, pairs: pd.DataFrame, coverage: pd.DataFrame, pit: pd.DataFrame, units: dict[str, Any]
+    ) -> NumericColumns:
+        names = dict.fromkeys((*MEANS, "wis_log", *UNIT_SCORES))
+        question = pairs["question"]
+        if isinstance(question.dtype, pd.CategoricalDtype):
+            q_codes = question.cat.codes.to_numpy().astype(np.int64)
+        else:
+            q_codes = pd.factorize(question.to_numpy(dtype=object))[0].astype(np.int64)
+        unit_names, unit = np.unique(nm.units_of(question, units), return_inverse=True)
+
+        def column(frame: pd.DataFrame, name: str, dtype: type) -> np.ndarray:
+            return frame[name].to_numpy(dtype=dtype) if len(frame) else np.zeros(0, dtype)
+
+        return cls(
+            {name: pairs[name].to_numpy(dtype=np.float64) for name in names if name in pairs},
+            q_codes,
+            unit.reshape(-1).astype(np.int64),
+            [str(u) for u in unit_names],
+            column(coverage, "level", np.float64),
+            column(coverage, "covered", np.float64),
+            column(pit, "bin", np.int64),
+            column(pit, "w", np.float64),
+        )
+
+    def extras(self, rows: np.ndarray, cov_rows: np.ndarray, pit_rows: np.ndarray) -> NumericExtras:
+        """``NumericExtras.of`` the pairs ``rows``, coverage rows ``cov_rows`` and PIT rows
+        ``pit_rows`` (positions; the sums do not depend on their order)."""
+        if not rows.shape[0]:
+            return NumericExtras()
+        scores = self.scores
+        means = {
+            name: _defined(scores[name][rows]) for name in (*MEANS, "wis_log") if name in scores
+        }
+        unit = self.unit[rows]
+        per_unit = {}
+        for code in np.unique(unit).tolist():
+            sel = rows[unit == code]
+            q = self.question[sel]
+            per_unit[self.unit_names[code]] = UnitSums(
+                int(sel.shape[0]),
+                int(np.unique(q[q >= 0]).shape[0]),
+                {c: _defined(scores[c][sel]) for c in UNIT_SCORES if c in scores},
+            )
+        levels: dict[float, Sum] = {}
+        if cov_rows.shape[0]:
+            level, covered = self.level[cov_rows], self.covered[cov_rows]
+            for value in np.unique(level[~np.isnan(level)]).tolist():
+                share = covered[level == value]
+                levels[float(value)] = (ExactSum.of(share), int(share.shape[0]))
+        bins = [ExactSum() for _ in range(nm.PIT_BINS)]
+        if pit_rows.shape[0]:
+            which, weight = self.pit_bin[pit_rows], self.pit_w[pit_rows]
+            bins = [ExactSum.of(weight[which == b]) for b in range(nm.PIT_BINS)]
+        return NumericExtras(int(rows.shape[0]), means, per_unit, levels, bins)
 
 
 @dataclass

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from foretell.report import numeric as nm
-from foretell.report.numeric_partial import NumericExtras, RelativeWis
+from foretell.report.group_sums import GroupRows
+from foretell.report.numeric_partial import NumericColumns, NumericExtras, RelativeWis
 from foretell.report.trend_partial import TrendPoints
 
 if TYPE_CHECKING:
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from foretell.report.quantile_pairs import NumericPairs
 
 Labels = tuple[str, ...]
-PAIR_KEYS = ["author", "question"]
 
 
 @dataclass
@@ -89,9 +89,12 @@ def group_extras(
     numeric: NumericPairs,
     with_all: bool = True,
 ) -> dict[Labels, NumericExtras]:
-    """Each group's numeric sums, keyed by its labels (``()`` for ``all``), grouped as
-    ``build._groups`` groups the pairs with their coverage and PIT rows."""
-    from foretell.report import build, grouping
+    """Each group's numeric sums, keyed by its labels (``()`` for ``all``): the pairs in
+    their groups as ``group_sums.group_rows`` codes them, the coverage and PIT rows in the
+    groups of the pairs with the same forecaster and question (``group_sums.attached``, as
+    ``build._attach`` joins them), each group's sums from its rows' positions
+    (``NumericColumns.extras``)."""
+    from foretell.report import group_sums
 
     units = dict(zip(q["id"].astype(str), q["unit"], strict=False))
     out = {}
@@ -99,19 +102,29 @@ def group_extras(
         out[()] = NumericExtras.of(numeric.pairs, numeric.coverage, numeric.pit, units)
     if not keys or not len(numeric.pairs):
         return out
-    labelled = grouping.label(numeric.pairs, keys, q, options)
-    split = [
-        build._split(frame)
-        for frame in (
-            labelled,
-            build._attach(numeric.coverage, labelled, PAIR_KEYS),
-            build._attach(numeric.pit, labelled, PAIR_KEYS),
-        )
-    ]
-    for labels, pairs in split[0].items():
-        coverage, pit = (s.get(labels, pd.DataFrame()) for s in split[1:])
-        out[labels] = NumericExtras.of(pairs, coverage, pit, units)
+    pairs = numeric.pairs
+    rows = group_sums.group_rows(pairs, keys, q, options)
+    coverage = group_sums.attached(numeric.coverage, pairs, rows)
+    pit = group_sums.attached(numeric.pit, pairs, rows)
+    columns = NumericColumns.of(pairs, numeric.coverage, numeric.pit, units)
+    by_pairs, by_coverage, by_pit = (_positions(r) for r in (rows, coverage, pit))
+    none = np.zeros(0, dtype=np.int64)
+    for g, labels in enumerate(rows.names):
+        if g in by_pairs:
+            out[labels] = columns.extras(by_pairs[g], by_coverage.get(g, none), by_pit.get(g, none))
     return out
+
+
+def _positions(rows: GroupRows) -> dict[int, np.ndarray]:
+    """Each group code's row positions (the entries of ``rows`` sorted by group)."""
+    order = np.argsort(rows.group, kind="stable")
+    group = rows.group[order]
+    cuts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if group.size else group
+    ends = np.r_[cuts[1:], group.shape[0]] if group.size else group
+    return {
+        int(group[lo]): rows.row[order[lo:hi]]
+        for lo, hi in zip(cuts.tolist(), ends.tolist(), strict=True)
+    }
 
 
 def add_numeric(entry: dict[str, Any], extras: NumericExtras | None) -> dict[str, Any]:

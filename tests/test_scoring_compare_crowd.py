@@ -262,3 +262,33 @@ def test_option_and_level_medians_over_the_timeline_equal_the_dense_ones(
         expected = crowd.quantiles(with_holes, line.standing, method)
         got = crowd.quantiles_timeline(with_holes, line, method)
         assert got.tobytes() == expected.tobytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(_timelines(), st.integers(1, 4), st.data())
+def test_joined_timelines_give_each_questions_own_medians(data, k: int, more) -> None:
+    member, stamp, group, p, n_members = data  # up to three questions, one after another
+    n = member.shape[0]
+    draw = more.draw(st.lists(st.floats(0.01, 0.99), min_size=n * k, max_size=n * k))
+    values = np.sort(np.array(draw).reshape(n, k), axis=1)
+    holes = more.draw(st.lists(st.booleans(), min_size=n * k, max_size=n * k))
+    values = np.where(np.array(holes).reshape(n, k), np.nan, values)
+    cuts = np.flatnonzero(np.diff(group)) + 1
+    parts = np.split(np.arange(n), cuts)
+    lines = [crowd.timeline(member[r], stamp[r], n_members) for r in parts]
+    line = crowd.joined(lines)
+    assert line.rows.tolist() == [int(r[0]) + x for r, one in zip(parts, lines, strict=True)
+                                  for x in one.rows.tolist()]  # fmt: skip
+    at = np.cumsum([one.rows.shape[0] for one in lines])[:-1]
+    together = crowd.quantiles_timeline(values, line, "median")
+    alone = [
+        crowd.quantiles_timeline(values[r], one, "median")
+        for r, one in zip(parts, lines, strict=True)
+    ]
+    for got, expected in zip(np.split(together, at), alone, strict=True):
+        assert got.tobytes() == expected.tobytes()
+    together = crowd.binary_timeline(p, line, "median")
+    alone = [
+        crowd.binary_timeline(p[r], one, "median") for r, one in zip(parts, lines, strict=True)
+    ]
+    assert together.tobytes() == np.concatenate(alone).tobytes()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -204,11 +205,14 @@ def _choice(scope: Scope, rows: pairs.Rows, src: np.ndarray, methods, extremize)
 
 
 def _numeric(scope: Scope, rows: pairs.Rows, src: np.ndarray, methods, extremize) -> list[dict]:
+    """Per question with levels and a crowd row, each numeric method's crowd quantiles (the
+    medians of questions sharing their levels computed together: ``_medians``)."""
     quantile_col = scope.forecasts["quantiles"].to_numpy(dtype=object)
-    out = []
+    out: list[dict] = []
     chosen = [m for m in methods if m in kernel.NUMERIC_METHODS]
     if not chosen:
         return out
+    questions = []
     for part in _by_question(rows, src):
         dicts = quantile_col[part]
         levels = sorted({float(k) for d in dicts if isinstance(d, dict) for k in d})
@@ -219,20 +223,67 @@ def _numeric(scope: Scope, rows: pairs.Rows, src: np.ndarray, methods, extremize
              for d in dicts]
         )  # fmt: skip
         line = _moments(rows, part)
-        if not line.rows.size:
-            continue
+        if line.rows.size:
+            questions.append(_NumericQuestion(part, levels, values, line))
+    medians = _medians(questions) if "median" in chosen else []
+    for i, one in enumerate(questions):
         for method in chosen:
-            agg = kernel.quantiles_timeline(values, line, method)
+            if method == "median":
+                agg = medians[i]
+            else:
+                agg = kernel.quantiles_timeline(one.values, one.line, method)
             keep = ~np.isnan(agg).all(axis=1)
             if not keep.any():
                 continue
-            entry = _base(rows, part, line.rows[keep], method)
+            entry = _base(rows, one.part, one.line.rows[keep], method)
             entry["type"] = "numeric"
             entry["quantiles"] = [
-                {lv: v for lv, v in zip(levels, r, strict=True) if v == v}  # v == v: not NaN
+                {lv: v for lv, v in zip(one.levels, r, strict=True) if v == v}  # v: not NaN
                 for r in agg[keep].tolist()
             ]
             out.append(entry)
+    return out
+
+
+@dataclass(frozen=True)
+class _NumericQuestion:
+    """One numeric question's member rows (``part``), its levels, each row's value at each
+    level (NaN: not given) and the crowd's timeline over the rows."""
+
+    part: np.ndarray
+    levels: list[float]
+    values: np.ndarray
+    line: kernel.Timeline
+
+
+def _medians(questions: list[_NumericQuestion]) -> list[np.ndarray]:
+    """Each question's ``quantiles_timeline(values, line, "median")``, computed over the
+    joined timelines (``kernel.joined``) of questions with the same levels, up to
+    ``BATCH_ROWS`` rows at a time: the standing median and the count of members lacking a
+    level are per question, so each question's rows are its own result."""
+    out: list[np.ndarray] = [np.zeros(0)] * len(questions)
+    same: dict[tuple[float, ...], list[int]] = {}
+    for i, one in enumerate(questions):
+        same.setdefault(tuple(one.levels), []).append(i)
+    for members in same.values():
+        chunk: list[int] = []
+        size = 0
+        for i in [*members, -1]:
+            n = questions[i].part.shape[0] if i >= 0 else 0
+            if chunk and (i < 0 or size + n > BATCH_ROWS):
+                lines = [questions[j].line for j in chunk]
+                agg = kernel.quantiles_timeline(
+                    np.concatenate([questions[j].values for j in chunk]),
+                    kernel.joined(lines),
+                    "median",
+                )
+                cuts = np.cumsum([line.rows.shape[0] for line in lines])[:-1]
+                for j, piece in zip(chunk, np.split(agg, cuts), strict=True):
+                    out[j] = piece
+                chunk, size = [], 0
+            if i >= 0:
+                chunk.append(i)
+                size += n
     return out
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import itertools
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -108,6 +109,31 @@ class Timeline:
     def standing(self) -> IntArray:
         idx = standing(self.member, self.n_members, self.group)
         return idx if self.rows.shape[0] == idx.shape[0] else idx[self.rows]
+
+
+def joined(lines: Sequence[Timeline]) -> Timeline:
+    """The timelines of several questions (each over its own rows) as one over their rows
+    one after another: question k's rows, crowd rows and ``until`` offset by the rows
+    before it, its members coded after the previous questions' (no member is shared), its
+    rows in group k. The standing medians over it (``binary_timeline``, ``choice_timeline``
+    and ``quantiles_timeline`` with ``median``) equal, row for row, the questions' own: the
+    median and the count of members lacking a level are taken within each group. (The
+    mean-like aggregates would add the other questions' members as zeros.)"""
+    sizes = [line.member.shape[0] for line in lines]
+    offsets = np.cumsum([0, *sizes])[:-1]
+    widths = np.cumsum([0, *(line.n_members for line in lines)])
+    z = np.zeros(0, dtype=np.int64)
+
+    def stacked(parts: list[IntArray]) -> IntArray:
+        return np.concatenate(parts).astype(np.int64) if parts else z
+
+    return Timeline(
+        stacked([line.member + widths[k] for k, line in enumerate(lines)]),
+        stacked([np.full(n, k, dtype=np.int64) for k, n in enumerate(sizes)]),
+        int(widths[-1]),
+        stacked([line.rows + offsets[k] for k, line in enumerate(lines)]),
+        stacked([line.until + offsets[k] for k, line in enumerate(lines)]),
+    )
 
 
 def timeline(

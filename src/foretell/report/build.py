@@ -251,7 +251,7 @@ def _groups(
     with_all: bool = True,
 ) -> list[dict[str, Any]]:
     bins = options.bins
-    units = dict(zip(q["id"].astype(str), q["unit"], strict=False))
+    units = dict(zip(q["id"].astype(str).tolist(), q["unit"].tolist(), strict=False))
     groups = []
     if with_all:
         groups.append(
@@ -418,11 +418,15 @@ def _question_entry(row: Any, q: pd.DataFrame) -> dict[str, Any]:
 
 
 def _open_questions(scope: Scope, today: dt.date) -> list[dict[str, Any]]:
+    from foretell.report.partial import distinct_counts, value_codes
+
     q, f = scope.questions, scope.forecasts
     qpos = f["qpos"].to_numpy(dtype=np.int64)
     known = qpos >= 0
     counts = np.bincount(qpos[known], minlength=max(len(q), 1))
-    authors = f[known].groupby("qpos")["author"].nunique() if known.any() else pd.Series()
+    author, _ = value_codes(f["author"])
+    named = known & (author >= 0)
+    authors = distinct_counts(qpos[named], author[named], len(q))
     resolve_by_days = day_numbers(q["resolve_by"]) if len(q) else np.zeros(0, np.int64)
     out = []
     for i in np.flatnonzero(q["status"].to_numpy() == OPEN):
@@ -435,7 +439,7 @@ def _open_questions(scope: Scope, today: dt.date) -> list[dict[str, Any]]:
                 "resolve_by": resolve_by,
                 "overdue": resolve_by < today.isoformat(),
                 "n_forecasts": int(counts[i]),
-                "n_forecasters": int(authors.get(i, 0)),
+                "n_forecasters": int(authors[i]),
             }
         )
     out.sort(key=lambda r: (r["resolve_by"], r["id"]))

@@ -189,11 +189,24 @@ def _people(scope: Scope, binary: pd.DataFrame, choice: pd.DataFrame) -> dict[st
     f = scope.forecasts
     out: dict[str, dict[str, Any]] = defaultdict(lambda: {"n_forecasts": 0, "n_forecasters": 0})
     if len(f):
-        grouped = f.groupby("question", observed=True)["author"]
-        for qid, n in grouped.size().items():
-            out[str(qid)]["n_forecasts"] = int(n)
-        for qid, n in grouped.nunique().items():
-            out[str(qid)]["n_forecasters"] = int(n)
+        from foretell.report.partial import distinct_counts, value_codes
+
+        question, names = value_codes(f["question"])
+        author, _ = value_codes(f["author"])
+        has = question >= 0
+        size = names.shape[0]
+        n_forecasts = np.bincount(question[has], minlength=size)
+        named = has & (author >= 0)
+        n_forecasters = distinct_counts(question[named], author[named], size)
+        # the questions with forecasts in the order groupby lists them (sorted; a
+        # categorical's in its categories' order)
+        seen = np.flatnonzero(n_forecasts)
+        if not isinstance(f["question"].dtype, pd.CategoricalDtype):
+            seen = seen[np.argsort(names[seen], kind="stable")]
+        for i in seen.tolist():
+            out[str(names[i])]["n_forecasts"] = int(n_forecasts[i])
+        for i in seen.tolist():
+            out[str(names[i])]["n_forecasters"] = int(n_forecasters[i])
     if len(binary):
         plain = binary[~binary["derived"].to_numpy(dtype=bool)]
         for qid, s in plain.groupby("question", observed=True)["brier"].mean().items():
@@ -213,7 +226,7 @@ def claims_data(
 ) -> dict[str, Any]:
     """The JSON-ready ``claims`` block of the report (schema in the README)."""
     q = scope.questions
-    index = {str(qid): i for i, qid in enumerate(q["id"])}
+    index = {str(qid): i for i, qid in enumerate(q["id"].tolist())}
     rows = (
         frames_claims[frames_claims["question"].isin(index)]
         if len(frames_claims)

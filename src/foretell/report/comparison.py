@@ -99,7 +99,7 @@ def _row_scores(scope: Scope, rows: pairs.Rows | None = None) -> _RowScores | No
         )
         index = np.array(
             [opts.index(out) if opts and out in opts else -1
-             for opts, out in zip(options, q["outcome"], strict=True)],
+             for opts, out in zip(options, q["outcome"].tolist(), strict=True)],
             dtype=np.int64,
         )[rows.qpos[src]]  # fmt: skip
         ok = fits & (index >= 0)

@@ -141,7 +141,7 @@ def _forecaster(frame: pd.DataFrame, q: pd.DataFrame, options: Any) -> np.ndarra
 
 def _tags(frame: pd.DataFrame, q: pd.DataFrame, options: Any) -> np.ndarray:
     tags = np.empty(len(q), dtype=object)
-    for i, t in enumerate(q["tags"]):
+    for i, t in enumerate(q["tags"].tolist()):
         tags[i] = list(t) if t is not None and len(t) else [NO_TAG]
     return tags[frame["qpos"].to_numpy(dtype=np.int64)]
 

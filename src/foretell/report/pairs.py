@@ -280,7 +280,7 @@ def choice(scope: Scope, rows: Rows, rule: str) -> ChoicePairs:
     options = q["options"].to_numpy(dtype=object)
     k_of = np.array([len(o) if o is not None else 0 for o in options], dtype=np.int64)
     outcome_of = np.array(
-        [_index(opts, out) for opts, out in zip(options, q["outcome"], strict=True)],
+        [_index(opts, out) for opts, out in zip(options, q["outcome"].tolist(), strict=True)],
         dtype=np.int64,
     )
     src = src[outcome_of[rows.qpos[src]] >= 0]

@@ -49,6 +49,7 @@ __all__ = [
     "group_summaries",
     "merge",
     "partial",
+    "value_codes",
 ]
 
 if TYPE_CHECKING:
@@ -202,7 +203,7 @@ def partial(
     keys = build.group_keys(options)
     crowd_keys = keys if "forecaster" in keys else ("forecaster",)
     q = scope.questions
-    ids = [str(i) for i in q["id"]]
+    ids = [str(i) for i in q["id"].tolist()]
     where = positions if positions is not None else {qid: i for i, qid in enumerate(ids)}
     gpos = np.array([where[qid] for qid in ids], dtype=np.int64)
     part = Partial(
@@ -304,6 +305,16 @@ def distinct_counts(group: np.ndarray, item: np.ndarray, n_groups: int = 0) -> n
         seen[key] = True
         return seen.reshape(-1, width).sum(axis=1)
     return np.bincount(np.unique(key) // width, minlength=rows)
+
+
+def value_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's code into the returned names, -1 where the value is missing (a
+    categorical's own codes and categories, else ``pandas.factorize`` of the values)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy().astype(np.int64)
+        return codes, column.cat.categories.to_numpy(dtype=object)
+    codes, names = pd.factorize(column.to_numpy(dtype=object))
+    return codes.astype(np.int64), np.asarray(names, dtype=object)
 
 
 def _author_codes(column: pd.Series) -> np.ndarray:

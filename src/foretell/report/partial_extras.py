@@ -96,7 +96,7 @@ def group_extras(
     (``NumericColumns.extras``)."""
     from foretell.report import group_sums
 
-    units = dict(zip(q["id"].astype(str), q["unit"], strict=False))
+    units = dict(zip(q["id"].astype(str).tolist(), q["unit"].tolist(), strict=False))
     out = {}
     if with_all:
         out[()] = NumericExtras.of(numeric.pairs, numeric.coverage, numeric.pit, units)

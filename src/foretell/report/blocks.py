@@ -297,22 +297,59 @@ def numeric_block(pairs: pd.DataFrame, pinball: pd.DataFrame) -> dict[str, Any]:
 
 
 def numeric_questions(pairs: pd.DataFrame, questions: pd.DataFrame) -> list[dict[str, Any]]:
-    """Per numeric question: its unit, outcome and mean WIS, CRPS and coverage over pairs."""
+    """Per numeric question: its unit, outcome and mean WIS, CRPS and coverage over pairs.
+
+    The questions in the order ``groupby("question", sort=True, observed=True)`` lists them
+    (a categorical's in its categories' order), each one's pairs in their row order; each
+    mean is ``pandas_mean`` of the question's values (pandas' own ``Series.mean``)."""
     if not len(pairs):
         return []
-    units = dict(zip(questions["id"], questions["unit"], strict=False))
+    units = dict(zip(questions["id"].tolist(), questions["unit"].tolist(), strict=False))
+    column = pairs["question"]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy().astype(np.int64)
+        names = column.cat.categories.to_numpy(dtype=object)
+        rank = np.arange(names.shape[0])
+    else:
+        found, names = pd.factorize(column.to_numpy(dtype=object))
+        codes, names = found.astype(np.int64), np.asarray(names, dtype=object)
+        rank = np.argsort(np.argsort(names, kind="stable"), kind="stable")  # sorted names
+    has = np.flatnonzero(codes >= 0)
+    key = rank[codes[has]]
+    order = has[np.argsort(key, kind="stable")]  # by question, each one's rows in row order
+    ranked = key[np.argsort(key, kind="stable")]
+    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]]) if order.size else order
+    ends = np.r_[starts[1:], order.shape[0]] if order.size else order
+    columns = {
+        name: pairs[name].to_numpy(dtype=np.float64)[order]
+        for name in ("outcome", "wis", "crps", "cover50", "cover90")
+    }
     out = []
-    for qid, grp in pairs.groupby("question", observed=True, sort=True):
+    for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
+        qid = names[codes[order[lo]]]
         out.append(
             {
                 "question": str(qid),
                 "unit": units.get(qid),
-                "outcome": float(grp["outcome"].iat[0]),
-                "n_pairs": len(grp),
-                "wis": num(grp["wis"].mean()),
-                "crps": num(grp["crps"].mean()),
-                "coverage_50": num(grp["cover50"].mean()),
-                "coverage_90": num(grp["cover90"].mean()),
+                "outcome": float(columns["outcome"][lo]),
+                "n_pairs": hi - lo,
+                "wis": num(pandas_mean(columns["wis"][lo:hi])),
+                "crps": num(pandas_mean(columns["crps"][lo:hi])),
+                "coverage_50": num(pandas_mean(columns["cover50"][lo:hi])),
+                "coverage_90": num(pandas_mean(columns["cover90"][lo:hi])),
             }
         )
     return out
+
+
+def pandas_mean(values: np.ndarray) -> float:
+    """The mean of the values that are not NaN (NaN when none is), as ``pandas.Series.mean``
+    takes it for float64: the NaN replaced by 0 in a copy, the copy summed by numpy (its
+    pairwise summation), the sum divided by the count."""
+    missing = np.isnan(values)
+    count = values.shape[0] - int(missing.sum())
+    if not count:
+        return math.nan
+    filled = values.copy()
+    np.putmask(filled, missing, 0.0)
+    return float(filled.sum() / np.float64(count))

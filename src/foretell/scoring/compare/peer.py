@@ -220,9 +220,11 @@ def _by_sums(
         )
     }  # fmt: skip
 
+    at_end, at_seg = q_r * (width + 1) + end, q_r * (width + 1) + seg  # cells of the tables
+
     def over(name: str) -> FloatArray:
-        table = prefix[name]
-        return table[q_r, end] - table[q_r, seg]
+        table = prefix[name].reshape(-1)
+        return table.take(at_end) - table.take(at_seg)
 
     days_r = over("w")
     diff_r = np.where(over("gone") > 0, np.nan, b_r * days_r - over("med"))

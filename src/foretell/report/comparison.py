@@ -155,9 +155,15 @@ def peer_rows(
     def column(name: str) -> np.ndarray:
         return np.concatenate([getattr(t, name) for t in parts])
 
-    # member codes in order of first appearance, as pandas.factorize gives them
-    codes_all, first_seen = pd.factorize(np.concatenate(global_codes))
-    names_all = np.asarray(names, dtype=object)[first_seen]
+    # member codes in the scope's author order (the ledger's, then the crowds'): a batch's
+    # codes keep the order any other batch gives the same members, so that rows tied on
+    # question, time and sequence number come in one order whatever else is in the batch
+    every = np.concatenate(global_codes)
+    present = np.zeros(len(names), dtype=np.int64)
+    present[every] = 1
+    rank = np.cumsum(present) - 1
+    codes_all = rank[every]
+    names_all = np.asarray(names, dtype=object)[np.flatnonzero(present)]
     qpos = column("qpos").astype(np.int64)
     n_people = a.qpos.shape[0] if a is not None else 0
     order = merged_lexsort(qpos, column("stamp"), column("seq"), codes_all, n_people)

@@ -96,14 +96,54 @@ def peer_scores_batch(
     Only the median needs every person's standing forecast on every segment (memory:
     questions x segments x people); the other terms are sums that change only where a
     forecast starts or stops standing, so they are added per forecast over the segments it
-    stands (prefix sums per question). With an infinite log score among the rows (a
-    probability of 0 on what happened) the daily terms are taken one by one instead, so that
-    infinities combine exactly as the definition says.
+    stands (prefix sums per question). On a question with an infinite log score among its
+    rows (a probability of 0 on what happened) the daily terms are taken one by one instead,
+    so that infinities combine exactly as the definition says.
+
+    A question's scores are the same bits whatever other questions the batch holds and
+    whatever its members' codes: each question takes its own path, its members' terms are
+    added in the order they first forecast on it (rows in time order), and every sum over
+    segments or members is added in turn, never in pairs grouped by the batch's widths.
     """
-    grid = _segments(question, day, start, close)
-    if np.isfinite(log_p[grid.rows]).all():
-        return _by_sums(grid, question, member, brier, log_p, person)
-    return _daily(grid, question, member, brier, log_p, person)
+    n_q = start.shape[0]
+    infinite = np.zeros(n_q, dtype=bool)
+    infinite[question[(day <= close[question]) & ~np.isfinite(log_p)]] = True
+    if infinite.all() or not infinite.any():
+        grid = _segments(question, day, start, close)
+        if not infinite.any():
+            return _by_sums(grid, question, member, brier, log_p, person)
+        return _daily(grid, question, member, brier, log_p, person)
+    # each question by its own rows: the daily terms only where they are needed
+    parts = [_subset(q, question, member, day, brier, log_p, person, start, close)
+             for q in (np.flatnonzero(~infinite), np.flatnonzero(infinite))]  # fmt: skip
+    fields = {}
+    for name in PeerScores.__dataclass_fields__:
+        first = getattr(parts[0], name)
+        out = np.empty((n_q, person.shape[0]), dtype=first.dtype)
+        out[~infinite], out[infinite] = first, getattr(parts[1], name)
+        fields[name] = out
+    return PeerScores(**fields)
+
+
+def _subset(
+    chosen: IntArray,
+    question: IntArray,
+    member: IntArray,
+    day: IntArray,
+    brier: FloatArray,
+    log_p: FloatArray,
+    person: BoolArray,
+    start: IntArray,
+    close: IntArray,
+) -> PeerScores:
+    """``peer_scores_batch`` of the questions ``chosen`` (sorted) alone."""
+    local = np.full(start.shape[0], -1, dtype=np.int64)
+    local[chosen] = np.arange(chosen.shape[0])
+    rows = np.flatnonzero(local[question] >= 0)
+    return peer_scores_batch(
+        local[question[rows]], member[rows], day[rows], brier[rows], log_p[rows], person,
+        start[chosen], close[chosen],
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -175,8 +215,10 @@ def _by_sums(
     m = person.shape[0]
     rows, seg = grid.rows, grid.seg
     q_r, m_r = question[rows], member[rows]
-    # each row stands from its segment to the member's next row's segment (or the end)
-    order = lexsort((rows, m_r, q_r))
+    # each row stands from its segment to the member's next row's segment (or the end); the
+    # (question, member) pairs in order of their first row, so that each question's members
+    # come in the order they first forecast on it, whatever their codes and the batch
+    order = _by_first_row(q_r * m + m_r)
     rows, seg, q_r, m_r = rows[order], seg[order], q_r[order], m_r[order]
     same_next = np.r_[(q_r[1:] == q_r[:-1]) & (m_r[1:] == m_r[:-1]), False]
     end = np.where(same_next, np.r_[seg[1:], 0], grid.n_seg[q_r])
@@ -244,6 +286,18 @@ def _by_sums(
     return _scores(total(days_r), total(diff_r), total(log_r), first_day, person, grid.length)
 
 
+def _by_first_row(pair: IntArray) -> IntArray:
+    """The permutation putting rows (in time order within each question) by the first row of
+    their ``pair`` code (question x members + member), then by row: each question's rows, a
+    member's together, its members in the order of their first forecast on the question."""
+    n = pair.shape[0]
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    first = np.full(int(pair.max()) + 1, n, dtype=np.int64)
+    np.minimum.at(first, pair, np.arange(n, dtype=np.int64))
+    return lexsort((first[pair],))
+
+
 def _scores(
     member_days: FloatArray,
     diff: FloatArray,
@@ -284,7 +338,8 @@ def _daily(
     """Every term on every segment (questions x segments x members): used when a log score
     is infinite. A member who gave 0 to what happened scores -inf against finite others;
     others with a -inf among them have a mean of -inf."""
-    idx = _standing(grid, question, member, person.shape[0])
+    n_q, m = grid.weight.shape[0], person.shape[0]
+    idx = _standing(grid, question, member, m)
     has = idx >= 0
     safe = np.where(has, idx, 0)
     b = np.where(has, brier[safe], np.nan)
@@ -294,17 +349,30 @@ def _daily(
 
     median = nanmedian(np.where(people, b, np.nan), axis=2)
     member_days = np.where(has, w, 0.0).sum(axis=1)
-    diff = np.where(has, (b - median[:, :, None]) * w, 0.0).sum(axis=1)
+    diff = _in_turn(np.where(has, (b - median[:, :, None]) * w, 0.0), axis=1)
 
-    # the others' mean log score: the finite ones summed, and -inf if any other said 0
+    # the others' mean log score: the finite ones summed, and -inf if any other said 0; the
+    # sum over the people in the order they first forecast on the question
     n_people = people.sum(axis=2)
     zero = people & (lg == -np.inf)
     finite_lg = np.where(people & ~zero, lg, 0.0)
+    first = np.full((n_q, m), grid.rows.shape[0], dtype=np.int64)
+    np.minimum.at(first, (question[grid.rows], member[grid.rows]), np.arange(grid.rows.shape[0]))
+    joined = np.argsort(first, axis=1, kind="stable")[:, None, :]
+    people_lg = _in_turn(np.take_along_axis(finite_lg, joined, axis=2), axis=2)
     others = n_people[:, :, None] - people.astype(np.int64)
     others_zero = zero.sum(axis=2)[:, :, None] - zero
     with np.errstate(invalid="ignore", divide="ignore"):
-        others_finite = (finite_lg.sum(axis=2)[:, :, None] - finite_lg) / others
+        others_finite = (people_lg[:, :, None] - finite_lg) / others
         others_log = np.where(others_zero > 0, -np.inf, others_finite)
         daily = np.where(has & (others > 0), 100.0 * (lg - others_log) * w, 0.0)
     first_day = np.take_along_axis(grid.seg_start, np.argmax(has, axis=1), axis=1)
-    return _scores(member_days, diff, daily.sum(axis=1), first_day, person, grid.length)
+    return _scores(member_days, diff, _in_turn(daily, axis=1), first_day, person, grid.length)
+
+
+def _in_turn(values: FloatArray, axis: int) -> FloatArray:
+    """The sum along ``axis`` added one element after the other (numpy's ``sum`` may add in
+    pairs, grouped by the axis' length: the batch's widest question or its member count)."""
+    if values.shape[axis] == 0:
+        return np.zeros(np.delete(values.shape, axis))
+    return np.take(np.cumsum(values, axis=axis), -1, axis=axis)

@@ -149,10 +149,8 @@ def _binary(scope: Scope, rows: pairs.Rows, src: np.ndarray, methods, extremize)
     out = []
     for lo, hi in _question_batches(rows.qpos[ordered]):
         part = ordered[lo:hi]
-        codes, uniques = pd.factorize(rows.author_code[part])
-        line = kernel.timeline(
-            codes.astype(np.int64), rows.stamp[part], len(uniques), group=rows.qpos[part]
-        )
+        codes, n_members = _joined(rows.qpos[part], rows.author_code[part])
+        line = kernel.timeline(codes, rows.stamp[part], n_members, group=rows.qpos[part])
         if not line.rows.size:
             continue
         aggregates = kernel.binary_timelines(p_all[part], line, methods, extremize)
@@ -162,6 +160,21 @@ def _binary(scope: Scope, rows: pairs.Rows, src: np.ndarray, methods, extremize)
             entry["p"] = agg
             out.append(entry)
     return out
+
+
+def _joined(qpos: np.ndarray, author: np.ndarray) -> tuple[np.ndarray, int]:
+    """Each row's member code within its question (rows grouped by question, in time order):
+    0 for the question's first forecaster, 1 for the next to join, ...; and the most members
+    of a question. A question's codes, and so the order its members' values are added in,
+    do not depend on the other questions of the batch."""
+    if not qpos.shape[0]:
+        return np.zeros(0, dtype=np.int64), 0
+    pair = qpos.astype(np.int64) * (int(author.max()) + 1) + author
+    codes, _ = pd.factorize(pair)  # by first appearance: each question's a run from its first
+    starts = np.flatnonzero(np.r_[True, qpos[1:] != qpos[:-1]])
+    sizes = np.diff(np.r_[starts, qpos.shape[0]])
+    local = codes.astype(np.int64) - np.repeat(codes[starts], sizes)
+    return local, int(local.max()) + 1
 
 
 BATCH_ROWS = 16_384  # rows of whole questions per pass of the crowd kernel (bounds its memory)

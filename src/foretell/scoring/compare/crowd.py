@@ -39,6 +39,7 @@ NUMERIC_METHODS = ("median", "mean")
 MIN_MEMBERS = 2
 CLIP_LOW, CLIP_HIGH = 0.001, 0.999
 DEFAULT_EXTREMIZE = 1.5
+MAX_RUNS = 256  # runs of crowd rows of one width summed run by run (beyond: width by width)
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -245,9 +246,10 @@ def binary_timelines(
 ) -> list[FloatArray]:
     """``binary_timeline`` of each method, what they share computed once: ``geo-odds`` and
     ``extremized`` the same mean of log odds. Each mean-like aggregate sums the standing
-    values over ``line.standing`` as ``binary`` does (the same additions in the same order);
-    the number of standing members with a value is a running count instead (+1 where such
-    a forecast starts standing, -1 where it stops)."""
+    values of a question's crowd row as ``binary`` does on that question's own matrix (its
+    members' columns only, ``_own_sums``: the same additions in the same order, whatever
+    other questions ``line`` holds); the number of standing members with a value is a
+    running count instead (+1 where such a forecast starts standing, -1 where it stops)."""
     means: dict[bool, FloatArray] = {}
     out = []
     for method in methods:
@@ -267,13 +269,42 @@ def binary_timelines(
                 v = np.clip(v, CLIP_LOW, CLIP_HIGH)
                 v = np.log(v) - np.log1p(-v)
             valid = ~np.isnan(v)
-            total = _gather(np.where(valid, v, 0.0), line.standing, 0.0).sum(axis=1)
+            total = _own_sums(np.where(valid, v, 0.0), line)
             with np.errstate(invalid="ignore", divide="ignore"):
                 means[odds] = total / _standing_count(valid, line)
         mean = means[odds]
         if method == "extremized":
             mean = mean * extremize
         out.append(mean if method == "mean" else 1.0 / (1.0 + np.exp(-mean)))
+    return out
+
+
+def _own_sums(values: FloatArray, line: Timeline) -> FloatArray:
+    """At each crowd row of ``line``, the sum of the standing ``values`` (0 where none) over
+    the columns of its question's own members: codes 0 to the largest code among the
+    question's rows. numpy sums a row in pairs grouped by the row's length, so a question's
+    sums are those of the question alone only over its own width, never the widest
+    question's of the batch (rows are summed width by width)."""
+    rows = line.rows
+    if not rows.shape[0]:
+        return np.zeros(0)
+    g = line.group
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    widest = np.maximum.reduceat(line.member, starts) + 1  # per question
+    width = widest[np.searchsorted(starts, rows, side="right") - 1]
+    idx = line.standing
+    pad = np.concatenate([values, [0.0]])  # index -1 is the padding
+    runs = np.flatnonzero(np.r_[True, width[1:] != width[:-1]])  # rows of one width in turn
+    out = np.empty(rows.shape[0])
+    if runs.shape[0] <= MAX_RUNS:  # a few runs: views of the gathered matrix, no copies
+        gathered = pad[idx]
+        for lo, hi in itertools.pairwise([*runs.tolist(), rows.shape[0]]):
+            out[lo:hi] = gathered[lo:hi, : int(width[lo])].sum(axis=1)
+        return out
+    order = np.argsort(width, kind="stable")
+    cuts = np.flatnonzero(np.diff(width[order])) + 1
+    for at in np.split(order, cuts):  # many small questions: the rows of each width at once
+        out[at] = pad[idx[at, : int(width[at[0]])]].sum(axis=1)
     return out
 
 

@@ -13,7 +13,8 @@ contender once, in turn) and reported as medians with their spread:
 - ``foretell report --format json`` on 1M forecasts, cached and cold, against the floor
   script ``benchmarks/floor.py`` (read ``ledger/*.jsonl`` with orjson, per-forecaster Brier
   with numpy);
-- the report's peak memory per extra million forecasts (100k -> 1M, and 3M with --report-3m);
+- the report's peak memory (its whole process tree: ``peak.py``) per extra million forecasts
+  (100k -> 1M, and 3M with --report-3m);
 - ``foretell import`` of a 1M-row generic CSV (rows/s).
 
 Commands run as a user runs them: whole processes timed from here, with Python's bytecode

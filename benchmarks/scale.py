@@ -17,8 +17,8 @@ every question is resolved.
   checks as current and the report reads only the copy. Measured: the report's time and peak
   memory with ``--memory-limit``.
 
-Each timing is one run (the machine is shared: see the README); peak memory is the maximum
-resident set of the ``foretell`` process (``/usr/bin/time``-style, from ``wait4``).
+Each timing is one run (the machine is shared: see the README); peak memory is that of the
+``foretell`` command's whole process tree, its worker processes included (``peak.py``).
 
 Usage: python benchmarks/scale.py [--size N] [--big N|0] [--dir DIR] [--keep]
 [--skip first full dask big]

@@ -112,19 +112,15 @@ def sorted_stream(book: Ledger, work: Path, batch_rows: int, memory_limit: str) 
 
 
 class _Ahead:
-    """The rows of a ``gpos``-sorted Parquet file from position ``first`` on, handed out in
-    order up to a position (row groups wholly below ``first`` are skipped by their
-    statistics, rows below it dropped)."""
+    """The rows of a ``gpos``-sorted Parquet file with ``lo <= gpos < hi`` (``_pieces``),
+    handed out in order up to a position."""
 
-    def __init__(self, path: Path, chunk: int, first: int = 0) -> None:
-        self._file = _open(path)
-        groups = list(range(_first_group(self._file, first), self._file.num_row_groups))
-        self._batches = self._file.iter_batches(batch_size=chunk, row_groups=groups)
+    def __init__(self, path: Path, chunk: int, lo: int, hi: int) -> None:
+        self._schema = _open(path).schema_arrow
+        self._batches = _pieces(path, chunk, lo, hi)
         self._held: list[pa.RecordBatch] = []
         self._last = -1  # gpos of the last row read (-1: none yet)
         self._done = False
-        if first > 0:
-            self.upto(first)
 
     def upto(self, end: int) -> pa.Table:
         """The rows not handed out yet whose ``gpos`` is below ``end``."""
@@ -135,7 +131,7 @@ class _Ahead:
             elif batch.num_rows:
                 self._held.append(batch)
                 self._last = int(batch.column("gpos")[-1].as_py())
-        table = pa.Table.from_batches(self._held, schema=self._file.schema_arrow)
+        table = pa.Table.from_batches(self._held, schema=self._schema)
         cut = int(np.searchsorted(table.column("gpos").to_numpy(), end, "left"))
         self._held = table.slice(cut).to_batches()  # _last stays the last row read's
         return table.slice(0, cut)
@@ -222,7 +218,7 @@ def range_batches(
         yield lo, hi, _stream_frames(book, _empty(STREAM), _empty(EXTRAS), lo, hi)
         return
     chunk = min(batch_rows, READ_ROWS)
-    extras = _Ahead(done.extras, chunk, lo)
+    extras = _Ahead(done.extras, chunk, lo, hi)
     schema = pq.ParquetFile(done.stream).schema_arrow
     pending: list[pa.RecordBatch] = []
     count, start = 0, lo
@@ -257,7 +253,7 @@ def _pieces(path: Path, chunk: int, lo: int, hi: int) -> Iterator[pa.RecordBatch
         first = int(np.searchsorted(gpos, lo, "left")) if gpos[0] < lo else 0
         last = int(np.searchsorted(gpos, hi, "left")) if gpos[-1] >= hi else gpos.shape[0]
         if last > first:
-            yield batch.slice(first, last - first) if (first, last) != (0, len(gpos)) else batch
+            yield batch.slice(first, last - first)
         if last < gpos.shape[0]:
             return
 

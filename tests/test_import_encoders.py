@@ -14,7 +14,7 @@ import pytest
 from foretell import atomic, ledger
 from foretell.errors import ForetellError
 from foretell.home import init_home
-from foretell.interop import bulk
+from foretell.interop import bulk, forked
 from foretell.interop.formats import open_source
 from foretell.interop.load import import_file
 from foretell.interop.source import ImportOptions
@@ -27,14 +27,14 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     monkeypatch.setattr(bulk, "PARALLEL_ROWS", 0)
     monkeypatch.setattr(bulk, "encoders", lambda rows: 2)
     pids: list[int] = []
-    fork = bulk._fork_encoder
+    fork = forked.fork_encoder
 
     def spy(*args: Any) -> tuple[int, int]:
         pid, pipe = fork(*args)
         pids.append(pid)
         return pid, pipe
 
-    monkeypatch.setattr(bulk, "_fork_encoder", spy)
+    monkeypatch.setattr(forked, "fork_encoder", spy)
     return pids
 
 
@@ -109,20 +109,20 @@ def test_a_failure_while_encoders_run_leaves_no_process_and_nothing_written(
 def test_the_queue_deals_each_group_once_between_processes() -> None:
     count = 200
     groups = [{f"person-{i}": (0, None)} for i in range(count)]
-    queue = bulk._queue(count)
+    queue = forked.queue(count)
     read, write = os.pipe()
     pid = os.fork()
     if not pid:  # a second taker, side by side with this one
         code = 1
         try:
             os.close(read)
-            taken = [next(iter(group)) for group in bulk._dealt(queue, groups)]
+            taken = [next(iter(group)) for group in forked.dealt(queue, groups)]
             os.write(write, "\n".join(taken).encode())
             code = 0
         finally:
             os._exit(code)
     os.close(write)
-    mine = [next(iter(group)) for group in bulk._dealt(queue, groups)]
+    mine = [next(iter(group)) for group in forked.dealt(queue, groups)]
     theirs = b""
     while chunk := os.read(read, 1 << 16):
         theirs += chunk
@@ -152,7 +152,7 @@ def test_groups_left_in_the_queue_are_encoded_by_the_import_itself(
         idle.append(pid)
         return pid, read
 
-    monkeypatch.setattr(bulk, "_fork_encoder", idle_encoder)
+    monkeypatch.setattr(forked, "fork_encoder", idle_encoder)
     me = os.getpid()
     encoded: list[set[str]] = []
     encode = bulk.ColumnWriter.encode

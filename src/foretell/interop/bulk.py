@@ -1,15 +1,8 @@
-"""Importing a generic CSV read column-wise (``columns.py``): pass 1, and the bytes of every
-entry, before the project lock is taken.
+"""Importing a generic CSV read column-wise (``columns.py``): the bytes of every entry,
+made before the project lock is taken (pass 1 is ``bulk_plan.py``; the forked encoders are
+``forked.py``).
 
-Pass 1 feeds the records of the rows that are not plain to the ``Planner`` as the row-by-row
-import does, then adds each block's plain rows in bulk (per question: count, first and last
-time; per row only the fingerprint of a forecast on a question that already exists). Any
-problem makes the import fall back to the row-by-row path, which names the first bad line as
-it always has (``NotColumnar``, or the error itself), so this path only ever imports what the
-row-by-row path imports, entry for entry. Every forecast is kept, block by block, in a spool
-file (Arrow IPC), so memory stays per question and per author, not per row.
-
-The entries are then encoded per author chain (forecasts in file order, then the planned
+The entries are encoded per author chain (forecasts in file order, then the planned
 resolutions, as the row-by-row writer appends them) against the chain's last entry as it is
 now, into a second spool file. Under the lock, ``ledger.AppendSession.append_encoded``
 appends a chain's bytes only if the chain still ends where they were encoded against; a
@@ -22,12 +15,9 @@ entry (tests compare the two).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import mmap
 import os
-import pickle
-import signal
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,10 +28,12 @@ import numpy as np
 import orjson
 
 from foretell import ledger
-from foretell.home import Home
-from foretell.interop.columns import Block, ColumnReader, NotPlain
-from foretell.interop.plan import Final, Planner, closing_body, entry_key
-from foretell.interop.rows import ForecastRow, QuestionFacts
+from foretell.interop import forked
+from foretell.interop.bulk_plan import NotColumnar
+from foretell.interop.bulk_plan import plan_columns as plan_columns  # pass 1, for load.py
+from foretell.interop.columns import ColumnReader
+from foretell.interop.forked import Encoding
+from foretell.interop.plan import Final, closing_body, entry_key
 from foretell.interop.source import ImportSource
 from foretell.interop.spool import spool_dir
 
@@ -66,143 +58,6 @@ def encoders(rows: int) -> int:
     except AttributeError:
         cpus = os.cpu_count() or 1
     return max(1, min(cpus - 1, MAX_ENCODERS))
-
-
-class NotColumnar(Exception):
-    """The file must take the row-by-row path (which reports any error in it)."""
-
-
-def plan_columns(
-    home: Home, source: ImportSource, reader: ColumnReader, spool: IO[bytes] | None
-) -> Planner:
-    """Feed every record to a Planner (``finish`` and ``duplicates`` are the caller's);
-    every forecast goes to ``spool`` (when given) for ``ColumnWriter``."""
-    import pyarrow as pa
-
-    planner = Planner(home, source, None)
-    writer = None
-    try:
-        for block in reader.blocks():
-            complex_rows = _feed(planner, block)
-            _add_plain(planner, block, reader)
-            if spool is not None:
-                batch = _forecasts(block, complex_rows, reader)
-                if writer is None:
-                    writer = pa.ipc.new_stream(spool, batch.schema)
-                writer.write_batch(batch)
-    except NotPlain:
-        raise NotColumnar from None
-    finally:
-        if writer is not None:
-            writer.close()
-    return planner
-
-
-def _feed(planner: Planner, block: Block) -> list[tuple[int, ForecastRow, dict[str, Any]]]:
-    out = []
-    check, facts, closing = planner.check_forecast, planner.facts, planner.closing
-    for index, record in block.records:
-        kind = type(record)
-        if kind is ForecastRow:
-            out.append((index, record, check(record)))  # type: ignore[arg-type]
-        elif kind is QuestionFacts:
-            facts(record)  # type: ignore[arg-type]
-        else:
-            closing(record)  # type: ignore[arg-type]
-    return out  # type: ignore[return-value]
-
-
-def _add_plain(planner: Planner, b: Block, reader: ColumnReader) -> None:
-    if not len(b.rows):
-        return
-    local, q = np.unique(b.qcode, return_inverse=True)
-    key = b.at_key
-    nq = len(local)
-    low = np.full(nq, np.iinfo(np.int64).max, dtype=np.int64)
-    high = np.full(nq, np.iinfo(np.int64).min, dtype=np.int64)
-    np.minimum.at(low, q, key)
-    np.maximum.at(high, q, key)
-    count = np.bincount(q, minlength=nq)
-    index = np.arange(len(b.rows))
-    last = np.full(nq, np.iinfo(np.int64).max, dtype=np.int64)  # first row at the latest time
-    top = key == high[q]
-    np.minimum.at(last, q[top], index[top])
-    first = np.zeros(nq, dtype=np.int64)  # a row at the earliest time
-    bottom = key == low[q]
-    first[q[bottom]] = index[bottom]
-    for k, code in enumerate(local.tolist()):
-        qid = reader.questions[code]
-        draft = planner.drafts.get(qid)
-        if draft is None or draft.kind != "binary":
-            raise NotColumnar
-        first_at = b.at[int(first[k])].as_py().decode()
-        last_at = b.at[int(last[k])].as_py().decode()
-        last_line = int(b.rows[int(last[k])]) + reader.first_line
-        if draft.first_at is None or first_at < draft.first_at:
-            draft.first_at = first_at
-        if (
-            draft.last_at is None
-            or last_at > draft.last_at
-            or (last_at == draft.last_at and last_line < draft.last_line)
-        ):
-            draft.last_at, draft.last_line = last_at, last_line
-        draft.forecasts += int(count[k])
-        if draft.exists:
-            mine = np.flatnonzero(q == k)
-            at = b.at.take(mine).to_pylist()
-            authors = b.acode[mine].tolist()
-            p = b.p[mine].tolist()
-            keys = [
-                entry_key(reader.authors[a], qid, "forecast", t.decode(), {"p": v})
-                for a, t, v in zip(authors, at, p, strict=True)
-            ]
-            planner.add_keys(keys, (b.rows[mine] + reader.first_line).tolist())
-    planner.forecasts += len(b.rows)
-    planner.authors.update(reader.authors[a] for a in np.unique(b.acode).tolist())
-
-
-def _forecasts(
-    b: Block, complex_rows: list[tuple[int, ForecastRow, dict[str, Any]]], reader: ColumnReader
-) -> pa.RecordBatch:
-    """The block's forecasts in file order: row, question, author, at, p's text, note, and
-    for a row that is not plain its checked payload (JSON)."""
-    import pyarrow as pa
-
-    n = len(complex_rows)
-    rows = np.concatenate([b.rows, np.array([i for i, _, _ in complex_rows], dtype=np.int64)])
-    qcode = np.concatenate(
-        [b.qcode, np.array([reader.question_code(r.question) for _, r, _ in complex_rows])]
-    ).astype(np.int32)
-    acode = np.concatenate(
-        [b.acode, np.array([reader.author_code(r.author) for _, r, _ in complex_rows])]
-    ).astype(np.int32)
-    at = pa.concat_arrays(
-        [b.at, pa.array([r.at.encode() for _, r, _ in complex_rows], pa.binary())]
-    )
-    ptext = pa.array([*b.ptext, *([b""] * n)], pa.binary())
-    base_notes = b.notes if b.notes is not None else pa.nulls(len(b.rows), pa.string())
-    notes = pa.concat_arrays(
-        [base_notes.cast(pa.string()), pa.array([r.note for _, r, _ in complex_rows], pa.string())]
-    )
-    extra = pa.concat_arrays(
-        [
-            pa.nulls(len(b.rows), pa.binary()),
-            pa.array([orjson.dumps(f) for _, _, f in complex_rows], pa.binary()),
-        ]
-    )
-    order = pa.array(np.argsort(rows, kind="stable"))
-    return pa.RecordBatch.from_arrays(
-        [
-            pa.array(rows).take(order),
-            pa.array(qcode).take(order),
-            pa.array(acode).take(order),
-            at.take(order),
-            ptext.take(order),
-            notes.take(order),
-            extra.take(order),
-        ],
-        names=["row", "q", "a", "at", "ptext", "note", "payload"],
-    )
 
 
 # --------------------------------------------------------------------------- encoding
@@ -327,9 +182,9 @@ class ColumnWriter:
             groups[k % count][author] = end
         encoding.groups = groups
         try:
-            encoding.queue = _queue(count)
+            encoding.queue = forked.queue(count)
             for file in range(n):
-                pid, pipe = _fork_encoder(self, groups, encoding.queue, chains, file)
+                pid, pipe = forked.fork_encoder(self, groups, encoding.queue, chains, file)
                 encoding.children.append((pid, pipe))
         except BaseException:
             encoding.cancel()
@@ -555,145 +410,3 @@ def _read(out: IO[bytes], part: Encoded) -> Iterator[bytes]:
         if len(data) != length:
             raise OSError("the import's spool file is shorter than what was written to it")
         yield data
-
-
-class Encoding:
-    """Chains being encoded, here or in forked processes (``ColumnWriter.encode_all``)."""
-
-    def __init__(
-        self, writer: ColumnWriter, chains: Chains, before: dict[str, tuple[int, str | None]]
-    ) -> None:
-        self.writer = writer
-        self.chains = chains
-        self.before = before  # every chain to encode, with its end
-        self.groups: list[dict[str, tuple[int, str | None]]] = []
-        self.queue: int | None = None  # the read end of the pipe the groups are dealt from
-        self.children: list[tuple[int, int]] = []  # per forked process: pid, result pipe
-
-    def join(self) -> Chains:
-        """Every chain, encoded: the groups still queued are encoded here, then each forked
-        process's chains are collected. Chains that no process sent back (it failed, for any
-        reason) are encoded again here, so a failure is raised as the encoding in one process
-        raises it."""
-        mine = len(self.chains.outs) - 1
-        try:
-            if self.queue is not None:
-                for group in _dealt(self.queue, self.groups):
-                    self.writer.encode(group, self.chains, mine)
-                os.close(self.queue)
-                self.queue = None
-            while self.children:
-                pid, pipe = self.children[0]
-                parts = _result(pid, pipe)
-                self.children.pop(0)
-                for author, part in (parts or {}).items():
-                    if author in self.before and author not in self.chains.parts:
-                        self.chains.parts[author] = part
-            missing = {a: end for a, end in self.before.items() if a not in self.chains.parts}
-            if missing:
-                self.writer.encode(missing, self.chains, mine)
-        except BaseException:
-            self.cancel()
-            raise
-        return self.chains
-
-    def cancel(self) -> None:
-        """Stop what still runs; drop the encoded bytes."""
-        if self.queue is not None:
-            with contextlib.suppress(OSError):
-                os.close(self.queue)
-            self.queue = None
-        for pid, pipe in self.children:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-            with contextlib.suppress(OSError):
-                os.close(pipe)
-            with contextlib.suppress(OSError):
-                os.waitpid(pid, 0)
-        self.children = []
-        self.chains.close()
-
-
-def _queue(count: int) -> int:
-    """A pipe holding one byte per group number, its write end closed: reading one byte
-    takes one group (a read of one byte from a pipe is atomic, so no group is taken twice);
-    an empty read means none is left. Returns the read end."""
-    read, write = os.pipe()
-    try:
-        os.write(write, bytes(range(count)))  # far less than a pipe holds
-    except BaseException:
-        os.close(read)
-        raise
-    finally:
-        os.close(write)
-    return read
-
-
-def _dealt(
-    queue: int, groups: list[dict[str, tuple[int, str | None]]]
-) -> Iterator[dict[str, tuple[int, str | None]]]:
-    """The groups taken from ``queue``, one at a time, until none is left."""
-    while taken := os.read(queue, 1):
-        yield groups[taken[0]]
-
-
-def _fork_encoder(
-    writer: ColumnWriter,
-    groups: list[dict[str, tuple[int, str | None]]],
-    queue: int,
-    chains: Chains,
-    file: int,
-) -> tuple[int, int]:
-    """A forked process taking groups of chains from ``queue`` and encoding them into
-    ``chains.outs[file]`` until none is left; it sends back their ``Encoded`` parts (pickled)
-    on a pipe, and dies with its parent."""
-    parent = os.getpid()
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid:
-        os.close(write)
-        return pid, read
-    code = 1
-    try:
-        os.close(read)
-        _die_with(parent)
-        for group in _dealt(queue, groups):
-            writer.encode(group, chains, file)
-        chains.outs[file].flush()
-        view = memoryview(pickle.dumps(chains.parts))
-        while view:
-            view = view[os.write(write, view) :]
-        code = 0
-    except BaseException:  # the parent encodes these chains itself
-        pass
-    finally:
-        os._exit(code)
-
-
-def _die_with(parent: int) -> None:
-    """Have the kernel end this process when its parent ends (Linux), so that a killed
-    import leaves nothing running (nor holding what it inherited)."""
-    with contextlib.suppress(OSError, AttributeError):
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:
-        os._exit(1)
-
-
-def _result(pid: int, pipe: int) -> dict[str, Encoded] | None:
-    """What a forked encoder sent, once it has exited; None if it failed."""
-    data = []
-    try:
-        while chunk := os.read(pipe, 1 << 20):
-            data.append(chunk)
-    finally:
-        os.close(pipe)
-    _, status = os.waitpid(pid, 0)
-    if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0 or not data:
-        return None
-    try:
-        parts = pickle.loads(b"".join(data))
-    except Exception:
-        return None
-    return parts if isinstance(parts, dict) else None

@@ -8,6 +8,16 @@ fsynced, so the new name survives a power cut too.
 
 ``exclusive=True`` refuses to replace an existing file: the temporary file is hard-linked to
 the target name (``link`` fails if the name exists, atomically), then removed.
+
+Many files at once (``stage_many``, ``flush_staged``, ``place_staged``: an import's question
+files and terms versions) follow the same rule with one flush per batch instead of one per
+file: every file is written whole under its temporary name; then one ``syncfs`` of the file
+system (an ``fsync`` of each file where that call is missing) makes them all durable before
+any of them gets its name; then each gets its name (a rename that refuses an existing name)
+and the names are made durable (one ``fsync`` of the directory when they share it, else one
+more ``syncfs``, which also covers the new directories) before ``place_staged`` returns. So a
+name never shows a part of its file, and once the command that placed them returns success,
+every file and every name is on disk.
 """
 
 from __future__ import annotations
@@ -127,9 +137,12 @@ def stage_many(
     process that died. ``flush=False``: the caller flushes (``flush_staged``) before
     placing them, once for several stagings."""
     staged = Staged(directory)
+    pid, into = os.getpid(), None if temp_dir is None else os.fspath(temp_dir)
     try:
-        for path, data in files:
-            tmp = temp_name(path if temp_dir is None else temp_dir / path.name)
+        for path, data in files:  # ``temp_name``'s names, joined as text (no pathlib parse)
+            name = path.name
+            where = (os.path.dirname(path) or ".") if into is None else into
+            tmp = Path(f"{where}/.{name}.{pid}.{secrets.token_hex(4)}{TMP_SUFFIX}")
             fd = os.open(
                 tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644
             )
@@ -194,11 +207,11 @@ def place_staged(staged: Staged, exist_ok: bool = False) -> list[Path]:
         staged.temps = left
         staged.discard()
     directory = staged.directory
-    parents = {path.parent for path in done}
-    if parents <= {directory}:
+    parents = {os.path.dirname(path) or "." for path in done}
+    if parents <= {os.fspath(directory)}:
         fsync_dir(directory)
     else:  # new names in many directories (and maybe the directories themselves)
-        _flush(directory, sorted(parents | {p.parent for p in parents}))
+        _flush(directory, [*parents, *{os.path.dirname(p) for p in parents}])
     return done
 
 
@@ -250,7 +263,7 @@ def _renameat2() -> Any:
     return call
 
 
-def _flush(directory: Path, paths: list[Path]) -> None:
+def _flush(directory: Path, paths: list[Path] | list[str]) -> None:
     """Make ``paths`` (files or directories on ``directory``'s file system) durable: one
     syncfs, else an fsync of each."""
     if not paths:

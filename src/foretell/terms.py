@@ -52,7 +52,7 @@ def terms_sha(terms: dict[str, object]) -> str:
 
 
 def version_path(ledger_dir: Path, question_id: str, sha: str) -> Path:
-    return ledger_dir / TERMS_DIR / question_id / f"{sha}.json"
+    return ledger_dir / f"{TERMS_DIR}/{question_id}/{sha}.json"  # one join: parsed once
 
 
 def known_versions(ledger_dir: Path, question_id: str) -> set[str]:
@@ -110,10 +110,12 @@ def record(ledger_dir: Path, question: Question) -> Path | None:
 def version_file(ledger_dir: Path, question: Question, sha: str) -> tuple[Path, bytes]:
     """The file that records a version (given with its sha, ``Question.sha()``) and its
     bytes, as ``record`` writes them."""
-    data = orjson.dumps(
-        {"id": question.id, "terms": terms_of(question, ledger_dir.parent / "forecasts")},
-        option=orjson.OPT_INDENT_2,
+    terms = (  # the model's own, else the plain copy's (checked against its sha)
+        question.terms()
+        if hasattr(question, "model_dump")
+        else terms_of(question, ledger_dir.parent / "forecasts")
     )
+    data = orjson.dumps({"id": question.id, "terms": terms}, option=orjson.OPT_INDENT_2)
     return version_path(ledger_dir, question.id, sha), data + b"\n"
 
 

@@ -15,6 +15,7 @@ entry (tests compare the two).
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import mmap
 import os
@@ -273,13 +274,19 @@ class ColumnWriter:
         return Batch(batch, head.to_pylist(), tail.to_pylist(), batch.column(6).to_pylist())
 
     def _lines(self, author: str, part: Encoded, rows: list[int], b: Batch) -> Iterator[bytes]:
-        """Lines for forecasts ``rows`` (of one spooled batch) of ``author``, in order."""
+        """Lines for forecasts ``rows`` (of one spooled batch) of ``author``, in order.
+
+        A plain row's line is ``head + prev + tail + seq``, its sha the SHA-256 of that and
+        ``}`` (the canonical JSON without ``sha``), in hexadecimal; the line adds
+        ``,"sha":"<sha>"}`` and a newline. ``prev`` is the previous sha in quotes, ``null``
+        first."""
         heads, tails, payloads = b.heads, b.tails, b.payloads
         qinfo, skip_keys = self.qinfo, self.skip_keys
-        sha256 = hashlib.sha256
+        sha256, hexlify = hashlib.sha256, binascii.hexlify
         seq, h = part.seq, part.sha
-        prev = b'"%b"' % h if h else b"null"
+        first_seq = seq
         out: list[bytes] = []
+        append = out.append
         for i in rows:
             payload = payloads[i]
             if payload is None:
@@ -291,9 +298,12 @@ class ColumnWriter:
                         part.skipped += 1
                         continue
                 seq += 1
-                x = b"%b%b%b%d" % (heads[i], prev, tails[i], seq)
-                h = sha256(x + b"}").hexdigest().encode()
-                out.append(b'%b,"sha":"%b"}\n' % (x, h))
+                if h:
+                    x = b'%b"%b"%b%d}' % (heads[i], h, tails[i], seq)
+                else:
+                    x = b"%bnull%b%d}" % (heads[i], tails[i], seq)
+                h = hexlify(sha256(x).digest())
+                append(b'%b,"sha":"%b"}\n' % (x[:-1], h))
             else:
                 entry = self._forecast_entry(
                     author, b.q[i], b.at[i].decode(), orjson.loads(payload), b.note[i]
@@ -304,12 +314,11 @@ class ColumnWriter:
                 seq += 1
                 line, text = _chain_line(entry, seq, h.decode() or None)
                 h = text.encode()
-                out.append(line)
-            prev = b'"%b"' % h
-            part.forecasts += 1
+                append(line)
             if len(out) >= CHUNK:
                 yield b"".join(out)
                 out.clear()
+        part.forecasts += seq - first_seq  # one seq per forecast written
         part.seq, part.sha = seq, h
         yield b"".join(out)
 

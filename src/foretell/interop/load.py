@@ -245,27 +245,26 @@ def _prepare(
         workers = bulk.encoders(plan.planner.forecasts)
         encoding = plan.writer.encode_all(home.ledger, authors, workers)
     try:
+        forecasts_dir, ledger_dir = home.forecasts, home.ledger  # each a new Path per use
         questions = [
             (
-                catalog.question_path(home.forecasts, f.question.id),
+                catalog.question_path(forecasts_dir, f.question.id),
                 catalog.dump_question(f.question).encode("utf-8"),
             )
             for f in finals.values()
             if f.created
         ]
-        plan.questions = atomic.stage_many(questions, home.forecasts, flush=False)
-        plan.versions = [
-            terms.version_file(home.ledger, f.question, f.sha) for f in finals.values()
-        ]
-        missing = [(path, data) for path, data in plan.versions if not path.exists()]
+        plan.questions = atomic.stage_many(questions, forecasts_dir, flush=False)
+        plan.versions = [terms.version_file(ledger_dir, f.question, f.sha) for f in finals.values()]
+        missing = [(path, data) for path, data in plan.versions if not os.path.exists(path)]
         plan.staged_versions = atomic.stage_many(
             missing, home.ledger, temp_dir=home.ledger, flush=False
         )
         atomic.flush_staged(plan.questions, plan.staged_versions)  # one flush for both
         # their directories too, so that under the lock only names are given (an import
         # refused later leaves them empty, as a rolled-back one does)
-        for directory in sorted({path.parent for path, _ in missing}):
-            directory.mkdir(parents=True, exist_ok=True)
+        for directory in sorted({os.path.dirname(path) for path, _ in missing}):
+            os.makedirs(directory, exist_ok=True)
         if encoding is not None:
             progress.phase("encoding", None)
             try:
@@ -331,8 +330,8 @@ def _write(
     assert plan.questions is not None and plan.staged_versions is not None
     creates = [path.name for _, path in plan.questions.temps]
     what = f"{source.label or source.name} from {source.shown.name}"
-    versions = [(path, data) for path, data in plan.versions if not path.exists()]
-    records = [str(path.relative_to(home.ledger)) for path, _ in versions]
+    versions = [(path, data) for path, data in plan.versions if not os.path.exists(path)]
+    records = [_below(home.ledger, path) for path, _ in versions]
     staged = {path for _, path in plan.staged_versions.temps}
     late = [(path, data) for path, data in versions if path not in staged]
     record = journal.Journal.begin(home.ledger, home.forecasts, what, authors, creates, records)
@@ -371,6 +370,15 @@ def _write(
     finally:
         progress.close()
     return counts  # type: ignore[return-value]
+
+
+def _below(directory: Path, path: Path) -> str:
+    """``str(path.relative_to(directory))``, by cutting the text (``path`` is built below
+    ``directory``), without pathlib's parsing."""
+    base, text = os.fspath(directory) + os.sep, os.fspath(path)
+    if not text.startswith(base):
+        return str(path.relative_to(directory))
+    return text[len(base) :]
 
 
 def _watched(records: Any, progress: Progress) -> Iterator[Record]:

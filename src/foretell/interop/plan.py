@@ -130,8 +130,9 @@ class Planner:
             problem = ids.id_problem(f.id)
             if problem:
                 raise self.fail(problem, f.line)
-            path = catalog.question_path(self.home.forecasts, f.id)
-            exists = path.name in self._listed and path.is_file()
+            exists = f"{f.id}{catalog.SUFFIX}" in self._listed and (  # a Path only then
+                catalog.question_path(self.home.forecasts, f.id).is_file()
+            )
             draft = self.drafts[f.id] = Draft(f.id, f.line, exists)
         draft.stretch = draft.stretch or f.stretch_resolve_by
         for name in TERM_FACTS:

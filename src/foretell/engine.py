@@ -85,6 +85,7 @@ class Ledger:
     rows: int  # forecasts in the copies (known questions or not)
     file_authors: tuple[int, ...] = ()  # each Parquet part's author, as a position in authors
     part_rows: tuple[int, ...] = ()  # each part's rows, as its manifest gives them
+    sorted_dir: Path | None = None  # where the sorted stream is cached (``sorted_cache``)
 
     @property
     def positions(self) -> dict[str, int]:
@@ -118,8 +119,11 @@ def open_ledger(home: Home) -> Ledger:
     rest = ledger_rest(home, qframe, parts)
     rest.skipped.update(left_out_counts(bad_files))
     authors = [p.stem for p in paths]
+    from foretell.sorted_cache import SORTED_DIR
+
+    sorted_dir = home.ledger / tables.COLUMNAR_DIR / SORTED_DIR
     return Ledger(qframe, rest.outcomes, rest.claims, rest.skipped, files, authors, rows,
-                  tuple(file_authors), tuple(part_rows))  # fmt: skip
+                  tuple(file_authors), tuple(part_rows), sorted_dir)  # fmt: skip
 
 
 def _prepare(paths: list[Path]) -> None:

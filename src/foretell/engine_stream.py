@@ -26,8 +26,8 @@ own columns.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -70,14 +70,17 @@ class Sorted:
     total: int  # forecasts in the copies
 
 
-def sorted_stream(book: Ledger, work: Path, batch_rows: int, memory_limit: str) -> Sorted:
+def sorted_stream(
+    book: Ledger, work: Path, batch_rows: int, memory_limit: str, spill: Path | None = None
+) -> Sorted:
     """The stream and the extras (see the module doc), written by DuckDB into ``work``.
 
-    DuckDB sorts within ``memory_limit`` (spilling to ``work``) and is closed before the
-    batches are read, so its buffers and the batches' frames are never held at once."""
+    DuckDB sorts within ``memory_limit`` (spilling to ``spill``, default ``work``) and is
+    closed before the batches are read, so its buffers and the batches' frames are never
+    held at once."""
     if any(int(p) >= 1 << ROW_BITS for p in book.part_rows):
         raise ValueError("a part of the columnar copy holds 2**32 rows or more")
-    con = connect(memory_limit, work)
+    con = connect(memory_limit, spill or work)
     try:
         positions = pa.table(
             {
@@ -91,7 +94,7 @@ def sorted_stream(book: Ledger, work: Path, batch_rows: int, memory_limit: str) 
             "JOIN catalog c ON f.question = c.question"
         )
         row = f'f.file_index::BIGINT * {1 << ROW_BITS} + f.file_row_number AS "row"'
-        size = max(min(batch_rows, READ_ROWS), MIN_ROW_GROUP)
+        size = row_group_rows(batch_rows)
         written = f"(FORMAT parquet, ROW_GROUP_SIZE {size}, COMPRESSION {COMPRESSION})"
         stream, extras = work / "stream.parquet", work / "extras.parquet"
         con.execute(
@@ -192,19 +195,42 @@ def range_cuts(done: Sorted, n_questions: int, parts: int) -> list[tuple[int, in
     return [(int(a), int(b)) for a, b in itertools.pairwise(edges)]
 
 
+def row_group_rows(batch_rows: int) -> int:
+    """Rows per row group of the sorted files, for batches of ``batch_rows``."""
+    return max(min(batch_rows, READ_ROWS), MIN_ROW_GROUP)
+
+
 @contextmanager
 def sorted_ledger(
     book: Ledger, batch_rows: int, memory_limit: str = MEMORY_LIMIT, temp_dir: str | None = None
 ) -> Iterator[Sorted | None]:
-    """The sorted stream and extras of ``book`` (``sorted_stream``) in a temporary directory
-    that lives as long as the context; None when there is nothing to sort."""
-    with tempfile.TemporaryDirectory(prefix="foretell-", dir=temp_dir) as work:
-        if not (book.files and len(book.questions)):
-            yield None
-            return
-        done = sorted_stream(book, Path(work), batch_rows, memory_limit)
-        release_memory()
-        yield done
+    """The sorted stream and extras of ``book`` (``sorted_stream``) for as long as the
+    context lasts: from the ledger's sorted cache (``sorted_cache``) when the book has one
+    and it can be written, else in a temporary directory; None when there is nothing to sort."""
+    from foretell import sorted_cache
+
+    if not (book.files and len(book.questions)):
+        yield None
+        return
+    with sorted_cache.temporary(temp_dir) as work:
+
+        def write(target: Path) -> Sorted:
+            done = sorted_stream(book, target, batch_rows, memory_limit, spill=work)
+            release_memory()
+            return done
+
+        with contextlib.ExitStack() as stack:
+            done = None
+            if book.sorted_dir is not None:
+                try:
+                    done = stack.enter_context(
+                        sorted_cache.cached_sorted(
+                            book, book.sorted_dir, row_group_rows(batch_rows), write
+                        )
+                    )
+                except OSError:
+                    done = None  # the ledger directory cannot be written: no cache this time
+            yield done if done is not None else write(work)
 
 
 def range_batches(

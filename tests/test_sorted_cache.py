@@ -179,3 +179,16 @@ def test_a_ledger_directory_that_cannot_hold_the_cache_sorts_in_a_temporary_one(
     assert report == _uncached(project, tmp_path)
     assert sorts[-1].parent != project.ledger / ".columnar"
     assert root.is_file()
+
+
+def test_a_linked_cache_directory_is_not_written_through(
+    project: Home, sorts: list[Path], tmp_path: Path
+) -> None:
+    _report(project)
+    root = project.ledger / ".columnar" / sorted_cache.SORTED_DIR
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.rmtree(root)
+    root.symlink_to(elsewhere, target_is_directory=True)
+    assert _report(project) == _uncached(project, tmp_path)
+    assert os.listdir(elsewhere) == []

@@ -18,7 +18,8 @@ report has its own, except while another report reads them: a reader holds a sha
 on the entry's ``lock`` file for as long as it reads, a writer an exclusive one on its staging
 directory's, and only entries whose lock can be taken at once are removed (renamed out of the
 way first, then deleted). Where the ledger directory cannot be written (a read-only checkout),
-the files go to a temporary directory for the one report, as without a cache.
+or the cache's directory is a symbolic link (never followed), the files go to a temporary
+directory for the one report, as without a cache.
 
 Disk: about 36 bytes per forecast (uncompressed, read fast); the cache may be deleted at any
 time.
@@ -33,6 +34,7 @@ import os
 import secrets
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,6 +52,7 @@ META = "meta.json"
 LOCK = "lock"
 STAGING = ".staging-"
 TRASH = ".trash-"
+STALE_SECONDS = 3600  # a staging directory without its lock file this old: a dead writer's
 
 
 def cache_key(book: Ledger, row_group: int) -> str:
@@ -71,7 +74,12 @@ def cached_sorted(book: Ledger, root: Path, row_group: int, write: Any) -> Itera
     """The sorted files of ``book`` from the cache under ``root`` (``ledger/.columnar/.sorted``),
     written by ``write(directory) -> Sorted`` when no valid entry is there; the entry stays
     locked (shared) while the context lasts. OSError when ``root`` cannot be written."""
+    from foretell import ids
+
     key = cache_key(book, row_group)
+    for path in (root.parent, root, root / key):
+        if ids.is_link(path):
+            raise OSError(f"{path} is a symbolic link: the sorted cache is not used through it")
     entry = root / key
     found = _open_entry(entry, key)
     if found is None:
@@ -167,7 +175,7 @@ def _remove_others(root: Path, key: str) -> None:
         try:
             fd = os.open(path / LOCK, os.O_RDONLY)
         except FileNotFoundError:
-            if path.is_dir() and not name.startswith(STAGING):
+            if path.is_dir() and (not name.startswith(STAGING) or _age(path) > STALE_SECONDS):
                 shutil.rmtree(path, ignore_errors=True)  # no lock file: never whole
             continue
         except OSError:
@@ -185,6 +193,13 @@ def _remove_others(root: Path, key: str) -> None:
             continue
         os.close(fd)
         shutil.rmtree(trash, ignore_errors=True)
+
+
+def _age(path: Path) -> float:
+    try:
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def _fsync(path: Path) -> None:

@@ -1,5 +1,5 @@
-"""report.partial_finish: the groups' entries computed by several threads are the ones
-computed one at a time, in the same order."""
+"""report.partial_finish: the groups' entries computed by forked processes are the ones
+computed one at a time, in the same order; so is the in-memory report's groups."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from foretell import forked
 from foretell.frames import load_frames
 from foretell.home import find_home
-from foretell.report import partial, partial_finish
+from foretell.report import build, partial, partial_finish
 from foretell.report.build import ReportOptions, check_options
 
 PROJECT = Path(__file__).parent / "fixtures" / "report_small"
@@ -20,7 +21,7 @@ TODAY = dt.date(2026, 12, 1)
 
 
 @pytest.mark.parametrize("group_by", ["forecaster", "forecaster,tag", "none"])
-def test_finish_groups_by_several_threads_equals_one_at_a_time(
+def test_finish_groups_by_forked_processes_equals_one_at_a_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, group_by: str
 ) -> None:
     shutil.copytree(PROJECT, tmp_path / "p")
@@ -28,22 +29,41 @@ def test_finish_groups_by_several_threads_equals_one_at_a_time(
     options = check_options(ReportOptions(group_by=group_by))
     part, _ = partial.partial(frames, options, TODAY)
     keys = tuple(k for k in group_by.split(",") if k != "none")
+    calls: list[int] = []
+    real = forked.forked_map
+
+    def counted(work, jobs, workers):  # type: ignore[no-untyped-def]
+        calls.append(len(jobs))
+        return real(work, jobs, workers)
+
+    monkeypatch.setattr(forked, "forked_map", counted)
+    monkeypatch.setattr(forked, "default_workers", lambda: 3)
 
     def finished() -> str:
         groups = partial.finish_groups(options, keys, part.groups, part.extras.groups)
         return json.dumps(groups, sort_keys=False)
 
-    monkeypatch.setattr(partial_finish, "MAX_THREADS", 1)
     alone = finished()
-    monkeypatch.setattr(partial_finish, "MAX_THREADS", 8)
-    monkeypatch.setattr(partial_finish.os, "cpu_count", lambda: 4)
+    assert calls == []  # the small project is below FORK_PAIRS
+    monkeypatch.setattr(partial_finish, "FORK_PAIRS", 0)
     assert finished() == alone
+    assert calls == [len(json.loads(alone))]
     assert json.loads(alone)[0]["name"] == "all"
 
 
-def test_each_keeps_the_jobs_order(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(partial_finish.os, "cpu_count", lambda: 4)
-    jobs = list(range(200))
-    assert partial_finish._each(lambda j: {"job": j, "square": j * j}, jobs) == [
-        {"job": j, "square": j * j} for j in jobs
-    ]
+@pytest.mark.parametrize("group_by", ["forecaster", "forecaster,tag", "none"])
+def test_the_in_memory_reports_groups_by_forked_processes_equal_one_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, group_by: str
+) -> None:
+    shutil.copytree(PROJECT, tmp_path / "p")
+    frames = load_frames(find_home(tmp_path / "p"))
+    options = ReportOptions(group_by=group_by)
+
+    def groups() -> str:
+        data = build.build_report(frames, options, today=TODAY).data
+        return json.dumps([data["groups"], data["crowd_groups"]])
+
+    alone = groups()
+    monkeypatch.setattr(partial_finish, "FORK_PAIRS", 0)
+    monkeypatch.setattr(forked, "default_workers", lambda: 3)
+    assert groups() == alone

@@ -354,7 +354,7 @@ def build_streaming(
 ) -> Report:
     """The report of ``home`` by the ``duckdb`` or ``dask`` engine (see the module doc);
     ``batch_rows`` defaults to ``batch_rows_for(memory_limit)``; ``workers``: the processes
-    computing the batches (``duckdb``, default ``default_workers()``) or the local cluster's
+    computing the batches (``duckdb``, default ``forked.default_workers()``) or the local cluster's
     worker processes (``dask`` without a scheduler, default 2).
 
     The returned ``Report`` has the JSON document; its pair tables are empty (they are never
@@ -387,7 +387,7 @@ def _build(
     batch_rows: int | None,
     memory_limit: str,
 ) -> Report:
-    from foretell import engine_workers
+    from foretell.forked import default_workers
     from foretell.report import partial
     from foretell.report.build import Report
 
@@ -404,7 +404,7 @@ def _build(
         counts: Counter[str] = Counter()
         merged = streamed_partial(
             book, options, today, positions, methods, rows, memory_limit, counts=counts,
-            workers=workers or engine_workers.default_workers(),
+            workers=workers or default_workers(),
         )  # fmt: skip
     assert merged is not None
     skipped = Counter(book.skipped) + Counter(merged.left_out)  # + bad payloads in batches

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
-import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +29,6 @@ if TYPE_CHECKING:
     from foretell.report.build import ReportOptions
     from foretell.report.partial import Partial
 
-MAX_WORKERS = 8
 WORKER_ROWS = 200_000  # forecasts a worker process must have at least
 _FORKED: dict[str, Any] = {}  # what a forked worker reads: set before the fork
 
@@ -45,15 +43,6 @@ class Job:
     today: dt.date
     positions: dict[str, int]
     methods: tuple[str, ...]
-
-
-def default_workers() -> int:
-    """One worker process per processor this process may run on, at most ``MAX_WORKERS``."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, MAX_WORKERS))
 
 
 def partial_of(job: Job, batch_rows: int, workers: int) -> Partial:

@@ -250,21 +250,25 @@ def _groups(
     numeric: quantile_pairs.NumericPairs,
     with_all: bool = True,
 ) -> list[dict[str, Any]]:
+    from foretell.report.partial_finish import each_group
+
     bins = options.bins
     units = dict(zip(q["id"].astype(str).tolist(), q["unit"].tolist(), strict=False))
-    groups = []
+    jobs: list[tuple[str, list[pd.DataFrame], str | None, tuple[str, ...]]] = []
     if with_all:
-        groups.append(
-            _group_entry(
-                "all",
-                [binary, choice.pairs, choice.options, numeric.pairs, numeric.pinball,
-                 numeric.coverage, numeric.pit],
-                bins,
-                units,
-            )
-        )  # fmt: skip
+        every = [binary, choice.pairs, choice.options, numeric.pairs, numeric.pinball,
+                 numeric.coverage, numeric.pit]  # fmt: skip
+        jobs.append(("all", every, None, ()))
+
+    def entry(job: tuple[str, list[pd.DataFrame], str | None, tuple[str, ...]]) -> dict[str, Any]:
+        name, parts, why_not, labels = job
+        out = _group_entry(name, parts, bins, units, why_not)
+        if labels and len(keys) > 1:
+            out["keys"] = dict(zip(keys, labels, strict=True))
+        return out
+
     if not keys:
-        return groups
+        return each_group(entry, jobs, len(binary))
     lb = grouping.label(binary, keys, q, options)
     lc = grouping.label(choice.pairs, keys, q, options)
     ln = grouping.label(numeric.pairs, keys, q, options)
@@ -278,12 +282,8 @@ def _groups(
     skip = _undiagnosed(split[0])
     for labels in grouping.order(keys, names, options):
         parts = [s.get(labels, _EMPTY) for s in split]
-        name = grouping.group_name(labels)
-        entry = _group_entry(name, parts, bins, units, skip.get(labels))
-        if len(keys) > 1:
-            entry["keys"] = dict(zip(keys, labels, strict=True))
-        groups.append(entry)
-    return groups
+        jobs.append((grouping.group_name(labels), parts, skip.get(labels), labels))
+    return each_group(entry, jobs, len(binary) * (2 if with_all else 1))
 
 
 EQUAL_WEIGHT = {

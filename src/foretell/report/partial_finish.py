@@ -2,9 +2,9 @@
 
 ``finish`` puts the document together: the groups' entries from their merged summaries
 (``finish_groups``; the binary diagnostics of each group, computed from its histogram of
-distinct forecasts, are computed for several groups at once, one thread per core, as the
-Binomial draws of the CORP band and numpy's array passes run outside the interpreter lock;
-each group's numbers do not depend on the others'), the comparison table from the
+distinct forecasts, are computed for several groups at once by forked processes, one per
+core, once the groups hold ``FORK_PAIRS`` binary pairs or more: ``forked``; each group's
+numbers do not depend on the others'), the comparison table from the
 forecasters' sums (``forecaster_rows``), the claims block from the batches' blocks
 (``claims_merged``) and the best and worst questions from the per-question candidates
 (``_extremes``).
@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -30,7 +28,7 @@ if TYPE_CHECKING:
     from foretell.report.summary import GroupSummary
 
 PEER_COLUMNS = ("brier_peer", "log_peer", "coverage")
-MAX_THREADS = 8  # threads for the groups' diagnostics: one per core, at most this many
+FORK_PAIRS = 100_000  # binary pairs over the groups from which their entries are forked
 
 
 def finish(
@@ -133,19 +131,23 @@ def finish_groups(
             out["keys"] = dict(zip(keys, labels, strict=True))
         return out
 
-    return _each(entry, jobs)
+    pairs = sum(s.binary.n_pairs for s in summaries.values())
+    return each_group(entry, jobs, pairs)
 
 
-def _each(work: Callable[[Any], dict[str, Any]], jobs: list[Any]) -> list[dict[str, Any]]:
-    """``[work(job) for job in jobs]``, by one thread per core when there are several jobs
-    (the module docstring): the results in the jobs' order, each the same as computed alone."""
-    workers = min(os.cpu_count() or 1, len(jobs), MAX_THREADS)
-    if workers < 2:
+def each_group(
+    work: Callable[[Any], dict[str, Any]], jobs: list[Any], pairs: int
+) -> list[dict[str, Any]]:
+    """``[work(job) for job in jobs]``, by forked processes (``forked``) when the groups
+    hold ``FORK_PAIRS`` binary pairs or more: the results in the jobs' order, each the same
+    as computed alone."""
+    if pairs < FORK_PAIRS:
         return [work(job) for job in jobs]
-    import scipy.optimize  # noqa: F401  (imported once here, not by the threads at once)
+    import scipy.optimize  # noqa: F401  (imported once, before the fork, not by each child)
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(work, jobs))
+    from foretell import forked
+
+    return forked.forked_map(work, jobs, forked.default_workers())
 
 
 def forecaster_rows(forecasters: dict[str, Forecaster]) -> list[dict[str, Any]]:

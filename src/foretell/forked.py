@@ -1,0 +1,59 @@
+"""Independent jobs computed on every core by processes forked from the report's.
+
+``forked_map(work, jobs, workers)`` is ``[work(job) for job in jobs]``: the children inherit
+``work`` and ``jobs`` at the fork (nothing is pickled on the way in, so closures over large
+tables are fine); each takes the next job's index from the pool and sends back its result
+pickled (floats travel exactly, so a result is the same bits as computed in the parent). The
+results come back in the jobs' order.
+
+It runs in this process instead when there are fewer than two workers or jobs, or where the
+system cannot fork. The report uses it for its groups' diagnostics (the CORP band's Binomial
+draws, the isotonic fits, the logistic fits), which are independent per group and hold the
+interpreter lock for much of their time, so threads would not share them out.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+MAX_WORKERS = 8
+_FORKED: dict[str, Any] = {}  # what a forked child reads: set before the fork
+
+
+def default_workers() -> int:
+    """One per core this process may run on, at most ``MAX_WORKERS``."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_WORKERS))
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def forked_map(work: Callable[[T], R], jobs: Sequence[T], workers: int) -> list[R]:
+    """``[work(job) for job in jobs]`` by up to ``workers`` forked processes (module doc)."""
+    workers = min(workers, len(jobs))
+    if workers < 2 or not can_fork() or _FORKED:  # _FORKED set: already inside a child's job
+        return [work(job) for job in jobs]
+    from concurrent.futures import ProcessPoolExecutor
+
+    _FORKED.update(work=work, jobs=jobs)
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            return list(pool.map(_run, range(len(jobs))))
+    finally:
+        _FORKED.clear()
+
+
+def _run(index: int) -> Any:
+    return _FORKED["work"](_FORKED["jobs"][index])

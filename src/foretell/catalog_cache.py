@@ -14,7 +14,9 @@ modification time is still seen.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +89,21 @@ def _cached(entry: object, stamp: list[int] | None) -> dict[str, Any] | Problem 
     return None
 
 
+@contextlib.contextmanager
+def _directory(path: Path) -> Iterator[int | None]:
+    """A descriptor of the directory, for stats relative to it (None when it cannot be
+    opened: every stat then fails and every file is read afresh)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        yield None
+        return
+    try:
+        yield fd
+    finally:
+        os.close(fd)
+
+
 def question_rows(
     forecasts_dir: Path,
     ledger_dir: Path,
@@ -100,25 +117,26 @@ def question_rows(
     fresh: dict[str, Any] = {}
     rows = []
     changed = False
-    for path in catalog.question_files(forecasts_dir):
-        try:
-            stamp: list[int] | None = _stamp(path.lstat())
-        except OSError:
-            stamp = None
-        found = _cached(cached.get(path.name), stamp)
-        if found is None:
-            changed = True
-            try:
-                found = question_row(catalog.load_question(path))
-            except ForetellError as err:
-                found = Problem(None, err.line, err.message)
-        if isinstance(found, Problem):
-            fresh[path.name] = [stamp, None, [found.line, found.message]]
-            if left_out is not None:
-                left_out.append(Problem(path, found.line, found.message))
-        else:
-            fresh[path.name] = [stamp, found]
-            rows.append(found)
+    with _directory(forecasts_dir) as fd:
+        for name in catalog.question_names(forecasts_dir):
+            stamp: list[int] | None = None
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    stamp = _stamp(os.stat(name, dir_fd=fd, follow_symlinks=False))
+            found = _cached(cached.get(name), stamp)
+            if found is None:
+                changed = True
+                try:
+                    found = question_row(catalog.load_question(forecasts_dir / name))
+                except ForetellError as err:
+                    found = Problem(None, err.line, err.message)
+            if isinstance(found, Problem):
+                fresh[name] = [stamp, None, [found.line, found.message]]
+                if left_out is not None:
+                    left_out.append(Problem(forecasts_dir / name, found.line, found.message))
+            else:
+                fresh[name] = [stamp, found]
+                rows.append(found)
     if use_cache and (changed or len(fresh) != len(cached)):
         ids.write_cache(target, orjson.dumps({"version": VERSION, "files": fresh}))
     return rows

@@ -129,11 +129,12 @@ def rows_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 def _days(values: pd.Series) -> pd.Series:
     """Dates (ISO text, ``date`` objects or None) as ``datetime64[s]``: a unit that holds
     every supported year (1900-2999), where pandas' default nanoseconds end in 2262."""
-    days = [
-        None if v is None or v != v else v if isinstance(v, dt.date) else dt.date.fromisoformat(v)
-        for v in values
-    ]
-    stamps = np.array(days, dtype="datetime64[D]").astype("datetime64[s]")
+    raw = [None if v is None or v != v else v for v in values.tolist()]
+    try:  # ISO dates (as the catalog cache keeps them) and date objects: parsed by numpy
+        stamps = np.array(raw, dtype="datetime64[D]").astype("datetime64[s]")
+    except ValueError:  # any other text Python reads as an ISO date
+        days = [v if v is None or isinstance(v, dt.date) else dt.date.fromisoformat(v) for v in raw]
+        stamps = np.array(days, dtype="datetime64[D]").astype("datetime64[s]")
     return pd.Series(stamps, dtype="datetime64[s]", index=values.index)
 
 

@@ -49,3 +49,16 @@ def test_an_error_in_a_job_reaches_the_caller() -> None:
 
     with pytest.raises(ValueError, match="job 5"):
         forked.forked_map(work, list(range(8)), 2)
+
+
+def test_a_process_running_other_threads_does_not_fork() -> None:
+    import threading
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert forked.forked_map(lambda _: os.getpid(), [0, 1, 2], 2) == [os.getpid()] * 3
+    finally:
+        stop.set()
+        other.join()

@@ -6,16 +6,19 @@ tables are fine); each takes the next job's index from the pool and sends back i
 pickled (floats travel exactly, so a result is the same bits as computed in the parent). The
 results come back in the jobs' order.
 
-It runs in this process instead when there are fewer than two workers or jobs, or where the
-system cannot fork. The report uses it for its groups' diagnostics (the CORP band's Binomial
-draws, the isotonic fits, the logistic fits), which are independent per group and hold the
-interpreter lock for much of their time, so threads would not share them out.
+It runs in this process instead when there are fewer than two workers or jobs, where the
+system cannot fork, or when this process runs other Python threads (a Dask client's, say: a
+child forked from it would hold a copy of their locks, perhaps taken). The report uses it for
+its groups' diagnostics (the CORP band's Binomial draws, the isotonic fits, the logistic
+fits), which are independent per group and hold the interpreter lock for much of their time,
+so threads would not share them out.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -42,7 +45,8 @@ def can_fork() -> bool:
 def forked_map(work: Callable[[T], R], jobs: Sequence[T], workers: int) -> list[R]:
     """``[work(job) for job in jobs]`` by up to ``workers`` forked processes (module doc)."""
     workers = min(workers, len(jobs))
-    if workers < 2 or not can_fork() or _FORKED:  # _FORKED set: already inside a child's job
+    alone = threading.active_count() == 1
+    if workers < 2 or not can_fork() or not alone or _FORKED:  # _FORKED set: inside a child
         return [work(job) for job in jobs]
     from concurrent.futures import ProcessPoolExecutor
 

@@ -21,7 +21,7 @@ way first, then deleted). Where the ledger directory cannot be written (a read-o
 or the cache's directory is a symbolic link (never followed), the files go to a temporary
 directory for the one report, as without a cache.
 
-Disk: about 36 bytes per forecast (uncompressed, read fast); the cache may be deleted at any
+Disk: about 20-25 bytes per forecast (uncompressed, read fast); the cache may be deleted at any
 time.
 """
 

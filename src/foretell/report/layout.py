@@ -6,8 +6,10 @@ significant digits, missing values as ``n/a``, an infinite mean as ``inf``. Ques
 are kept whole: the text renderer wraps them inside their column.
 
 Reading order: what matters first (a summary in words, the scores), then the details, then
-the conventions (short unless asked for in full). When grouping yields a single group that
-holds exactly the pairs of ``all`` (one forecaster, one tag), only that group is shown.
+the conventions (short unless asked for in full). The header, summary, scores, counts and
+conventions are built here, the other sections in the ``layout_*`` modules. When grouping
+yields a single group that holds exactly the pairs of ``all`` (one forecaster, one tag), only
+that group is shown.
 """
 
 from __future__ import annotations
@@ -20,9 +22,6 @@ from typing import Any
 from foretell.report.bins import bins_text
 from foretell.terminal import Column
 
-MAX_LISTED = 25
-MAX_NAMED = 5
-MAX_GROUP_TABLES = 12
 MAX_TITLE = 50
 
 _NUMBER = re.compile(r"^[-+]?(\d[\d,]*(\.\d*)?|\.\d+)([eE][-+]?\d+)?%?(\s.*)?$")
@@ -106,15 +105,19 @@ def layout(data: dict[str, Any], full_conventions: bool = False) -> list[Section
     sections = [_header(data), summary(data, groups), _scores(data, groups)]
     sections.extend(compared_sections(data))
     sections.append(_counts(data))
-    sections.extend(_diagnostics(data, groups))
-    sections.extend(_calibration_tables(data, groups))
-    sections.extend(_choice(groups))
-    sections.extend(_numeric(data, groups))
-    from foretell.report import layout_scores  # imports this module's helpers
+    from foretell.report import (  # these import this module's helpers
+        layout_diagnostics,
+        layout_questions,
+        layout_scores,
+    )
 
+    sections.extend(layout_diagnostics.diagnostics_sections(data, groups))
+    sections.extend(layout_diagnostics.calibration_sections(data, groups))
+    sections.extend(layout_diagnostics.choice_sections(groups))
+    sections.extend(layout_diagnostics.numeric_sections(data, groups))
     sections.extend(layout_scores.sections(data))
-    sections.extend(_extremes(data))
-    sections.extend(_open_and_annulled(data))
+    sections.extend(layout_questions.extremes_sections(data))
+    sections.extend(layout_questions.open_and_annulled_sections(data))
     sections.extend(claims_sections(data))
     sections.append(conventions_section(data, full_conventions))
     return [s for s in sections if s.blocks]
@@ -414,247 +417,3 @@ def wis_is_crps(rows: Any) -> bool:
         w is not None and c is not None and math.isclose(w, c, rel_tol=1e-9, abs_tol=1e-12)
         for w, c in pairs
     )
-
-
-def _unavailable(groups: list[dict[str, Any]], key: str, label: str = "") -> list[str]:
-    """One line per distinct reason, naming the groups it applies to (a few, then a count)."""
-    reasons: dict[str, list[str]] = {}
-    for g in groups:
-        item = g["binary"][key]
-        if g["binary"]["n_pairs"] and "unavailable" in item:
-            reasons.setdefault(item["unavailable"], []).append(g["name"])
-    lines = []
-    for reason, names in reasons.items():
-        shown = ", ".join(names[:MAX_NAMED])
-        more = f" and {len(names) - MAX_NAMED} more" if len(names) > MAX_NAMED else ""
-        lines.append(f"{shown}{more}: {label}{reason}.")
-    return lines
-
-
-def _diagnostics(data: dict[str, Any], groups: list[dict[str, Any]]) -> list[Section]:
-    scored = [g for g in groups if g["binary"]["n_pairs"]]
-    if not scored:
-        return []
-    dec = Section("Brier decompositions (binary pairs)")
-    rows = []
-    for g in scored:
-        b = g["binary"]
-        m, c = b["murphy"], b["corp"]
-        if "unavailable" in m:
-            continue
-        rows.append(  # UNC = obar(1 - obar) is the same term in both decompositions
-            [g["name"], str(m["n"]), f4(b["brier_of_pair_probabilities"]), f4(m["unc"])]
-            + [f4(m[k]) for k in ("rel", "res", "wbv", "wbc")]
-            + [f4(c[k]) for k in ("mcb", "dsc")]
-        )
-    if rows:
-        dec.blocks.append(
-            "Murphy: Brier = REL - RES + UNC + WBV - WBC; CORP: Brier = MCB - DSC + UNC; both of "
-            "the Brier score of the pair probabilities. UNC = obar(1 - obar) is common to both."
-        )
-        headers = ["group", "n", "Brier (pair p)", "UNC", "REL", "RES", "WBV", "WBC"]
-        dec.blocks.append(Table([*headers, "MCB", "DSC"], rows))
-    dec.blocks.extend(_unavailable(scored, "murphy"))
-
-    tests = Section("Calibration tests (binary pairs)")
-    fits, large = [], []
-    for g in scored:
-        b = g["binary"]
-        s, cx, itl = b["spiegelhalter"], b["cox"], b["calibration_in_the_large"]
-        if "unavailable" in itl:
-            continue
-        fits.append(
-            [
-                g["name"],
-                f3(s.get("z")),
-                pval(s.get("p_value")),
-                with_se(cx.get("slope"), cx.get("se_slope"))
-                + ("" if cx.get("converged", True) else " (fit did not converge)"),
-                with_se(cx.get("intercept"), cx.get("se_intercept")),
-            ]
-        )
-        large.append(
-            [
-                g["name"],
-                f3(itl["mean_forecast"]),
-                f3(itl["observed_rate"]),
-                f"{itl['difference']:+.3f}",
-                with_se(itl["intercept"], itl["se_intercept"]),
-            ]
-        )
-    if fits:
-        tests.blocks.append(
-            "Spiegelhalter z (p two-sided); Cox slope b and intercept a of logit P(yes) = a + b "
-            "logit(p) (b < 1 overconfident, b > 1 underconfident):"
-        )
-        tests.blocks.append(
-            Table(["group", "Spiegelhalter z", "p", "Cox slope", "Cox intercept"], fits)
-        )
-        tests.blocks.append(
-            "Calibration-in-the-large: mean forecast, observed rate, their difference, and the "
-            "intercept of the logistic fit with slope fixed at 1:"
-        )
-        tests.blocks.append(
-            Table(["group", "mean p", "observed", "difference", "CITL intercept"], large)
-        )
-    tests.blocks.extend(_unavailable(scored, "calibration_in_the_large"))
-    tested = [g for g in scored if "unavailable" not in g["binary"]["calibration_in_the_large"]]
-    for key, label in (("spiegelhalter", "Spiegelhalter: "), ("cox", "Cox: ")):
-        tests.blocks.extend(_unavailable(tested, key, label))
-    return [dec, tests]
-
-
-def _bin_rows(table: list[dict[str, Any]]) -> list[list[str]]:
-    edges = [r[k] for r in table for k in ("lower", "upper")]
-    exact = all(abs(x * 100 - round(x * 100)) < 1e-9 for x in edges)
-    places = 2 if exact else 3  # 3 for custom or quantile edges that 2 would misstate
-    return [
-        [
-            f"{r['lower']:.{places}f}-{r['upper']:.{places}f}",
-            str(r["n"]),
-            f3(r["mean_forecast"]),
-            f3(r["observed"]),
-            f"{r['wilson_low']:.3f}-{r['wilson_high']:.3f}",
-        ]
-        for r in table
-    ]
-
-
-BIN_HEADERS = ["bin", "n", "mean forecast", "observed", "Wilson 95%"]
-
-
-def _calibration_tables(data: dict[str, Any], groups: list[dict[str, Any]]) -> list[Section]:
-    """The ``all`` table, then one per group when there are at most MAX_GROUP_TABLES groups."""
-    out = []
-    shown = groups if len(groups) - 1 <= MAX_GROUP_TABLES else groups[:1]
-    for g in shown:
-        b = g["binary"]
-        if not b["n_pairs"] or not b["calibration_table"]:
-            continue
-        title = "Calibration table" + ("" if g["name"] == "all" else f": {g['name']}")
-        blocks: list[str | Table] = []
-        if g["name"] == "all" and b["n_derived_pairs"]:
-            blocks.append(f"Includes {b['n_derived_pairs']} derived threshold pairs.")
-        blocks.append(Table(BIN_HEADERS, _bin_rows(b["calibration_table"])))
-        if len(shown) < len(groups):
-            blocks.append(
-                f"{len(groups) - 1} groups: per-group calibration tables are shown for up to "
-                f"{MAX_GROUP_TABLES} groups; the others are in --format json."
-            )
-        out.append(Section(title, blocks))
-    return out
-
-
-def _choice(groups: list[dict[str, Any]]) -> list[Section]:
-    m = groups[0]["multiple_choice"] if groups else {}
-    if not m.get("option_calibration_table"):
-        return []
-    return [
-        Section(
-            "Multiple-choice options as one-vs-rest events (not in the binary calibration)",
-            [Table(BIN_HEADERS, _bin_rows(m["option_calibration_table"]))],
-        )
-    ]
-
-
-def _numeric(data: dict[str, Any], groups: list[dict[str, Any]]) -> list[Section]:
-    n = groups[0]["numeric"] if groups else {}
-    if not n.get("n_pairs"):
-        return []
-    section = Section("Numeric questions")
-    if n.get("pinball"):
-        section.blocks.append("Mean pinball loss per quantile level (all numeric pairs):")
-        section.blocks.append(
-            Table(
-                ["level", "mean loss", "pairs"],
-                [[f"{r['level']:g}", f4(r["mean_loss"]), str(r["n"])] for r in n["pinball"]],
-            )
-        )
-    rows = [
-        [
-            r["question"],
-            str(r["unit"] or ""),
-            f"{r['outcome']:g}",
-            str(r["n_pairs"]),
-            f4(r["wis"]),
-            f4(r["crps"]),
-            pct(r["coverage_50"]),
-            pct(r["coverage_90"]),
-        ]
-        for r in data["numeric_questions"]
-    ]
-    section.blocks.append(
-        Table(
-            ["question", "unit", "outcome", "pairs", "WIS", "CRPS", "50% covered", "90% covered"],
-            rows,
-        )
-    )
-    noted = wis_is_crps(g["numeric"] for g in groups if g["numeric"]["n_pairs"])
-    if not noted and wis_is_crps(data["numeric_questions"]):
-        section.blocks.append(WIS_IS_CRPS)
-    return [section]
-
-
-def _extremes(data: dict[str, Any]) -> list[Section]:
-    out = []
-    for kind, label in (("binary", "Brier"), ("multiple_choice", "Brier (0..2)")):
-        best, worst = data["best_questions"][kind], data["worst_questions"][kind]
-        if not best:
-            continue
-        section = Section(f"Best and worst {kind.replace('_', '-')} questions (mean {label})")
-        for name, items in (("best", best), ("worst", worst)):
-            if not items:
-                continue
-            section.blocks.append(
-                Table(
-                    [name, "title", label, "forecasters", "outcome"],
-                    [
-                        [
-                            r["question"],
-                            r["title"],
-                            f4(r["score"]),
-                            str(r["n_forecasters"]),
-                            str(r["outcome"]),
-                        ]
-                        for r in items
-                    ],
-                )
-            )
-        out.append(section)
-    return out
-
-
-def _open_and_annulled(data: dict[str, Any]) -> list[Section]:
-    out = []
-    items = data["open_questions"]
-    if items:
-        rows = [
-            [
-                r["id"],
-                r["type"],
-                r["resolve_by"] + (" (overdue)" if r["overdue"] else ""),
-                str(r["n_forecasts"]),
-                str(r["n_forecasters"]),
-            ]
-            for r in items[:MAX_LISTED]
-        ]
-        blocks: list[str | Table] = [
-            Table(["open question", "type", "resolve by", "forecasts", "forecasters"], rows)
-        ]
-        if len(items) > MAX_LISTED:
-            blocks.append(f"... and {len(items) - MAX_LISTED} more (all in --format json).")
-        out.append(Section(f"Open questions ({len(items)})", blocks))
-    annulled = data["annulled_questions"]
-    if annulled:
-        out.append(
-            Section(
-                f"Annulled questions ({len(annulled)}, not scored)",
-                [
-                    Table(
-                        ["question", "title", "annulled on"],
-                        [[r["id"], r["title"], str(r["annulled_on"])] for r in annulled],
-                    )
-                ],
-            )
-        )
-    return out

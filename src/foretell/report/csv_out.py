@@ -137,7 +137,7 @@ def pair_table(report: Report) -> pd.DataFrame:
 
 
 def render_csv(report: Report) -> str:
-    from foretell.report.claims import claim_rows
+    from foretell.report.claims_text import claim_rows
 
     mode = report.data["options"].get("claims", "with")
     parts = [] if mode == "only" else [pair_table(report).assign(kind="pair")]

@@ -95,7 +95,7 @@ def log_text(block: dict[str, Any]) -> str:
 def layout(data: dict[str, Any], full_conventions: bool = False) -> list[Section]:
     """The report as sections, in reading order; ``full_conventions``: every convention
     (``--claims only``: the header and the claims sections)."""
-    from foretell.report.claims import claims_sections
+    from foretell.report.claims_text import claims_sections
     from foretell.report.layout_compare import compared_sections
 
     if data["options"].get("claims") == "only":

@@ -34,8 +34,9 @@ from foretell import catalog, ledger
 from foretell.frames import load_frames
 from foretell.home import init_home
 from foretell.model import Question
-from foretell.report.build import ReportOptions, build_report
+from foretell.report.build import build_report
 from foretell.report.headtohead import CompareOptions, head_to_head, skill_table
+from foretell.report.options import ReportOptions
 from foretell.values import fit_forecast
 
 DAY0 = dt.date(2025, 1, 1)

@@ -20,7 +20,8 @@ from conftest import run_cli
 from foretell import engine
 from foretell.frames import load_frames
 from foretell.home import Home, find_home
-from foretell.report.build import ReportOptions, build_report
+from foretell.report.build import build_report
+from foretell.report.options import ReportOptions
 
 PROJECT = Path(__file__).parent / "fixtures" / "report_small"
 TODAY = dt.date(2026, 12, 1)
@@ -188,7 +189,7 @@ def _carried(part: object) -> dict[str, int]:
 
 
 def test_what_batches_carry_does_not_grow_with_the_number_of_batches(project: Home) -> None:
-    from foretell.report.build import check_options
+    from foretell.report.options import check_options
 
     options = check_options(ReportOptions(group_by="forecaster,tag", top=2))
     book = engine.open_ledger(project)

@@ -19,7 +19,7 @@ import pytest
 from foretell import engine, engine_stream, engine_workers
 from foretell.home import Home, find_home
 from foretell.report import partial
-from foretell.report.build import ReportOptions, check_options
+from foretell.report.options import ReportOptions, check_options
 
 PROJECT = Path(__file__).parent / "fixtures" / "report_small"
 TODAY = dt.date(2026, 12, 1)

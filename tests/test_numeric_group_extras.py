@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 from foretell.report import build, grouping
 from foretell.report import numeric as nm
-from foretell.report.build import ReportOptions
 from foretell.report.numeric_partial import (
     MEANS,
     UNIT_SCORES,
@@ -22,6 +21,7 @@ from foretell.report.numeric_partial import (
     UnitSums,
     _defined,
 )
+from foretell.report.options import ReportOptions
 from foretell.report.partial_extras import group_extras
 from foretell.report.quantile_pairs import NumericPairs
 from foretell.report.summary import ExactSum

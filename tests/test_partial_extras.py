@@ -24,7 +24,8 @@ from foretell.frames import load_frames
 from foretell.home import Home, find_home
 from foretell.report import numeric as nm
 from foretell.report import partial
-from foretell.report.build import ReportOptions, build_report, check_options
+from foretell.report.build import build_report
+from foretell.report.options import ReportOptions, check_options
 from foretell.report.partial_extras import Extras
 from test_engine import same
 from test_report_fixtures import QUANTILES, closing, forecast, make_home, question

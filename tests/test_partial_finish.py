@@ -14,7 +14,7 @@ from foretell import forked
 from foretell.frames import load_frames
 from foretell.home import find_home
 from foretell.report import build, partial, partial_finish
-from foretell.report.build import ReportOptions, check_options
+from foretell.report.options import ReportOptions, check_options
 
 PROJECT = Path(__file__).parent / "fixtures" / "report_small"
 TODAY = dt.date(2026, 12, 1)

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from foretell import engine
 from foretell.home import Home
 from foretell.report import crowd as report_crowd
-from foretell.report.build import ReportOptions
+from foretell.report.options import ReportOptions
 from foretell.scoring.compare import crowd, peer
 from test_report_fixtures import closing, forecast, make_home, question
 

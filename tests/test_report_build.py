@@ -14,7 +14,9 @@ from sklearn.metrics import brier_score_loss, log_loss
 
 from foretell.errors import ForetellError
 from foretell.frames import load_frames
-from foretell.report.build import NOT_VERIFIED, ReportOptions, build_report
+from foretell.report.build import build_report
+from foretell.report.notes import NOT_VERIFIED
+from foretell.report.options import ReportOptions
 from foretell.report.scope import Filters
 from foretell.scoring import calibration as cal
 from foretell.scoring import decompose, quantiles

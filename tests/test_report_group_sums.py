@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from foretell.report import build, group_sums, grouping
-from foretell.report.build import ReportOptions
+from foretell.report.options import ReportOptions
 from foretell.report.summary import GroupSummary
 from foretell.scoring import grouped
 

@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 import foretell.cli  # noqa: F401  (registers every command)
 from foretell.cli.app import app, run
 from foretell.errors import ForetellError
-from foretell.report.build import ReportOptions, build_report
+from foretell.report.build import build_report
+from foretell.report.options import ReportOptions
 from foretell.report.scope import Filters
 from test_report_fixtures import QUESTIONS, closing, forecast, make_home, small_frames
 

@@ -13,7 +13,8 @@ import pytest
 from conftest import run_cli
 from foretell.errors import ForetellError
 from foretell.frames import load_frames
-from foretell.report.build import ReportOptions, build_report
+from foretell.report.build import build_report
+from foretell.report.options import ReportOptions
 from foretell.report.scope import Filters
 from foretell.scoring import quantile_parts as qp
 from foretell.scoring import weighted_interval_score

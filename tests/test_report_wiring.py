@@ -12,7 +12,8 @@ import statsmodels.api as sm
 from sklearn.metrics import brier_score_loss
 
 from foretell.frames import load_frames
-from foretell.report.build import ReportOptions, build_report
+from foretell.report.build import build_report
+from foretell.report.options import ReportOptions
 from foretell.scoring import calibration as cal
 from test_report_fixtures import at, closing, forecast, make_home, question
 

@@ -84,7 +84,8 @@ class Ledger:
         ``.data`` is the JSON document (schema in the README); ``.binary``, ``.choice`` and
         ``.numeric`` hold one row per scored (forecaster, question) pair.
         """
-        from foretell.report.build import ReportOptions, build_report
+        from foretell.report.build import build_report
+        from foretell.report.options import ReportOptions
         from foretell.report.scope import Filters
 
         filters = Filters(

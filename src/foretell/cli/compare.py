@@ -107,7 +107,7 @@ def compare(
         seed=seed,
     )
     frames = load_frames(project)
-    from foretell.report.build import reading_notes
+    from foretell.report.notes import reading_notes
 
     for note in reading_notes(frames.skipped):  # what reading left out, as report says it
         typer.echo(f"note: {note}", err=True)

@@ -399,7 +399,8 @@ def report(
     from foretell.frames import load_frames
     from foretell.ids import check_id
     from foretell.report.bins import bin_setting
-    from foretell.report.build import ReportOptions, build_report
+    from foretell.report.build import build_report
+    from foretell.report.options import ReportOptions
     from foretell.report.scope import Filters
 
     project = open_home(home)

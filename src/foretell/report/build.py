@@ -4,43 +4,44 @@ Groups: the first group is always ``all``; ``group_by`` adds one group per forec
 (a question with several tags is in each; untagged ones in ``(no tag)``), question type
 (derived threshold events belong to ``numeric``) or horizon bucket, or per combination of
 several of these keys (see ``report.grouping``). ``equal_weight`` is the unweighted mean of
-the group means (the groups after ``all``), beside the pooled ``all``.
+the group means (the groups after ``all``), beside the pooled ``all``. The options and their
+check are in ``report.options``, the notes in words in ``report.notes``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import itertools
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from foretell.errors import ForetellError, Problem
+from foretell.errors import Problem
 from foretell.report import blocks, comparison, crowd, grouping, pairs, quantile_pairs, trends
 from foretell.report import counts as report_counts
 from foretell.report import numeric as nm
-from foretell.report.bins import Bins, bin_setting, bins_json
-from foretell.report.claims import CLAIMS_MODES, claims_data, hindsight_forecasts
+from foretell.report.bins import Bins
 from foretell.report.claims import CONVENTION as CLAIMS_CONVENTION
-from foretell.report.conventions import conventions
-from foretell.report.grouping import PERIODS
+from foretell.report.claims import claims_data, hindsight_forecasts
+from foretell.report.notes import reading_notes, verification_notes
+from foretell.report.notes import scope_notes as _notes  # as build._notes for partial_finish
+from foretell.report.options import (  # also imported from here by the engines and partials
+    ReportOptions,
+    check_options,
+    group_keys,
+    options_and_conventions,
+)
 from foretell.report.scope import (
     ANNULLED,
     OPEN,
-    Filters,
     Scope,
     day_numbers,
     iso_day,
     select,
 )
-from foretell.scoring.compare.crowd import DEFAULT_EXTREMIZE
-from foretell.scoring.selection import parse_rule
-from foretell.tables import EDITED
 
 if TYPE_CHECKING:
     from foretell.frames import Frames
@@ -56,23 +57,6 @@ CLAIMS_ONLY_KEYS = (
 
 
 @dataclass(frozen=True)
-class ReportOptions:
-    filters: Filters = field(default_factory=Filters)
-    rule: str = "time-averaged"
-    bins: Bins = 10  # N, "quantile", or a sequence of edges from 0 to 1 (``report.bins``)
-    group_by: str | tuple[str, ...] | None = "forecaster"  # one key, "a,b", or a tuple
-    top: int = 5  # how many best and worst questions to list
-    claims: str = "with"  # "with" the claims section, "none", or "only" the claims section
-    crowd: str | tuple[str, ...] | None = None  # methods, "all", "none"; None: the default
-    extremize: float = DEFAULT_EXTREMIZE  # d of crowd:extremized
-    peer: bool = True  # compute the peer scores (the per-forecaster comparison table)
-    horizons: tuple[int, ...] | None = None  # lead-time bin edges in days (``--horizons``)
-    period: str = "quarter"  # of resolution, for --group-by period: month, quarter, year
-    window: int = 10  # resolved questions per rolling mean in the trend
-    wis_baseline: str | None = None  # forecaster the relative WIS is measured against
-
-
-@dataclass(frozen=True)
 class Report:
     """``data`` is the JSON document; the frames hold one row per scored pair."""
 
@@ -82,67 +66,6 @@ class Report:
     numeric: pd.DataFrame
     questions: pd.DataFrame
     crowd: comparison.ScoredPairs | None = None  # the crowd forecasters' pairs
-
-
-def check_options(options: ReportOptions) -> ReportOptions:
-    """Refuse bad options; return them with ``bins`` normalised (see ``report.bins``)."""
-    try:
-        parse_rule(options.rule)
-    except ValueError as err:
-        raise ForetellError(str(err)) from None
-    if options.horizons is not None:
-        edges = list(options.horizons)
-        if not edges or any(e < 0 for e in edges) or sorted(set(edges)) != edges:
-            raise ForetellError(
-                f"--horizons {','.join(map(str, edges))}: give increasing whole numbers of days "
-                "(e.g. 7,14,21,28)"
-            )
-    if options.period not in PERIODS:
-        raise ForetellError(
-            f"unknown --period {options.period!r}; choose one of {', '.join(PERIODS)}"
-        )
-    if options.window < 1:
-        raise ForetellError(f"--window {options.window}: give at least 1")
-    if options.claims not in CLAIMS_MODES:
-        raise ForetellError(
-            f"unknown --claims {options.claims!r}; choose one of {', '.join(CLAIMS_MODES)}"
-        )
-    if not (math.isfinite(options.extremize) and options.extremize > 0):
-        raise ForetellError(f"--extremize must be a positive number, not {options.extremize!r}")
-    return dataclasses.replace(
-        options,
-        bins=bin_setting(options.bins),
-        group_by=grouping.parse_keys(options.group_by),
-        crowd=crowd.parse_methods(options.crowd),
-    )
-
-
-def group_keys(options: ReportOptions) -> tuple[str, ...]:
-    """The checked options' group keys (``()`` for no grouping)."""
-    return grouping.parse_keys(options.group_by)
-
-
-def options_and_conventions(options: ReportOptions, methods: Sequence[str]) -> dict[str, Any]:
-    """The JSON document's ``options`` and ``conventions`` entries, as every engine gives them."""
-    return {
-        "options": {
-            "rule": options.rule,
-            "bins": bins_json(options.bins),
-            "group_by": ",".join(group_keys(options)) or None,
-            "claims": options.claims,
-            "crowd": [crowd.PREFIX + m for m in methods],
-            "extremize": options.extremize,
-            "horizons": list(options.horizons) if options.horizons else None,
-            "period": options.period,
-            "window": options.window,
-            "wis_baseline": options.wis_baseline,
-            **options.filters.as_json(),
-        },
-        "conventions": {
-            **conventions(options.rule, options.bins, options.horizons),
-            **comparison.conventions(methods, options.extremize),
-        },
-    }
 
 
 def build_report(
@@ -444,81 +367,3 @@ def _open_questions(scope: Scope, today: dt.date) -> list[dict[str, Any]]:
         )
     out.sort(key=lambda r: (r["resolve_by"], r["id"]))
     return out
-
-
-def _notes(data: dict[str, Any], scope: Scope, filters: Filters) -> list[str]:
-    counts = data["counts"]["questions"]
-    notes = []
-    if counts["in_scope"] == 0 and scope.question_matches and filters.selects_forecasts():
-        of = (
-            f" of the {scope.question_matches} selected question(s)"
-            if filters.questions or filters.tags
-            else ""
-        )
-        notes.append(
-            f"No forecasts{of} fall in the selection ({_forecast_filters(filters)}): "
-            "nothing to report."
-        )
-    elif counts["in_scope"] == 0:
-        notes.append("No questions match: nothing to report.")
-    elif counts["resolved"] == 0:
-        notes.append(
-            f"Nothing is resolved yet, so nothing is scored: {counts['open']} open and "
-            f"{counts['annulled']} annulled question(s)."
-        )
-    elif data["groups"][0]["binary"]["n_pairs"] == 0 and not any(
-        data["groups"][0][k]["n_pairs"] for k in ("multiple_choice", "numeric")
-    ):
-        notes.append("No forecast on a resolved question was made on or before its close day.")
-    return notes
-
-
-def _forecast_filters(filters: Filters) -> str:
-    parts = []
-    if filters.by:
-        parts.append("by " + ", ".join(filters.by))
-    if filters.exclude_by:
-        parts.append("not by " + ", ".join(filters.exclude_by))
-    if filters.since is not None:
-        parts.append(f"made on or after {filters.since.isoformat()}")
-    if filters.until is not None:
-        parts.append(f"made on or before {filters.until.isoformat()}")
-    return "; ".join(parts)
-
-
-# Frames.skipped counts entries left out while reading the ledger, except these: entries
-# whose sha no longer matches their content are still read and scored.
-STILL_SCORED = frozenset({EDITED})
-
-
-def reading_notes(skipped: dict[str, int]) -> list[str]:
-    """One note for every ``Frames.skipped`` count: ``"<n> <key>"``, the kept ones apart."""
-    kept = {k: n for k, n in skipped.items() if n and k in STILL_SCORED}
-    left = {k: n for k, n in skipped.items() if n and k not in kept}
-    notes = []
-    if left:
-        items = ", ".join(f"{n} {why}" for why, n in sorted(left.items()))
-        notes.append(f"Left out while reading the ledger: {items}.")
-    if kept:
-        items = ", ".join(f"{n} {why}" for why, n in sorted(kept.items()))
-        notes.append(f"Read and scored, but check them: {items}.")
-    return notes
-
-
-NOT_VERIFIED = (
-    "The ledger was not verified for this report (entry hashes and chains are not checked "
-    "when reading): run foretell verify, or foretell report --verify."
-)
-
-
-def verification_notes(problems: list[Problem] | None) -> list[str]:
-    """Whether the ledger was verified for this report, and what verify found."""
-    if problems is None:
-        return [NOT_VERIFIED]
-    if not problems:
-        return ["The ledger was verified for this report: no problems."]
-    kinds: dict[str, int] = {}
-    for problem in problems:
-        kinds[problem.message] = kinds.get(problem.message, 0) + 1
-    items = "; ".join(f"{n} x {why}" for why, n in sorted(kinds.items()))
-    return [f"foretell verify found {len(problems)} problem(s) in the ledger: {items}."]

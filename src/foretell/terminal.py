@@ -1,4 +1,5 @@
-"""Text that fits the screen: the output width, wrapped prose, tables that fit, and colour.
+"""Text that fits the screen: the output width, wrapped prose, tables that fit, colour, and
+numbers for people (``number``).
 
 The width is ``COLUMNS`` when set, else the terminal's width when standard output is a
 terminal, else ``DEFAULT_WIDTH``. A table is fitted to a width by, in turn: wrapping long
@@ -62,6 +63,11 @@ def paint(text: str, style: str | None, enabled: bool) -> str:
     from rich.style import Style
 
     return Style.parse(style).render(text)
+
+
+def number(value: float) -> str:
+    """A number for people: 3,000,000 and 0.05, never 3e+06."""
+    return f"{value:,.10g}"
 
 
 def visible_len(text: str) -> int:

@@ -325,11 +325,6 @@ def echo_wrapped(text: str, err: bool = False) -> None:
     typer.echo(terminal.wrap(text, terminal.width()), err=err)
 
 
-def number(value: float) -> str:
-    """A number for people: 3,000,000 and 0.05, never 3e+06."""
-    return f"{value:,.10g}"
-
-
 def open_home(home: Path | None) -> Home:
     return find_home(home)
 

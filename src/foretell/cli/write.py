@@ -18,7 +18,6 @@ from foretell.cli.app import (
     complete_question_ids,
     echo_wrapped,
     fail,
-    number,
     open_home,
     print_json,
 )
@@ -332,6 +331,8 @@ def log(
 
 
 def _describe(entry: dict[str, object]) -> str:
+    from foretell.terminal import number  # loaded by log's output already (echo_wrapped)
+
     if "p" in entry:
         return f"P(yes)={number(entry['p'])} on {entry['question']}"  # type: ignore[arg-type]
     if "probs" in entry:

@@ -16,7 +16,6 @@ from foretell.cli.report import (
     Rule,
     SinceOption,
     UntilOption,
-    _date,
 )
 
 
@@ -87,6 +86,7 @@ def compare(
     from foretell.report.headtohead import CompareOptions, head_to_head, skill_table
     from foretell.report.headtohead_text import head_to_head_text, skill_text
     from foretell.report.json_out import render_json
+    from foretell.report.run import option_date
     from foretell.report.scope import Filters
 
     names = names or []
@@ -97,7 +97,9 @@ def compare(
     project = open_home(home)
     options = CompareOptions(
         filters=Filters(
-            tags=tuple(tag or ()), since=_date(since, "--since"), until=_date(until, "--until")
+            tags=tuple(tag or ()),
+            since=option_date(since, "--since"),
+            until=option_date(until, "--until"),
         ),
         rule=rule.value,
         crowd=crowd,

@@ -3,16 +3,15 @@
 pandas, statsmodels and matplotlib are imported inside the commands only.
 """
 
-from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from foretell import atomic, parse
+from foretell import atomic
 from foretell.cli.app import HomeOption, app, open_home
-from foretell.errors import ForetellError, display_path
+from foretell.errors import display_path
 
 if TYPE_CHECKING:
     from foretell.report.build import Report
@@ -171,15 +170,6 @@ OutputOption = Annotated[
         show_default=False,
     ),
 ]
-
-
-def _date(text: str | None, what: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return parse.parse_date(text)
-    except ValueError as err:
-        raise ForetellError(f"{what}: {err}") from None
 
 
 ConventionsOption = Annotated[
@@ -395,39 +385,31 @@ def report(
     --plot-dir figures;
     foretell report --engine duckdb --format json
     """
-    from foretell.actions import author_name
-    from foretell.frames import load_frames
-    from foretell.ids import check_id
-    from foretell.report.bins import bin_setting
-    from foretell.report.build import build_report
-    from foretell.report.options import ReportOptions
-    from foretell.report.scope import Filters
+    from foretell.report import run
 
     project = open_home(home)
-    options = ReportOptions(
-        filters=Filters(
-            by=tuple(author_name(name) for name in by or ()),  # as `log --by` names the file
-            exclude_by=tuple(author_name(name) for name in exclude_by or ()),
-            tags=tuple(tag or ()),
-            questions=tuple(check_id(q) for q in question or ()),
-            since=_date(since, "--since"),
-            until=_date(until, "--until"),
-            resolved_since=_date(resolved_since, "--resolved-since"),
-            resolved_until=_date(resolved_until, "--resolved-until"),
-        ),
+    options = run.report_options(
+        by=by,
+        exclude_by=exclude_by,
+        tag=tag,
+        question=question,
+        since=since,
+        until=until,
+        resolved_since=resolved_since,
+        resolved_until=resolved_until,
         rule=rule,
-        bins=bin_setting(bins),
+        bins=bins,
         group_by=group_by,
         claims=claims.value,
         crowd=crowd,
         extremize=extremize,
-        horizons=tuple(int(d) for d in horizons.split(",")) if horizons else None,
+        horizons=horizons,
         period=period.value,
         window=window,
-        wis_baseline=author_name(wis_baseline) if wis_baseline else None,
-        peer=not no_peer,
+        wis_baseline=wis_baseline,
+        no_peer=no_peer,
     )
-    from foretell.engine import build_streaming, choose
+    from foretell.engine import choose
 
     if scheduler is not None and engine is not Engine.dask:
         raise typer.BadParameter("--scheduler goes with --engine dask", param_hint="--scheduler")
@@ -438,31 +420,15 @@ def report(
             "--format csv lists every pair, which only --engine memory keeps",
             param_hint="--format",
         )
-    problems = None
-    if verify:
-        from foretell.verify import verify as verify_ledger
-
-        problems = verify_ledger(project)
-    from foretell.interop.progress import Progress
-
-    progress = Progress()
-    if chosen == "memory":
-        progress.phase("reading the ledger", None)
-        frames = load_frames(project, use_cache=not verify)
-        progress.phase("scoring", None)
-        built = build_report(frames, options, home=project.root.name, verification=problems)
-    else:
-        progress.phase(f"streaming the ledger ({chosen})", None)
-        built = build_streaming(
-            project,
-            options,
-            engine=chosen,
-            scheduler=scheduler,
-            workers=workers,
-            verification=problems,
-            memory_limit=memory_limit,
-        )
-    progress.close()
+    built = run.build(
+        project,
+        options,
+        chosen,
+        verify=verify,
+        scheduler=scheduler,
+        workers=workers,
+        memory_limit=memory_limit,
+    )
     _emit(built, fmt, output, plot, plot_dir, conventions)
 
 

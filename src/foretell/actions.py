@@ -162,6 +162,11 @@ def typed_value(what: str, parser: Callable[[Any], Any], text: Any) -> Any:
         raise ForetellError(f"{what}: {err}") from None
 
 
+def optional_date(text: str | None, what: str) -> date | None:
+    """``text`` as a date (YYYY-MM-DD), None for None; an error names the option ``what``."""
+    return None if text is None else typed_value(what, parse.parse_date, text)
+
+
 def log_forecast(
     home: Home,
     question_id: str,

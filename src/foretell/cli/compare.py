@@ -82,11 +82,11 @@ def compare(
     Examples: foretell compare alice bob; foretell compare alice crowd:median --metric log;
     foretell compare --baseline crowd:median --format json
     """
+    from foretell.actions import optional_date
     from foretell.frames import load_frames
     from foretell.report.headtohead import CompareOptions, head_to_head, skill_table
     from foretell.report.headtohead_text import head_to_head_text, skill_text
     from foretell.report.json_out import render_json
-    from foretell.report.run import option_date
     from foretell.report.scope import Filters
 
     names = names or []
@@ -98,8 +98,8 @@ def compare(
     options = CompareOptions(
         filters=Filters(
             tags=tuple(tag or ()),
-            since=option_date(since, "--since"),
-            until=option_date(until, "--until"),
+            since=optional_date(since, "--since"),
+            until=optional_date(until, "--until"),
         ),
         rule=rule.value,
         crowd=crowd,

@@ -1,11 +1,11 @@
 """Commands that write: init, ask, log, resolve, annul, amend, repair.
 
-Nothing here imports pandas, statsmodels or matplotlib; pydantic only inside ``ask``.
+Nothing here imports pandas, statsmodels or matplotlib; pydantic only inside ``ask`` (through
+``foretell.asking``, which builds the question from the options).
 """
 
-from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
@@ -21,12 +21,9 @@ from foretell.cli.app import (
     open_home,
     print_json,
 )
-from foretell.errors import ForetellError, display_path
+from foretell.errors import display_path
 from foretell.hindsight import hindsight_note
 from foretell.home import init_home
-
-if TYPE_CHECKING:  # pydantic is loaded by the commands that build models (ask), not by log
-    from foretell.model import Source
 
 ByOption = Annotated[
     str | None,
@@ -40,10 +37,6 @@ OnOption = Annotated[
     str | None,
     typer.Option("--on", help="Date the outcome was known, YYYY-MM-DD (default: today)."),
 ]
-
-
-def _date_or_none(text: str | None, what: str) -> date | None:
-    return None if text is None else actions.typed_value(what, parse.parse_date, text)
 
 
 YesOption = Annotated[
@@ -169,10 +162,7 @@ def ask(
     --resolve-by 2027-03-31 --source 004_2399dcdda7adbfd5.txt --outlet startupnews.fyi
     --source-date 2026-05-01 --claim "Huawei aims to ship about 750,000 950PR chips in 2026"
     """
-    from pydantic import ValidationError
-
-    from foretell.catalog import describe_validation_error
-    from foretell.model import QUESTION_TYPES, Question
+    from foretell.asking import new_question
 
     project = open_home(home)
     if question_id is None or title is None or criteria is None or resolve_by is None:
@@ -181,30 +171,24 @@ def ask(
         if kind == "numeric" and (low is None or high is None):
             low = float(typer.prompt("plausible low value (--low)", type=float))
             high = float(typer.prompt("plausible high value (--high)", type=float))
-    if kind not in QUESTION_TYPES:
-        raise ForetellError(f"--type must be one of {', '.join(QUESTION_TYPES)}, not {kind!r}")
-    cited = _citations(sources or [], claims or [], outlets or [], source_dates or [])
-    data = {
-        "id": question_id,
-        "title": title,
-        "type": kind,
-        "criteria": criteria,
-        "opened": _date_or_none(opened, "--opened") or parse.today_utc(),
-        "resolve_by": _date_or_none(resolve_by, "--resolve-by"),
-        "tags": tags or [],
-        "sources": cited,
-        "options": [o.strip() for o in options.split(",")] if options is not None else None,
-        "unit": unit,
-        "range": (low, high) if low is not None or high is not None else None,
-        "thresholds": thresholds or [],
-    }
-    if data["range"] is not None and (low is None or high is None):
-        raise ForetellError("give both --low and --high")
-    try:
-        question = Question.model_validate(data)
-    except ValidationError as err:
-        raise ForetellError(describe_validation_error(err)) from None
-    actions.typed_value("--criteria", parse.check_criteria, question.criteria)  # after the model
+    question = new_question(
+        question_id=question_id,
+        title=title,
+        criteria=criteria,
+        resolve_by=resolve_by,
+        kind=kind,
+        opened=opened,
+        options=options,
+        unit=unit,
+        low=low,
+        high=high,
+        thresholds=thresholds,
+        tags=tags,
+        sources=sources,
+        claims=claims,
+        outlets=outlets,
+        source_dates=source_dates,
+    )
     path = actions.ask(project, question)
     if output is OutputFormat.json:
         print_json({"id": question.id, "file": display_path(path)})
@@ -247,43 +231,6 @@ def _ask_in_turn(
     if kind == "numeric" and unit is None:
         unit = typer.prompt("unit")
     return question_id, title, criteria, resolve_by, kind, options, unit
-
-
-def _citations(
-    sources: list[str], claims: list[str], outlets: list[str], dates: list[str]
-) -> "list[Source]":
-    """One Source per --source, with the --claim, --outlet and --source-date at its position.
-
-    Every --source needs its --claim; --outlet and --source-date may be left off the last ones.
-    """
-    from pydantic import ValidationError
-
-    from foretell.catalog import describe_validation_error
-    from foretell.model import Source
-
-    for option, given in (("--claim", claims), ("--outlet", outlets), ("--source-date", dates)):
-        if len(given) > len(sources):
-            raise ForetellError(f"each {option} needs a --source before it")
-    if len(claims) < len(sources):
-        missing = sources[len(claims)]
-        raise ForetellError(
-            f"--source {missing} needs a --claim saying what it claims, in your own words"
-        )
-    cited = []
-    for i, doc in enumerate(sources):
-        day = _date_or_none(dates[i], "--source-date") if i < len(dates) else None
-        try:
-            cited.append(
-                Source(
-                    document=doc,
-                    outlet=outlets[i] if i < len(outlets) else None,
-                    date=day,
-                    claim=claims[i],
-                )
-            )
-        except ValidationError as err:
-            raise ForetellError(f"--source: {describe_validation_error(err)}") from None
-    return cited
 
 
 # Negative numbers ("-7.5") are values, not options.
@@ -391,7 +338,7 @@ def resolve(
         outcome or "",
         author[0],
         evidence=evidence,
-        on=_date_or_none(on, "--on"),
+        on=actions.optional_date(on, "--on"),
         amend=amend,
         why=why,
         probability=probability,
@@ -419,7 +366,9 @@ def annul(
     """
     project = open_home(home)
     author = _author(by)
-    entry = actions.annul(project, question_id, author[0], why, _date_or_none(on, "--on"), amend)
+    entry = actions.annul(
+        project, question_id, author[0], why, actions.optional_date(on, "--on"), amend
+    )
     _done(output, f"annulled {entry['question']}", entry, author, project)
 
 

@@ -9,20 +9,14 @@ pandas and the engines are imported inside the functions only.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING
 
-from foretell import actions, parse
+from foretell import actions
 
 if TYPE_CHECKING:
     from foretell.home import Home
     from foretell.report.build import Report
     from foretell.report.options import ReportOptions
-
-
-def option_date(text: str | None, what: str) -> date | None:
-    """``text`` as a date (YYYY-MM-DD), None for None; an error names the option ``what``."""
-    return None if text is None else actions.typed_value(what, parse.parse_date, text)
 
 
 def report_options(
@@ -60,10 +54,10 @@ def report_options(
             exclude_by=tuple(author_name(name) for name in exclude_by or ()),
             tags=tuple(tag or ()),
             questions=tuple(check_id(q) for q in question or ()),
-            since=option_date(since, "--since"),
-            until=option_date(until, "--until"),
-            resolved_since=option_date(resolved_since, "--resolved-since"),
-            resolved_until=option_date(resolved_until, "--resolved-until"),
+            since=actions.optional_date(since, "--since"),
+            until=actions.optional_date(until, "--until"),
+            resolved_since=actions.optional_date(resolved_since, "--resolved-since"),
+            resolved_until=actions.optional_date(resolved_until, "--resolved-until"),
         ),
         rule=rule,
         bins=bin_setting(bins),

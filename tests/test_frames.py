@@ -162,7 +162,7 @@ def test_hand_edited_entries_of_the_wrong_shape_are_skipped_not_fatal(
 
 def _verdicts_row_by_row(frame: pd.DataFrame, questions: dict) -> list[int]:
     """Every (row, payload) verify flags, checked one row at a time: the reference."""
-    from foretell.frames import StandIn
+    from foretell.payload_checks import StandIn
     from foretell.verify import payload_problem
 
     bad = []
@@ -183,7 +183,7 @@ def _verdicts_row_by_row(frame: pd.DataFrame, questions: dict) -> list[int]:
 def test_payloads_shared_by_rows_get_each_rows_own_verdict(
     picks: list[tuple[int, int, int]],
 ) -> None:
-    from foretell.frames import StandIn, _drop_bad_payloads
+    from foretell.payload_checks import StandIn, drop_bad_payloads
 
     questions = {
         "b": StandIn("b", "binary", None),
@@ -205,6 +205,6 @@ def test_payloads_shared_by_rows_get_each_rows_own_verdict(
         }
     )
     bad = _verdicts_row_by_row(frame, questions)
-    kept, flagged = _drop_bad_payloads(frame, questions)
+    kept, flagged = drop_bad_payloads(frame, questions)
     assert flagged == len(bad)
     assert kept["p"].tolist() == [float(r) for r in range(len(picks)) if r not in set(bad)]

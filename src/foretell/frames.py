@@ -8,7 +8,8 @@ counts a claim as a forecaster's probability.
 Lines are parsed in chunks with orjson and only the needed fields are kept, so memory grows
 with the columns, not with a Python object per entry. Hashes and chains are not checked here
 (``verify`` does that); lines that do not parse, and entries naming unknown questions, are
-left out and counted in ``Frames.skipped``.
+left out and counted in ``Frames.skipped``, as are forecasts whose payload verify flags
+(``foretell.payload_checks``). The claims frame is built in ``foretell.claim_frames``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import orjson
@@ -28,9 +29,14 @@ import pyarrow as pa
 from foretell import ledger
 from foretell.catalog import left_out_counts
 from foretell.catalog_cache import question_row, question_rows
+from foretell.claim_frames import claims_frame, empty_claims
 from foretell.errors import Problem
 from foretell.home import Home
 from foretell.model import Question
+
+# the engines import these two from here, by these names
+from foretell.payload_checks import drop_bad_payloads as _drop_bad_payloads
+from foretell.payload_checks import question_stand_ins as _stand_ins
 from foretell.scoring.order import lexsort
 from foretell.tables import (
     EXTRA_COLUMNS,
@@ -41,7 +47,7 @@ from foretell.tables import (
     prepare_copy,
     read_table,
 )
-from foretell.verify import outcome_problem, payload_problem
+from foretell.verify import outcome_problem
 
 QUESTION_COLUMNS = [
     "id", "title", "type", "opened", "resolve_by", "tags", "options", "unit",
@@ -52,55 +58,6 @@ FORECAST_COLUMNS = [
     "note", "imported",
 ]  # fmt: skip
 OUTCOME_COLUMNS = ["question", "status", "outcome", "resolved_on", "author", "at"]
-CLAIM_COLUMNS = [
-    "kind", "claimant", "seq", "line", "at", "on", "question", "question_sha", "type", "hedge",
-    "value", "low", "high", "source", "figures", "note", "edited",
-]  # fmt: skip
-
-
-def empty_claims() -> pd.DataFrame:
-    return claims_frame([], {})
-
-
-def claims_frame(entries: list[dict[str, Any]], types: dict[str, str]) -> pd.DataFrame:
-    """One row per claim (see ``foretell.claims``): ``on`` as a date (datetime64, midnight),
-    ``at`` as a UTC timestamp; numeric claims have ``low``/``high`` (equal for a point), the
-    others keep their ``value`` (yes/no, or the list of claimed options)."""
-    from foretell.claims import claim_bounds
-
-    rows = []
-    for e in entries:
-        bounds = claim_bounds(e)
-        rows.append(
-            {
-                "kind": "claim",
-                "claimant": e["claimant"],
-                "seq": e.get("seq"),
-                "line": e.get("line"),
-                "at": e.get("at"),
-                "on": e.get("on"),
-                "question": e["question"],
-                "question_sha": e.get("question_sha"),
-                "type": types.get(e["question"]),
-                "hedge": e.get("hedge"),
-                "value": None if bounds is not None else e.get("value"),
-                "low": bounds[0] if bounds else np.nan,
-                "high": bounds[1] if bounds else np.nan,
-                "source": e.get("source"),
-                "figures": list(e.get("figures") or []),
-                "note": e.get("note"),
-                "edited": bool(e.get("edited")),
-            }
-        )
-    frame = pd.DataFrame(rows, columns=CLAIM_COLUMNS)
-    frame["at"] = pd.to_datetime(frame["at"], utc=True, errors="coerce").astype(
-        "datetime64[ns, UTC]"
-    )
-    frame["on"] = pd.to_datetime(frame["on"], errors="coerce").astype("datetime64[ns]")
-    for col in ("low", "high"):
-        frame[col] = frame[col].astype(np.float64)
-    frame["value"] = frame["value"].astype(object)
-    return frame
 
 
 @dataclass(frozen=True)
@@ -316,14 +273,6 @@ def _types(question: pd.Categorical, types: dict[str, str]) -> pd.Categorical:
     )
 
 
-class StandIn(NamedTuple):
-    """A question's id, type and options: what verify's payload and outcome checks read."""
-
-    id: str
-    type: str
-    options: list[str] | None
-
-
 def _used(codes: np.ndarray, names: list[str]) -> pd.Categorical:
     """A categorical of ``codes`` into ``names`` keeping only the names used, in their order
     (``remove_unused_categories`` without its sort of every code)."""
@@ -336,71 +285,6 @@ def _used(codes: np.ndarray, names: list[str]) -> pd.Categorical:
         new_code[codes].astype(np.int32) if codes.size else codes.astype(np.int32),
         categories=pd.Index(kept, dtype=object),
     )
-
-
-def _stand_ins(qframe: pd.DataFrame) -> dict[str, StandIn]:
-    """Each question's stand-in (a tuple, not a model: there are as many as questions)."""
-    return {
-        qid: StandIn(qid, kind, opts)
-        for qid, kind, opts in zip(
-            qframe["id"].tolist(), qframe["type"].tolist(), qframe["options"].tolist(), strict=True
-        )
-    }
-
-
-def _drop_bad_payloads(
-    frame: pd.DataFrame, questions: dict[str, StandIn]
-) -> tuple[pd.DataFrame, int]:
-    """Forecasts whose probs or quantiles verify flags, left out (the count is of flagged
-    payloads). A payload of another type than its question's is checked against a stand-in of
-    its own type, so the report still counts it as a payload of the wrong type.
-
-    Rows sharing a payload object (``_objects``) and a question class share the verdict, so it
-    is found once per distinct (payload, class): a quantiles payload's verdict does not depend
-    on its question, a probs payload's on its question's options when the question is
-    multiple choice; the class is "another type", "numeric" or the options."""
-    column = frame["question"]
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        q_codes = column.cat.codes.to_numpy()
-        q_names = column.cat.categories.to_numpy(dtype=object)
-    else:
-        q_names, q_codes = column.to_numpy(dtype=object), np.arange(len(column))
-    stand_ins = [questions[qid] for qid in q_names]
-    bad: list[np.ndarray] = []
-    for col, kind in (("probs", "multiple_choice"), ("quantiles", "numeric")):
-        values = frame[col].to_numpy(dtype=object)
-        rows = np.flatnonzero(pd.notna(values))
-        if not rows.size:
-            continue
-        held = values[rows]
-        option_sets: dict[tuple[str, ...], int] = {}
-        classes = np.array(
-            [
-                0
-                if q.type != kind
-                else 1
-                if kind == "numeric"
-                else 2 + option_sets.setdefault(tuple(q.options or ()), len(option_sets))
-                for q in stand_ins
-            ]
-            or [0],
-            dtype=np.int64,
-        )
-        objects, _ = pd.factorize(np.fromiter(map(id, held), dtype=np.uint64, count=rows.size))
-        key = objects.astype(np.int64) * (len(option_sets) + 2) + classes[q_codes[rows]]
-        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        verdicts = np.zeros(first.shape[0], dtype=bool)
-        for k, i in enumerate(first.tolist()):
-            value, question = held[i], stand_ins[q_codes[rows[i]]]
-            if question.type != kind:
-                options = list(value) if isinstance(value, dict) else []
-                question = StandIn(question.id, kind, options)
-            verdicts[k] = bool(payload_problem(question, {col: value}))
-        bad.append(rows[verdicts[inverse.reshape(-1)]])
-    flagged = np.concatenate(bad) if bad else np.zeros(0, dtype=np.int64)
-    if not flagged.size:
-        return frame, 0
-    return frame.drop(index=frame.index[flagged]).reset_index(drop=True), int(flagged.size)
 
 
 def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:

@@ -19,7 +19,7 @@ import pytest
 
 from foretell import api, engine, engine_stream, sorted_cache
 from foretell.home import Home, find_home
-from foretell.report.build import ReportOptions
+from foretell.report.options import ReportOptions
 
 PROJECT = Path(__file__).parent / "fixtures" / "report_small"
 TODAY = dt.date(2026, 12, 1)

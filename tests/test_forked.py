@@ -12,6 +12,14 @@ import pytest
 from foretell import forked
 
 
+@pytest.fixture(autouse=True)
+def no_other_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Earlier tests in the same run may leave idle threads behind (a Dask cluster's, say),
+    which would keep every map in this process: these tests pin the forking itself (the
+    guard is tested with a thread of its own, below)."""
+    monkeypatch.setattr(forked, "other_threads", lambda: False)
+
+
 def test_results_come_back_in_order_and_the_same_bits() -> None:
     rng = np.random.default_rng(3)
     data = [rng.random(50) for _ in range(23)]  # inherited at the fork, never pickled in
@@ -51,9 +59,10 @@ def test_an_error_in_a_job_reaches_the_caller() -> None:
         forked.forked_map(work, list(range(8)), 2)
 
 
-def test_a_process_running_other_threads_does_not_fork() -> None:
+def test_a_process_running_other_threads_does_not_fork(monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
+    monkeypatch.undo()  # the real check of the threads
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()

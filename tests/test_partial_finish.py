@@ -38,6 +38,7 @@ def test_finish_groups_by_forked_processes_equals_one_at_a_time(
 
     monkeypatch.setattr(forked, "forked_map", counted)
     monkeypatch.setattr(forked, "default_workers", lambda: 3)
+    monkeypatch.setattr(forked, "other_threads", lambda: False)  # idle threads of earlier tests
 
     def finished() -> str:
         groups = partial.finish_groups(options, keys, part.groups, part.extras.groups)
@@ -66,4 +67,5 @@ def test_the_in_memory_reports_groups_by_forked_processes_equal_one_at_a_time(
     alone = groups()
     monkeypatch.setattr(partial_finish, "FORK_PAIRS", 0)
     monkeypatch.setattr(forked, "default_workers", lambda: 3)
+    monkeypatch.setattr(forked, "other_threads", lambda: False)  # idle threads of earlier tests
     assert groups() == alone

@@ -42,11 +42,15 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
+def other_threads() -> bool:
+    """Whether this process runs Python threads besides the calling one."""
+    return threading.active_count() > 1
+
+
 def forked_map(work: Callable[[T], R], jobs: Sequence[T], workers: int) -> list[R]:
     """``[work(job) for job in jobs]`` by up to ``workers`` forked processes (module doc)."""
     workers = min(workers, len(jobs))
-    alone = threading.active_count() == 1
-    if workers < 2 or not can_fork() or not alone or _FORKED:  # _FORKED set: inside a child
+    if workers < 2 or not can_fork() or other_threads() or _FORKED:  # _FORKED: inside a child
         return [work(job) for job in jobs]
     from concurrent.futures import ProcessPoolExecutor
 

@@ -11,21 +11,27 @@ from pathlib import Path
 import pytest
 
 from foretell import forked
-from foretell.frames import load_frames
+from foretell.frames import Frames, load_frames
 from foretell.home import find_home
 from foretell.report import build, partial, partial_finish
 from foretell.report.options import ReportOptions, check_options
 
 PROJECT = Path(__file__).parent / "fixtures" / "report_small"
 TODAY = dt.date(2026, 12, 1)
+GROUPINGS = ["forecaster", "forecaster,tag", "none"]
 
 
-@pytest.mark.parametrize("group_by", ["forecaster", "forecaster,tag", "none"])
+@pytest.fixture(scope="module")
+def frames(tmp_path_factory: pytest.TempPathFactory) -> Frames:
+    root = tmp_path_factory.mktemp("finish") / "p"
+    shutil.copytree(PROJECT, root)
+    return load_frames(find_home(root))
+
+
+@pytest.mark.parametrize("group_by", GROUPINGS)
 def test_finish_groups_by_forked_processes_equals_one_at_a_time(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, group_by: str
+    frames: Frames, monkeypatch: pytest.MonkeyPatch, group_by: str
 ) -> None:
-    shutil.copytree(PROJECT, tmp_path / "p")
-    frames = load_frames(find_home(tmp_path / "p"))
     options = check_options(ReportOptions(group_by=group_by))
     part, _ = partial.partial(frames, options, TODAY)
     keys = tuple(k for k in group_by.split(",") if k != "none")
@@ -52,12 +58,10 @@ def test_finish_groups_by_forked_processes_equals_one_at_a_time(
     assert json.loads(alone)[0]["name"] == "all"
 
 
-@pytest.mark.parametrize("group_by", ["forecaster", "forecaster,tag", "none"])
+@pytest.mark.parametrize("group_by", GROUPINGS)
 def test_the_in_memory_reports_groups_by_forked_processes_equal_one_at_a_time(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, group_by: str
+    frames: Frames, monkeypatch: pytest.MonkeyPatch, group_by: str
 ) -> None:
-    shutil.copytree(PROJECT, tmp_path / "p")
-    frames = load_frames(find_home(tmp_path / "p"))
     options = ReportOptions(group_by=group_by)
 
     def groups() -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from foretell import engine, engine_stream, engine_workers
+from foretell import engine, engine_stream, engine_workers, forked
 from foretell.home import Home, find_home
 from foretell.report import partial
 from foretell.report.options import ReportOptions, check_options
@@ -36,6 +36,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Home:
 def small_groups(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine_stream, "MIN_ROW_GROUP", 16)
     monkeypatch.setattr(engine_workers, "WORKER_ROWS", 1)
+    monkeypatch.setattr(forked, "other_threads", lambda: False)  # idle threads of earlier tests
 
 
 def _report(home: Home, options: ReportOptions, workers: int, batch_rows: int) -> dict:

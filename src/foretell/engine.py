@@ -55,6 +55,7 @@ from foretell.frames import (
     rows_frame,
 )
 from foretell.home import Home
+from foretell.sorted_cache import SORTED_DIR
 
 if TYPE_CHECKING:
     from foretell.errors import Problem
@@ -119,8 +120,6 @@ def open_ledger(home: Home) -> Ledger:
     rest = ledger_rest(home, qframe, parts)
     rest.skipped.update(left_out_counts(bad_files))
     authors = [p.stem for p in paths]
-    from foretell.sorted_cache import SORTED_DIR
-
     sorted_dir = home.ledger / tables.COLUMNAR_DIR / SORTED_DIR
     return Ledger(qframe, rest.outcomes, rest.claims, rest.skipped, files, authors, rows,
                   tuple(file_authors), tuple(part_rows), sorted_dir)  # fmt: skip

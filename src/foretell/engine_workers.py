@@ -12,17 +12,18 @@ so the report is the same bits whatever the number of workers.
 Memory: each worker holds one batch of ``batch_rows // workers`` forecasts (the batches held
 at once stay within the same memory as one process's) plus its run's sums; the parent holds
 the catalog and, at the end, the partials being merged. Workers are used only where the
-system can fork and each would have at least ``WORKER_ROWS`` forecasts.
+system can fork and each would have at least ``WORKER_ROWS`` forecasts; the runs go through
+``forked.forked_map`` (which computes them in this process, one after another, when it runs
+other Python threads).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from foretell import engine_stream
+from foretell import engine_stream, forked
 from foretell.engine import Ledger, release_memory
 
 if TYPE_CHECKING:
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
     from foretell.report.partial import Partial
 
 WORKER_ROWS = 200_000  # forecasts a worker process must have at least
-_FORKED: dict[str, Any] = {}  # what a forked worker reads: set before the fork
 
 
 @dataclass(frozen=True)
@@ -51,16 +51,15 @@ def partial_of(job: Job, batch_rows: int, workers: int) -> Partial:
     n_questions = len(job.book.questions)
     runs = [(0, n_questions)]
     done = job.done
-    if (
-        workers > 1
-        and done is not None
-        and done.rows >= 2 * WORKER_ROWS
-        and "fork" in multiprocessing.get_all_start_methods()
-    ):
+    if workers > 1 and done is not None and done.rows >= 2 * WORKER_ROWS and forked.can_fork():
         runs = engine_stream.range_cuts(done, n_questions, min(workers, done.rows // WORKER_ROWS))
     if len(runs) == 1:
         return run_partial(job, 0, n_questions, batch_rows)
-    return partial_merge(_forked(job, runs, max(batch_rows // len(runs), 1)), job.options.top)
+    per_worker = max(batch_rows // len(runs), 1)
+    parts = forked.forked_map(
+        lambda run: run_partial(job, run[0], run[1], per_worker), runs, len(runs)
+    )
+    return partial_merge(parts, job.options.top)
 
 
 def run_partial(job: Job, lo: int, hi: int, batch_rows: int) -> Partial:
@@ -88,20 +87,3 @@ def partial_merge(parts: list[Partial], top: int) -> Partial:
     for part in parts[1:]:
         merged = partial.bounded(partial.merge(merged, part), top)
     return merged
-
-
-def _forked_run(run: tuple[int, int]) -> Partial:
-    return run_partial(_FORKED["job"], run[0], run[1], _FORKED["batch_rows"])
-
-
-def _forked(job: Job, runs: list[tuple[int, int]], batch_rows: int) -> list[Partial]:
-    """Each run's partial from its own forked process, in the runs' order."""
-    from concurrent.futures import ProcessPoolExecutor
-
-    _FORKED.update(job=job, batch_rows=batch_rows)
-    try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(len(runs), mp_context=context) as pool:
-            return list(pool.map(_forked_run, runs))
-    finally:
-        _FORKED.clear()

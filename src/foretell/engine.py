@@ -46,20 +46,16 @@ from foretell import ledger, tables
 from foretell.catalog import left_out_counts
 from foretell.catalog_cache import question_rows
 from foretell.errors import ForetellError, Problem
-from foretell.frames import (
-    Frames,
-    _drop_bad_payloads,
-    _stand_ins,
-    forecasts_of,
-    ledger_rest,
-    rows_frame,
-)
+from foretell.frames import Frames, forecasts_of, ledger_rest, rows_frame
 from foretell.home import Home
+from foretell.payload_checks import drop_bad_payloads as _drop_bad_payloads
+from foretell.payload_checks import question_stand_ins as _stand_ins
 from foretell.sorted_cache import SORTED_DIR
 
 if TYPE_CHECKING:
     from foretell.errors import Problem
-    from foretell.report.build import Report, ReportOptions
+    from foretell.report.build import Report
+    from foretell.report.options import ReportOptions
     from foretell.report.partial import Partial
 
 ENGINES = ("auto", "memory", "duckdb", "dask")
@@ -361,7 +357,7 @@ def build_streaming(
     """
     import duckdb
 
-    from foretell.report.build import check_options
+    from foretell.report.options import check_options
 
     options = check_options(options)
     today = today or dt.datetime.now(dt.UTC).date()

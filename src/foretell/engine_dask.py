@@ -31,7 +31,7 @@ from foretell.engine import (
 from foretell.errors import ForetellError
 
 if TYPE_CHECKING:
-    from foretell.report.build import ReportOptions
+    from foretell.report.options import ReportOptions
     from foretell.report.partial import Partial
 
 

@@ -50,7 +50,9 @@ from foretell.engine import (
     connect,
     release_memory,
 )
-from foretell.frames import Frames, Rows, _drop_bad_payloads, _stand_ins, forecast_frame
+from foretell.frames import Frames, Rows, forecast_frame
+from foretell.payload_checks import drop_bad_payloads as _drop_bad_payloads
+from foretell.payload_checks import question_stand_ins as _stand_ins
 
 ROW_BITS = 32  # row = file_index << ROW_BITS | row number in the part
 STREAM = ("gpos", "at", "seq", "p", "row")

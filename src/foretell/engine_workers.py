@@ -27,7 +27,7 @@ from foretell import engine_stream, forked
 from foretell.engine import Ledger, release_memory
 
 if TYPE_CHECKING:
-    from foretell.report.build import ReportOptions
+    from foretell.report.options import ReportOptions
     from foretell.report.partial import Partial
 
 WORKER_ROWS = 200_000  # forecasts a worker process must have at least

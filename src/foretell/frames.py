@@ -33,10 +33,7 @@ from foretell.claim_frames import claims_frame, empty_claims
 from foretell.errors import Problem
 from foretell.home import Home
 from foretell.model import Question
-
-# the engines import these two from here, by these names
-from foretell.payload_checks import drop_bad_payloads as _drop_bad_payloads
-from foretell.payload_checks import question_stand_ins as _stand_ins
+from foretell.payload_checks import drop_bad_payloads, question_stand_ins
 from foretell.scoring.order import lexsort
 from foretell.tables import (
     EXTRA_COLUMNS,
@@ -346,7 +343,7 @@ def load_frames(
     tables = _read_tables(ledger.ledger_files(home.ledger), use_cache)
     types = dict(zip(qframe["id"].tolist(), qframe["type"].tolist(), strict=True))
     forecasts, skipped = _forecasts_frame(tables, set(qframe["id"].tolist()), types)
-    forecasts, bad = _drop_bad_payloads(forecasts, _stand_ins(qframe))
+    forecasts, bad = drop_bad_payloads(forecasts, question_stand_ins(qframe))
     if bad:
         skipped[MALFORMED] += bad
     rest = ledger_rest(home, qframe, [(a, t.closings, t.skipped) for a, t in tables])
@@ -372,7 +369,7 @@ def ledger_rest(
     closings on unknown questions, and resolutions whose outcome verify flags, left out."""
     known = set(qframe["id"].tolist())
     types = dict(zip(qframe["id"].tolist(), qframe["type"].tolist(), strict=True))
-    stand_ins = _stand_ins(qframe)
+    stand_ins = question_stand_ins(qframe)
     skipped: Counter[str] = Counter()
     closings = []
     for author, records, counts in files:

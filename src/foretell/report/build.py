@@ -26,9 +26,8 @@ from foretell.report import numeric as nm
 from foretell.report.bins import Bins
 from foretell.report.claims import CONVENTION as CLAIMS_CONVENTION
 from foretell.report.claims import claims_data, hindsight_forecasts
-from foretell.report.notes import reading_notes, verification_notes
-from foretell.report.notes import scope_notes as _notes  # as build._notes for partial_finish
-from foretell.report.options import (  # also imported from here by the engines and partials
+from foretell.report.notes import reading_notes, scope_notes, verification_notes
+from foretell.report.options import (
     ReportOptions,
     check_options,
     group_keys,
@@ -138,7 +137,7 @@ def build_report(
         "problems": None if verification is None else len(verification),
     }
     data["notes"] = (
-        _notes(data, scope, options.filters)
+        scope_notes(data, scope, options.filters)
         + nm.range_notes(q, numeric.outside_range)
         + reading_notes(frames.skipped)
         + verification_notes(verification)

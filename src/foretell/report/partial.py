@@ -54,7 +54,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from foretell.frames import Frames
-    from foretell.report.build import ReportOptions
+    from foretell.report.options import ReportOptions
     from foretell.report.scope import Scope
 
 
@@ -185,6 +185,7 @@ def partial(
     """
     from foretell.report import build, comparison, crowd
     from foretell.report import counts as report_counts
+    from foretell.report.options import group_keys
     from foretell.report.scope import ANNULLED, select
 
     scope = select(frames, options.filters, check_names=check_names)
@@ -200,7 +201,7 @@ def partial(
     crowd_rows = pairs.rows_of(crowd_scope)
     crowds = comparison.ScoredPairs.of(crowd_scope, rule, crowd_rows)
     people = comparison.ScoredPairs(all_binary, choice, numeric)
-    keys = build.group_keys(options)
+    keys = group_keys(options)
     crowd_keys = keys if "forecaster" in keys else ("forecaster",)
     q = scope.questions
     ids = [str(i) for i in q["id"].tolist()]

@@ -22,7 +22,7 @@ from foretell.report.numeric_partial import NumericColumns, NumericExtras, Relat
 from foretell.report.trend_partial import TrendPoints
 
 if TYPE_CHECKING:
-    from foretell.report.build import ReportOptions
+    from foretell.report.options import ReportOptions
     from foretell.report.quantile_pairs import NumericPairs
 
 Labels = tuple[str, ...]

@@ -23,7 +23,7 @@ from foretell.report.partial_extras import add_numeric
 
 if TYPE_CHECKING:
     from foretell.errors import Problem
-    from foretell.report.build import ReportOptions
+    from foretell.report.options import ReportOptions
     from foretell.report.partial import Forecaster, Partial
     from foretell.report.summary import GroupSummary
 
@@ -43,16 +43,18 @@ def finish(
     """The report's JSON document from the (merged) partial of every question in scope."""
     from foretell.report import build, comparison
     from foretell.report.claims import CONVENTION as CLAIMS_CONVENTION
+    from foretell.report.notes import reading_notes, scope_notes, verification_notes
+    from foretell.report.options import group_keys, options_and_conventions
     from foretell.report.scope import Scope
 
     data: dict[str, Any] = {
         "schema_version": build.SCHEMA_VERSION,
         "generated_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "home": home,
-        **build.options_and_conventions(options, methods),
+        **options_and_conventions(options, methods),
         "counts": part.counts,
     }
-    keys = build.group_keys(options)
+    keys = group_keys(options)
     data["groups"] = finish_groups(options, keys, part.groups, part.extras.groups)
     data["equal_weight"] = build.equal_weight(data["groups"][1:])
     crowd_keys = keys if "forecaster" in keys else ("forecaster",)
@@ -76,10 +78,10 @@ def finish(
     }
     scope = Scope(pd.DataFrame(), pd.DataFrame(), question_matches=part.question_matches)
     data["notes"] = (
-        build._notes(data, scope, options.filters)
+        scope_notes(data, scope, options.filters)
         + part.extras.notes()
-        + build.reading_notes(skipped)
-        + build.verification_notes(verification)
+        + reading_notes(skipped)
+        + verification_notes(verification)
         + comparison.probability_notes(data["groups"])
     )
     data["hindsight"] = {"forecasts": part.hindsight}

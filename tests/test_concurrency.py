@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from foretell import ledger
+from foretell import ledger, ledger_repair
 from foretell.home import Home
 from foretell.verify import verify
 
@@ -120,7 +120,7 @@ def test_a_process_killed_mid_append_leaves_a_torn_line_that_is_reported(
     assert [p.line for p in problems] == [4]
 
     # the dead process's lock is gone: repair takes it, then the chain continues
-    assert ledger.truncate_torn_tail(path) == len(torn)
+    assert ledger_repair.truncate_torn_tail(path) == len(torn)
     assert path.read_bytes() == intact
     nxt = _append_forecasts(home, sha, 1)[0]
     assert (nxt["seq"], nxt["prev"]) == (4, written[-1]["sha"])

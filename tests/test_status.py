@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 import pytest
 
-from foretell import ledger, status
+from foretell import ledger, ledger_repair, status
 
 
 def _close(
@@ -189,7 +189,7 @@ def test_a_torn_last_line_is_left_out_until_it_is_repaired(tmp_path: Path) -> No
     with path.open("ab") as fh:
         fh.write(whole[:-1])  # everything but the newline: a torn write
     assert status.question_status(tmp_path, "q1") is None
-    assert ledger.truncate_torn_tail(path) == len(whole) - 1
+    assert ledger_repair.truncate_torn_tail(path) == len(whole) - 1
     _close(tmp_path, "alice", "q1", "2026-03-01T00:00:00.000000Z")
     assert status.question_status(tmp_path, "q1").at.startswith("2026-03")  # type: ignore[union-attr]
 

@@ -6,9 +6,9 @@ UTF-8) with ``,"sha":"<hex>"`` inserted before the closing brace, where
 entry before it in the same file (``null`` for ``seq`` 1), and ``seq`` counts from 1.
 
 Appends take an exclusive ``flock`` on the file, read only its tail (the last line), write
-one line and ``fsync``. Nothing here ever rewrites a line: ``repair_tail`` removes only an
-incomplete final line left by an interrupted write (or adds the newline a whole entry lacks),
-and ``AppendSession`` truncates only what it appended itself when it fails.
+one line and ``fsync``. Nothing ever rewrites a line: ``ledger_repair.repair_tail`` removes
+only an incomplete final line left by an interrupted write (or adds the newline a whole entry
+lacks), and ``AppendSession`` truncates only what it appended itself when it fails.
 """
 
 from __future__ import annotations
@@ -462,44 +462,3 @@ def _unterminated_entry(fd: int, size: int) -> bool:
         except ValueError:
             return False
     return completes_chain(os.pread(fd, size - start, start), prev)
-
-
-def repair_tail(path: Path) -> tuple[str, int]:
-    """Mend the end of a file after an interrupted write, under the lock.
-
-    A final line without its newline that is a whole entry extending the chain gets its
-    newline: ("completed", 1). Any other final fragment is removed: ("removed", bytes).
-    A file that ends with a newline is left alone: ("", 0). No complete entry is ever removed.
-    """
-    fd = ids.open_nofollow(path, os.O_RDWR | os.O_APPEND)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        size = os.fstat(fd).st_size
-        if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
-            return "", 0
-        if _unterminated_entry(fd, size):
-            _write_all(fd, b"\n")
-            os.fsync(fd)
-            return "completed", 1
-        torn = size - _line_start(fd, size)
-        os.ftruncate(fd, size - torn)
-        os.fsync(fd)
-        return "removed", torn
-    finally:
-        os.close(fd)
-
-
-def truncate_torn_tail(path: Path) -> int:
-    """Remove an incomplete final line (no newline) under the lock; return bytes removed."""
-    fd = ids.open_nofollow(path, os.O_RDWR)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        size = os.fstat(fd).st_size
-        if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
-            return 0
-        torn = size - _line_start(fd, size)
-        os.ftruncate(fd, size - torn)
-        os.fsync(fd)
-        return torn
-    finally:
-        os.close(fd)

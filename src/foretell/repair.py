@@ -7,7 +7,7 @@ In order, under the project lock:
 2. temporary files of interrupted whole-file writes (``.<name>.<pid>.<hex>.tmp``, of
    processes that are gone) are removed from ``ledger/`` and ``forecasts/``;
 3. per ledger file: an incomplete last line is removed; a whole last entry lacking its
-   newline gets it (``ledger.repair_tail``);
+   newline gets it (``ledger_repair.repair_tail``);
 4. per ledger file: a last line that is complete but not a valid entry of the chain (not a
    JSON object, its sha missing or wrong, its seq or prev not following the entry before)
    is moved to ``ledger/<name>.jsonl.quarantine`` (kept there, never deleted) when the
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import orjson
 
-from foretell import atomic, journal, ledger
+from foretell import atomic, journal, ledger, ledger_repair
 from foretell.errors import display_path
 from foretell.home import Home
 from foretell.lock import project_lock
@@ -150,7 +150,7 @@ def repair(home: Home, confirm: Callable[[BadTail], bool]) -> tuple[list[str], l
                     f"{display_path(path)}: removed a temporary file of an interrupted write"
                 )
         for path in ledger.ledger_files(home.ledger):
-            what, n = ledger.repair_tail(path)
+            what, n = ledger_repair.repair_tail(path)
             if what == "completed":
                 done.append(f"{display_path(path)}: added the newline the last entry lacked")
             elif what == "removed":

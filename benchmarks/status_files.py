@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from foretell import ids, ledger, status
+from foretell import ids, ledger, status, status_store
 
 SIZES = (1, 52, 500)
 
@@ -67,8 +67,8 @@ def reads(where: Path) -> list[str]:
     real = ids.read_bytes
 
     def spy(path: Path) -> bytes:
-        if status.INDEX_DIR in path.parts:
-            seen.append("/".join(path.parts[path.parts.index(status.INDEX_DIR) + 1 :]))
+        if status_store.INDEX_DIR in path.parts:
+            seen.append("/".join(path.parts[path.parts.index(status_store.INDEX_DIR) + 1 :]))
         return real(path)
 
     ids.read_bytes = spy  # type: ignore[assignment]

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from foretell import ids, status
+from foretell import ids, status_store
 from foretell.catalog import dump_question, question_path
 from foretell.home import Home, init_home
 from foretell.model import Question
@@ -127,8 +127,8 @@ def cache_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     real = ids.read_bytes
 
     def spy(path: Path) -> bytes:
-        if status.INDEX_DIR in path.parts:
-            names.append("/".join(path.parts[path.parts.index(status.INDEX_DIR) + 1 :]))
+        if status_store.INDEX_DIR in path.parts:
+            names.append("/".join(path.parts[path.parts.index(status_store.INDEX_DIR) + 1 :]))
         return real(path)
 
     monkeypatch.setattr(ids, "read_bytes", spy)

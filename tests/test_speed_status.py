@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from foretell import ledger, status
+from foretell import ledger, status, status_store
 
 RESOLVER = "resolver"
 
@@ -40,7 +40,7 @@ def test_one_lookup_reads_one_header_and_one_shard(tmp_path: Path, cache_reads: 
     found = status.question_status(tmp_path, "q1234")
     assert found is not None and found.outcome == "no"
     assert len(cache_reads) == 2  # the header and the one shard of q1234
-    shard = status.shard_path(tmp_path, status.shard_of("q1234"))
+    shard = status_store.shard_path(tmp_path, status_store.shard_of("q1234"))
     whole = sum(p.stat().st_size for p in shard.parent.glob("*.json"))
     assert shard.stat().st_size < whole / 20
 
@@ -52,7 +52,7 @@ def test_a_lookup_in_a_file_without_closed_questions_reads_its_header_only(
     status.question_status(tmp_path, "q1")
     cache_reads.clear()
     assert status.question_status(tmp_path, "q1") is None
-    assert cache_reads == [status.HEADER]
+    assert cache_reads == [status_store.HEADER]
 
 
 def naive(ledger_dir: Path) -> dict[str, tuple[str, str, str]]:
@@ -106,14 +106,14 @@ def test_an_author_named_like_another_index_keeps_its_rows_apart(tmp_path: Path)
             tmp_path, author, {"kind": "resolution", "question": f"by-{author}", "outcome": "no"}
         )
     assert set(status.question_statuses(tmp_path)) == {"by-questions", "by-claims"}
-    assert not (tmp_path / status.INDEX_DIR / "questions").exists()
+    assert not (tmp_path / status_store.INDEX_DIR / "questions").exists()
 
 
 @pytest.mark.parametrize("damage", ["missing", "other token", "not json", "bad row"])
 def test_a_damaged_shard_is_rebuilt_from_the_ledger(tmp_path: Path, damage: str) -> None:
     many_closed(tmp_path, 300)
     good = status.question_statuses(tmp_path)
-    shard = status.shard_path(tmp_path, status.shard_of("q7"))
+    shard = status_store.shard_path(tmp_path, status_store.shard_of("q7"))
     record = orjson.loads(shard.read_bytes())
     if damage == "missing":
         shard.unlink()
@@ -131,7 +131,7 @@ def test_a_damaged_shard_is_rebuilt_from_the_ledger(tmp_path: Path, damage: str)
 def test_growth_rewrites_only_the_shards_it_touches(tmp_path: Path) -> None:
     many_closed(tmp_path, 300)
     status.question_statuses(tmp_path)
-    folder = status.shard_dir(tmp_path)
+    folder = status_store.shard_dir(tmp_path)
     before = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.json")}
     ledger.append(
         tmp_path,
@@ -141,4 +141,4 @@ def test_growth_rewrites_only_the_shards_it_touches(tmp_path: Path) -> None:
     assert status.question_status(tmp_path, "q5").kind == "annulment"  # type: ignore[union-attr]
     after = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.json")}
     changed = {name for name in after if after[name] != before.get(name)}
-    assert changed == {f"{status.shard_of('q5')}.json"}
+    assert changed == {f"{status_store.shard_of('q5')}.json"}

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 import pytest
 
-from foretell import ledger, ledger_repair, status
+from foretell import ledger, ledger_repair, status, status_store
 
 
 def _close(
@@ -87,7 +87,7 @@ def test_index_is_written_and_reused_without_rescanning(tmp_path: Path, scanned:
     size = (tmp_path / "alice.jsonl").stat().st_size
     status.load_index(tmp_path)
     assert scanned == [size]
-    assert status.header_path(tmp_path).exists()
+    assert status_store.header_path(tmp_path).exists()
     scanned.clear()
     status.load_index(tmp_path)
     assert scanned == []
@@ -157,10 +157,12 @@ def test_a_removed_file_drops_out_of_the_index(tmp_path: Path) -> None:
 def test_a_corrupt_index_is_ignored_and_rebuilt(tmp_path: Path, damage: bytes) -> None:
     closing = _close(tmp_path, "alice", "q1", "2026-02-01T00:00:00.000000Z")
     good = status.load_index(tmp_path)
-    cache = status.header_path(tmp_path)
+    cache = status_store.header_path(tmp_path)
     cache.write_bytes(damage)
     assert status.load_index(tmp_path) == good
-    assert status._header(orjson.loads(cache.read_bytes())) is not None  # rewritten whole
+    assert (
+        status_store.valid_header(orjson.loads(cache.read_bytes())) is not None
+    )  # rewritten whole
     assert status.question_status(tmp_path, "q1").sha == closing["sha"]  # type: ignore[union-attr]
 
 
@@ -168,13 +170,15 @@ def test_a_cached_record_without_a_last_sha_is_not_trusted(tmp_path: Path) -> No
     closing = _close(tmp_path, "alice", "q1", "2026-02-01T00:00:00.000000Z")
     status.load_index(tmp_path)
     ghost = ["resolution", "2026-01-01T00:00:00.000000Z", "0" * 64, "no"]
-    header = orjson.loads(status.header_path(tmp_path).read_bytes())
-    shard = status.shard_of("ghost")
+    header = orjson.loads(status_store.header_path(tmp_path).read_bytes())
+    shard = status_store.shard_of("ghost")
     header["files"]["alice.jsonl"].update(last_sha=None, stat=None, shards=[shard])
     header["shards"] = {shard: "t"}
     rows = {"alice.jsonl": {"status": {"ghost": ghost}, "amended": {}}}
-    status.shard_path(tmp_path, shard).write_bytes(orjson.dumps({"token": "t", "files": rows}))
-    status.header_path(tmp_path).write_bytes(orjson.dumps(header))
+    status_store.shard_path(tmp_path, shard).write_bytes(
+        orjson.dumps({"token": "t", "files": rows})
+    )
+    status_store.header_path(tmp_path).write_bytes(orjson.dumps(header))
     got = status.question_statuses(tmp_path)
     assert set(got) == {"q1"}
     assert got["q1"].sha == closing["sha"]
@@ -208,14 +212,14 @@ def test_damaged_lines_are_skipped_not_fatal(tmp_path: Path) -> None:
 def test_a_damaged_row_in_an_otherwise_current_record_triggers_a_rebuild(tmp_path: Path) -> None:
     closing = _close(tmp_path, "alice", "q1", "2026-02-01T00:00:00.000000Z")
     good = status.load_index(tmp_path)
-    header = orjson.loads(status.header_path(tmp_path).read_bytes())
+    header = orjson.loads(status_store.header_path(tmp_path).read_bytes())
     ((shard, token),) = header["shards"].items()
-    where = status.shard_path(tmp_path, shard)
+    where = status_store.shard_path(tmp_path, shard)
     rows = {"status": {"q1": ["resolution"], "q2": 7}, "amended": {}}
     damaged = {"token": token, "files": {"alice.jsonl": rows}}
     where.write_bytes(orjson.dumps(damaged))
     assert status.question_status(tmp_path, "q1").sha == closing["sha"]  # type: ignore[union-attr]
     assert status.load_index(tmp_path) == good
-    header = orjson.loads(status.header_path(tmp_path).read_bytes())
+    header = orjson.loads(status_store.header_path(tmp_path).read_bytes())
     where.write_bytes(orjson.dumps({**damaged, "token": header["shards"][shard]}))
     assert set(status.question_statuses(tmp_path)) == {"q1"}

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from foretell import ids, ledger, status
+from foretell import ids, ledger, status, status_store
 
 CTX = multiprocessing.get_context("fork")
 
@@ -56,8 +56,8 @@ def seen(ledger_dir: Path) -> dict[str, tuple[str, str, str]]:
 
 def same_shard(n: int) -> list[str]:
     """n question ids that share one shard."""
-    target = status.shard_of("q0")
-    found = [f"q{i}" for i in range(100_000) if status.shard_of(f"q{i}") == target]
+    target = status_store.shard_of("q0")
+    found = [f"q{i}" for i in range(100_000) if status_store.shard_of(f"q{i}") == target]
     return found[:n]
 
 
@@ -85,8 +85,13 @@ def test_a_lookup_reads_the_header_and_one_shard_whatever_the_number_of_files(
     status.question_statuses(tmp_path)
     cache_reads.clear()
     assert status.question_status(tmp_path, "q17").author == "author-17"  # type: ignore[union-attr]
-    assert cache_reads == [status.HEADER, f"{status.ROWS_DIR}/{status.shard_of('q17')}.json"]
-    assert not any(p.name.startswith("author-") for p in (tmp_path / status.INDEX_DIR).iterdir())
+    assert cache_reads == [
+        status_store.HEADER,
+        f"{status_store.ROWS_DIR}/{status_store.shard_of('q17')}.json",
+    ]
+    assert not any(
+        p.name.startswith("author-") for p in (tmp_path / status_store.INDEX_DIR).iterdir()
+    )
 
 
 def test_a_file_untouched_since_is_not_opened(tmp_path: Path, opened: list[str]) -> None:
@@ -108,7 +113,7 @@ def test_forecasts_appended_leave_the_header_unwritten_until_lag_bytes_gather(
     _close(tmp_path, "alice", "q1")
     _forecast(tmp_path, "bob", "q1")
     status.question_statuses(tmp_path)
-    header = status.header_path(tmp_path)
+    header = status_store.header_path(tmp_path)
     before = (header.read_bytes(), header.stat().st_mtime_ns)
     start = (tmp_path / "bob.jsonl").stat().st_size
     scanned: list[int] = []
@@ -187,10 +192,12 @@ def test_a_damaged_shared_shard_is_rebuilt_from_the_files_holding_rows_there(
     first, second = same_shard(2)
     _close(tmp_path, "alice", first)
     _close(tmp_path, "bob", second)
-    elsewhere = next(q for q in ("x", "y", "z") if status.shard_of(q) != status.shard_of(first))
+    elsewhere = next(
+        q for q in ("x", "y", "z") if status_store.shard_of(q) != status_store.shard_of(first)
+    )
     _close(tmp_path, "carol", elsewhere)
     good = status.question_statuses(tmp_path)
-    shard = status.shard_path(tmp_path, status.shard_of(first))
+    shard = status_store.shard_path(tmp_path, status_store.shard_of(first))
     record = orjson.loads(shard.read_bytes())
     assert set(record["files"]) == {"alice.jsonl", "bob.jsonl"}
     if damage == "missing":
@@ -217,21 +224,23 @@ def test_an_update_interrupted_before_its_header_is_not_trusted(tmp_path: Path) 
     question = same_shard(1)[0]
     _close(tmp_path, "alice", question)
     status.question_statuses(tmp_path)
-    header = status.header_path(tmp_path).read_bytes()
+    header = status_store.header_path(tmp_path).read_bytes()
     _close(tmp_path, "alice", question, day=3, outcome="no")
     status.question_statuses(tmp_path)  # rewrites the shard, then the header
-    status.header_path(tmp_path).write_bytes(header)  # as if the header write never landed
+    status_store.header_path(tmp_path).write_bytes(header)  # as if the header write never landed
     found = status.question_status(tmp_path, question)
     assert found is not None and found.outcome == "no" and found.at.startswith("2026-02-03")
 
 
 def test_a_leftover_index_of_the_per_file_layout_is_not_read_and_is_removed(tmp_path: Path) -> None:
-    index = tmp_path / status.INDEX_DIR
+    index = tmp_path / status_store.INDEX_DIR
     (index / "alice.rows").mkdir(parents=True)
     ghost = ["resolution", "2026-01-01T00:00:00.000000Z", "0" * 64, "no"]
     (index / "alice.json").write_bytes(orjson.dumps({"format": 2, "size": 1, "last_sha": "x"}))
     rows = {"token": "t", "status": {"ghost": ghost}, "amended": {}}
-    (index / "alice.rows" / f"{status.shard_of('ghost')[1:]}.json").write_bytes(orjson.dumps(rows))
+    (index / "alice.rows" / f"{status_store.shard_of('ghost')[1:]}.json").write_bytes(
+        orjson.dumps(rows)
+    )
     (index / "notes.json").write_bytes(b"{}")  # not the earlier layout's: left alone
     _close(tmp_path, "alice", "q1")
     assert set(status.question_statuses(tmp_path)) == {"q1"}
@@ -294,11 +303,11 @@ def test_the_index_agrees_with_the_files_after_any_edit_or_damage(
             lines = path.read_bytes().splitlines(keepends=True)
             path.write_bytes(b"".join(lines[: n % (len(lines) + 1)]))
         elif op == "damage":
-            shards = sorted(status.shard_dir(where).glob("*.json"))
+            shards = sorted(status_store.shard_dir(where).glob("*.json"))
             if shards:
                 shards[n % len(shards)].write_bytes(b"{}")
         elif op == "drop header":
-            status.header_path(where).unlink(missing_ok=True)
+            status_store.header_path(where).unlink(missing_ok=True)
         elif op == "touch" and path.exists():
             os.utime(path, ns=(n, n))
         expected = naive(where)

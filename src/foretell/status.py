@@ -19,32 +19,35 @@ index at once), or that is missing or damaged, is rebuilt from the files the hea
 rows there, and a damaged header makes the whole index rebuilt. So ``log``/``resolve``/``ask``
 read one header, stat each ledger file and read one shard, whatever the number of files:
 their cost grows with what was appended since the last command, not with the ledger.
+Where the header and shards live, the shapes they must have and how they are written:
+``foretell.status_store``.
 """
 
 from __future__ import annotations
 
-import binascii
-import contextlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from foretell import ids, ledger
-from foretell.errors import ForetellError
+from foretell.status_store import (
+    FORMAT,
+    Damaged,
+    Rows,
+    drop_per_file_layout,
+    header_path,
+    read_cached,
+    read_shard,
+    shard_of,
+    store_shards,
+    valid_header,
+    write_cached,
+)
 
-INDEX_DIR = ".index"
-HEADER = "status.json"
-ROWS_DIR = "status.rows"  # ".rows" keeps it apart from other indexes' folders in .index/
-SHARDS = 256
-FORMAT = 3
 LAG = 1 << 16  # bytes without closings appended to a file before its header entry is rewritten
 _FINAL_KINDS = (b'"kind":"resolution"', b'"kind":"annulment"', b'"kind":"amendment"')
-
-Rows = dict[str, dict[str, list[Any]]]  # {"status": {question: row}, "amended": {...}}
 
 
 @dataclass(frozen=True)
@@ -99,103 +102,10 @@ def complete_end(fd: int, size: int) -> int:
     return ledger._line_start(fd, size)
 
 
-def shard_of(question: str) -> str:
-    """The shard holding a question's rows: CRC-32 of its id, modulo SHARDS, three digits."""
-    return f"{binascii.crc32(question.encode()) % SHARDS:03d}"
-
-
-def header_path(ledger_dir: Path) -> Path:
-    """``.index/status.json``: the header naming every ledger file and every shard."""
-    return ledger_dir / INDEX_DIR / HEADER
-
-
-def shard_dir(ledger_dir: Path) -> Path:
-    return ledger_dir / INDEX_DIR / ROWS_DIR
-
-
-def shard_path(ledger_dir: Path, shard: str) -> Path:
-    return shard_dir(ledger_dir) / f"{shard}.json"
-
-
-def _read_cached(path: Path) -> object:
-    if not ids.real_dir(path.parent):
-        return None
-    try:
-        return orjson.loads(ids.read_bytes(path))
-    except (OSError, ValueError, ForetellError):
-        return None
-
-
-def _write_cached(ledger_dir: Path, path: Path, record: dict[str, Any]) -> None:
-    """Write the header or a shard whole, only inside a real ``.index/`` directory."""
-    if ids.prepare_cache_dir(ledger_dir / INDEX_DIR):
-        ids.write_cache(path, orjson.dumps(record))
-
-
 def _stamp(info: os.stat_result) -> list[int]:
     """What says a file is untouched: size, mtime, ctime (set by the system on every change,
     and not settable back by ``utime``), inode and device."""
     return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev]
-
-
-def _row(value: object, length: int, at: int) -> bool:
-    return isinstance(value, list) and len(value) == length and isinstance(value[at], str)
-
-
-def _header(record: object) -> dict[str, Any] | None:
-    """A cached header of the expected shape, or None (a damaged header: rebuild it all).
-
-    Each file's record is {size, last_sha, stat, shards}; ``stat`` is only ever compared with
-    a fresh stamp, so any list will do (a wrong one just makes the file read again).
-    """
-    if type(record) is not dict or record.get("format") != FORMAT:
-        return None
-    shards, files = record.get("shards"), record.get("files")
-    if type(shards) is not dict or not set(map(type, shards.values())) <= {str}:
-        return None
-    if type(files) is not dict:
-        return None
-    for entry in files.values():
-        if type(entry) is not dict:
-            return None
-        size, sha = entry.get("size"), entry.get("last_sha")
-        stat, held = entry.get("stat"), entry.get("shards")
-        if type(size) is not int or size < 0 or not (sha is None or type(sha) is str):
-            return None
-        if not (stat is None or type(stat) is list) or type(held) is not list:
-            return None
-        if not set(map(type, held)) <= {str}:
-            return None
-    return record
-
-
-class _Damaged(Exception):
-    """A shard missing, of another write, or with a row of the wrong shape: rebuild it."""
-
-    def __init__(self, shard: str) -> None:
-        super().__init__(shard)
-        self.shard = shard
-
-
-def _read_shard(ledger_dir: Path, shard: str, token: str) -> dict[str, Rows]:
-    """The rows of one shard by ledger file; _Damaged when unusable."""
-    record = _read_cached(shard_path(ledger_dir, shard))
-    if not isinstance(record, dict) or record.get("token") != token:
-        raise _Damaged(shard)
-    files = record.get("files")
-    if not isinstance(files, dict):
-        raise _Damaged(shard)
-    for rows in files.values():
-        status, amended = (
-            (rows.get("status"), rows.get("amended")) if isinstance(rows, dict) else (None, None)
-        )
-        if not (isinstance(status, dict) and isinstance(amended, dict)):
-            raise _Damaged(shard)
-        if not all(_row(v, 4, 1) for v in status.values()):
-            raise _Damaged(shard)
-        if not all(_row(v, 2, 0) for v in amended.values()):
-            raise _Damaged(shard)
-    return files
 
 
 def _split(rows: Rows) -> dict[str, Rows]:
@@ -291,7 +201,7 @@ class _View:
     def rows(self, shard: str) -> dict[str, Rows]:
         if shard not in self.shards:
             token = self.header["shards"].get(shard)
-            self.shards[shard] = {} if token is None else _read_shard(self.ledger_dir, shard, token)
+            self.shards[shard] = {} if token is None else read_shard(self.ledger_dir, shard, token)
         return self.shards[shard]
 
 
@@ -314,60 +224,14 @@ def _fold(
     return out
 
 
-def _store(
-    ledger_dir: Path, fold: dict[str, dict[str, Rows]], tokens: dict[str, str], full: bool
-) -> dict[str, str]:
-    """Write the changed shards, each with a fresh token (an emptied one is removed); the
-    tokens the header is to name. ``full``: shard files of no token are stale, removed."""
-    real = ids.real_dir(shard_dir(ledger_dir))
-    for shard, rows in fold.items():
-        if rows:
-            token = os.urandom(6).hex()
-            record = {"token": token, "files": rows}
-            _write_cached(ledger_dir, shard_path(ledger_dir, shard), record)
-            tokens[shard] = token
-        else:
-            tokens.pop(shard, None)
-            if real:
-                shard_path(ledger_dir, shard).unlink(missing_ok=True)
-    if full and real:
-        for stale in shard_dir(ledger_dir).glob("*.json"):
-            if stale.stem not in tokens:
-                stale.unlink(missing_ok=True)
-    return tokens
-
-
-def _drop_per_file_layout(ledger_dir: Path, names: Iterable[str]) -> None:
-    """Remove what the earlier layout of this index kept per ledger file (``<stem>.json``
-    headers of format 2 and their ``<stem>.rows/`` shards): derived, and no longer read."""
-    index = ledger_dir / INDEX_DIR
-    if not ids.real_dir(index):
-        return
-    for name in names:
-        stem = name.removesuffix(ledger.SUFFIX)
-        header = index / f"{stem}.json"
-        if header.name != HEADER and _format(_read_cached(header)) == 2:
-            header.unlink(missing_ok=True)
-        rows = index / f"{stem}.rows"
-        if rows.name != ROWS_DIR and ids.real_dir(rows):
-            for stale in rows.glob("*.json"):
-                stale.unlink(missing_ok=True)
-            with contextlib.suppress(OSError):
-                rows.rmdir()
-
-
-def _format(record: object) -> object:
-    return record.get("format") if isinstance(record, dict) else None
-
-
 def _update(ledger_dir: Path, full: bool, redo: set[str]) -> _View:
     """Bring the index up to date with the files (see the module docstring). ``full``: ignore
     the cached index; ``redo``: shards to rebuild from the files holding rows there."""
-    header = None if full else _header(_read_cached(header_path(ledger_dir)))
+    header = None if full else valid_header(read_cached(header_path(ledger_dir)))
     listed = _listing(ledger_dir)
     if header is None:
         header, full = {"format": FORMAT, "shards": {}, "files": {}}, True
-        _drop_per_file_layout(ledger_dir, (name for name, _ in listed))
+        drop_per_file_layout(ledger_dir, (name for name, _ in listed))
     view = _View(ledger_dir, header)
     old: dict[str, dict[str, Any]] = header["files"]
     files: dict[str, dict[str, Any]] = {}
@@ -408,11 +272,11 @@ def _update(ledger_dir: Path, full: bool, redo: set[str]) -> _View:
         shard: _fold({} if full or shard in redo else view.rows(shard), dropped, changes, shard)
         for shard in sorted(touched)
     }  # every shard read (and checked) before any is written
-    tokens = _store(ledger_dir, fold, {} if full else dict(header["shards"]), full)
+    tokens = store_shards(ledger_dir, fold, {} if full else dict(header["shards"]), full)
     view.shards.update(fold)
     fresh = {"format": FORMAT, "shards": tokens, "files": files}
     if fresh != header:
-        _write_cached(ledger_dir, header_path(ledger_dir), fresh)
+        write_cached(ledger_dir, header_path(ledger_dir), fresh)
     view.header = fresh
     return view
 
@@ -428,7 +292,7 @@ def _read(
             view = _update(ledger_dir, full, redo)
             names = sorted(view.header["shards"]) if wanted is None else list(wanted)
             return view, {shard: view.rows(shard) for shard in names}
-        except _Damaged as err:
+        except Damaged as err:
             if err.shard in redo:  # damaged again (a concurrent write): start afresh
                 full = True
             redo.add(err.shard)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime, timedelta
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -165,25 +164,6 @@ def test_a_corrupt_or_foreign_copy_is_ignored(filled: Home) -> None:
     for part in tables.copy_dir(filled.ledger / "alice.jsonl").glob("part-*"):
         part.write_bytes(b"PAR1 not parquet")
     assert_same_frames(filled)  # a damaged part is never used: the copy is rebuilt
-
-
-def test_timestamps_decode_like_pandas() -> None:
-    values = [
-        "2026-01-31T23:59:59.999999Z", "2024-02-29T00:00:00.000001Z", "2023-02-29T00:00:00.000000Z",
-        "2026-13-01T00:00:00.000000Z", "2026-01-01T24:00:00.000000Z", "2026-01-01T00:00:00Z",
-        "2026-01-01T01:00:00+01:00", "1500-01-01T00:00:00.000000Z", "not a date", None, 5,
-        "2026-01-01 00:00:00.000000Z", "0001-01-01T00:00:00.000000Z",
-    ]  # fmt: skip
-    got = tables.parse_stamps(values)
-    text = pd.Series(values, dtype=object)
-    want = pd.to_datetime(
-        text.where(text.map(lambda v: isinstance(v, str))),
-        utc=True,
-        format="ISO8601",
-        errors="coerce",
-    )
-    expected = want.to_numpy(dtype="datetime64[ns]").view(np.int64)
-    assert got.tolist() == expected.tolist()
 
 
 def test_a_torn_last_line_is_counted_with_and_without_the_cache(filled: Home) -> None:

@@ -10,7 +10,6 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,7 +18,7 @@ from foretell import catalog, ledger
 from foretell.errors import ForetellError
 from foretell.home import Home, init_home
 from foretell.interop.load import import_file
-from foretell.interop.metaculus import LEVELS, MetaculusSource, cdf_quantiles, parse_literal
+from foretell.interop.metaculus import MetaculusSource
 from foretell.interop.source import ImportOptions
 from foretell.verify import verify
 
@@ -141,43 +140,6 @@ def test_a_person_named_like_an_aggregate_is_refused(home: Home, tmp_path: Path)
     assert caught.value.line == 11 and "aggregate" in caught.value.message
 
 
-def reference_quantiles(cdf: np.ndarray, xs: np.ndarray, level: float) -> float:
-    """Inverse of a strictly increasing piecewise-linear CDF, clamped to its ends."""
-    return float(np.interp(level, cdf, xs))
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    steps=st.lists(st.floats(min_value=1e-3, max_value=1.0), min_size=4, max_size=60),
-    below=st.floats(min_value=0.0, max_value=0.2),
-    above=st.floats(min_value=0.0, max_value=0.2),
-    low=st.floats(min_value=-1e6, max_value=1e6),
-    width=st.floats(min_value=1e-3, max_value=1e6),
-)
-def test_cdf_quantiles_match_an_independent_inverse(
-    steps: list[float], below: float, above: float, low: float, width: float
-) -> None:
-    increments = np.array(steps) / sum(steps) * (1.0 - below - above)
-    cdf = np.concatenate([[below], below + np.cumsum(increments)])
-    xs = np.linspace(low, low + width, len(cdf))
-    got = cdf_quantiles(list(cdf), low, low + width, None, list(xs))
-    for level in LEVELS:
-        assert got[level] == pytest.approx(
-            reference_quantiles(cdf, xs, level), rel=1e-9, abs=1e-9 * width
-        )
-    values = [got[level] for level in LEVELS]
-    assert values == sorted(values)
-    assert all(low - 1e-9 * width <= v <= low + width + 1e-9 * width for v in values)
-    # without explicit locations, a linear question gives the same answer
-    linear = cdf_quantiles(list(cdf), low, low + width)
-    assert [linear[q] for q in LEVELS] == pytest.approx(values, rel=1e-9, abs=1e-9 * width)
-
-
-def test_cdf_quantiles_refuse_a_decreasing_cdf() -> None:
-    with pytest.raises(ValueError, match="decreases"):
-        cdf_quantiles([0.0, 0.5, 0.4, 1.0], 0.0, 1.0)
-
-
 _cell = st.one_of(
     st.text(max_size=12).map(lambda s: s.replace("\x00", "")),
     st.sampled_from(["101", "102", "103", "", "0.5", "[0.2, 0.8]", "[0.1, None]", "2025-01-01"]),
@@ -229,13 +191,3 @@ def test_arbitrary_question_rows_raise_nothing_but_foretell_errors(rows: list[li
         project = init_home(root / "home")
         with contextlib.suppress(ForetellError):
             import_file(project, MetaculusSource(folder))
-
-
-def test_a_cell_the_compiler_warns_about_is_refused_without_a_warning() -> None:
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # any warning would fail the test
-        with pytest.raises(ValueError, match="cannot read"):
-            parse_literal("1if 2 else 3")
-    assert parse_literal("[0.25, 0.75]") == [0.25, 0.75]

@@ -33,8 +33,9 @@ from foretell.interop import forked
 from foretell.interop.bulk_plan import NotColumnar
 from foretell.interop.bulk_plan import plan_columns as plan_columns  # pass 1, for load.py
 from foretell.interop.columns import ColumnReader
+from foretell.interop.fingerprints import closing_body, entry_key
 from foretell.interop.forked import Encoding
-from foretell.interop.plan import Final, closing_body, entry_key
+from foretell.interop.plan import Final
 from foretell.interop.source import ImportSource
 from foretell.interop.spool import spool_dir
 

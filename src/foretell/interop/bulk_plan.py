@@ -19,7 +19,8 @@ import orjson
 
 from foretell.home import Home
 from foretell.interop.columns import Block, ColumnReader, NotPlain
-from foretell.interop.plan import Planner, entry_key
+from foretell.interop.fingerprints import entry_key
+from foretell.interop.plan import Planner
 from foretell.interop.rows import ForecastRow, QuestionFacts
 from foretell.interop.source import ImportSource
 

@@ -39,7 +39,8 @@ import orjson
 from foretell import atomic, catalog, journal, ledger, terms
 from foretell.errors import ForetellError
 from foretell.home import Home
-from foretell.interop.plan import Final, Planner, closing_body, entry_key
+from foretell.interop.fingerprints import closing_body, entry_key
+from foretell.interop.plan import Final, Planner
 from foretell.interop.progress import Progress
 from foretell.interop.rows import Record
 from foretell.interop.source import ImportSource

@@ -13,7 +13,7 @@ Rules applied at the end, per question (the first two are typed input's own):
 - a question that already exists in ``forecasts/`` is reused only if its terms are equal
   (same ``Question.sha()``); otherwise the import is refused;
 - entries already in the ledger (same author, question, kind, time and payload) are found
-  by ``duplicates`` and refused, or skipped on request.
+  by ``duplicates`` (``interop.fingerprints``) and refused, or skipped on request.
 """
 
 from __future__ import annotations
@@ -29,11 +29,12 @@ from typing import IO, Any
 import orjson
 from pydantic import ValidationError
 
-from foretell import catalog, ids, ledger, status
+from foretell import catalog, ids, status
 from foretell.catalog import describe_validation_error
 from foretell.errors import ForetellError
 from foretell.home import Home
 from foretell.interop.checks import fit_payload
+from foretell.interop.fingerprints import closing_body, entry_key, held_keys
 from foretell.interop.rows import (
     ClosingRow,
     ForecastRow,
@@ -75,19 +76,6 @@ class Final:
     sha: str
     created: bool  # False: the question file already existed and is reused
     closings: list[dict[str, Any]]  # entries (with "author") to append after the forecasts
-
-
-def entry_key(author: str, question: str, kind: str, at: str, body: dict[str, Any]) -> int:
-    """A 64-bit fingerprint of an entry: who, on what, which kind, when and what it says."""
-    return hash((author, question, kind, at, orjson.dumps(body, option=orjson.OPT_SORT_KEYS)))
-
-
-PAYLOAD_KEYS = ("p", "probs", "quantiles")
-CLOSING_KEYS = ("outcome", "resolved_on", "question_sha")
-
-
-def closing_body(entry: dict[str, Any]) -> dict[str, Any]:
-    return {k: entry[k] for k in CLOSING_KEYS if k in entry}
 
 
 class Planner:
@@ -447,14 +435,8 @@ class Planner:
         import numpy as np
 
         reused = {qid for qid, final in finals.items() if not final.created}
-        existing = array("q")
-        for author in sorted(
-            self.authors | {e["author"] for f in finals.values() for e in f.closings}
-        ):
-            path = ledger.ledger_path(self.home.ledger, author)
-            ids.refuse_link(path)
-            if path.is_file():
-                existing.extend(_existing_keys(path, author, reused))
+        authors = self.authors | {e["author"] for f in finals.values() for e in f.closings}
+        existing = held_keys(self.home.ledger, authors, reused)
         if not existing:
             return set(), []
         keys = np.frombuffer(self._keys, dtype=np.int64)
@@ -467,26 +449,6 @@ class Planner:
             for x in sorted(lines, key=lambda v: (v < 0, abs(v)))
         ]
         return {int(k) for k in keys[hit]}, places
-
-
-def _existing_keys(path: Path, author: str, reused: set[str]) -> array:
-    out = array("q")
-    with path.open("rb") as fh:
-        for line in fh:
-            try:
-                entry = orjson.loads(line)
-                question = entry["question"]
-                if question not in reused:
-                    continue
-                kind = entry["kind"]
-                if kind == "forecast":
-                    body = {k: entry[k] for k in PAYLOAD_KEYS if k in entry}
-                else:
-                    body = closing_body(entry)
-                out.append(entry_key(author, question, kind, entry["at"], body))
-            except (orjson.JSONDecodeError, KeyError, TypeError):
-                continue
-    return out
 
 
 def _names(directory: Path) -> frozenset[str]:

@@ -27,14 +27,14 @@ def test_a_column_wise_import_does_not_import_pandas(tmp_path: Path) -> None:
         import sys
         from pathlib import Path
         from foretell.home import init_home
-        from foretell.interop import bulk
+        from foretell.interop import bulk_plan
         from foretell.interop.formats import open_source
         from foretell.interop.load import import_file
         from foretell.interop.source import ImportOptions
 
         planned = []
-        plan = bulk.plan_columns
-        bulk.plan_columns = lambda *a, **k: planned.append(1) or plan(*a, **k)
+        plan = bulk_plan.plan_columns
+        bulk_plan.plan_columns = lambda *a, **k: planned.append(1) or plan(*a, **k)
         home = init_home(Path({str(tmp_path / "home")!r}))
         result = import_file(home, open_source("generic", Path({str(path)!r}), ImportOptions()))
         print(result.forecasts, bool(planned), "pandas" in sys.modules)

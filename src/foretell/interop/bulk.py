@@ -31,7 +31,6 @@ import orjson
 from foretell import ledger
 from foretell.interop import forked
 from foretell.interop.bulk_plan import NotColumnar
-from foretell.interop.bulk_plan import plan_columns as plan_columns  # pass 1, for load.py
 from foretell.interop.columns import ColumnReader
 from foretell.interop.fingerprints import closing_body, entry_key
 from foretell.interop.forked import Encoding

@@ -3,12 +3,13 @@
 Pass 1 (``plan.Planner``) reads the whole file once and checks every row, keeping only
 per-question state; each checked forecast is written as one compact line to a temporary
 spool file. Only if everything passes does pass 2 read the spool and append the entries
-under one ``ledger.AppendSession``; the new question files are written last. If anything
-fails in pass 2 (a disk error, a question file created meanwhile by someone else), every
-touched ledger file is truncated back to its size before the import and every question
-file this import created is removed: the ledger and forecasts/ are left exactly as they
-were. Memory stays bounded: per question, per author, and 16 bytes per forecast on a
-question that already existed (the fingerprints used to find re-imports).
+under one ``ledger.AppendSession`` (``row_writer.Writer``; column-wise, ``bulk``); the new
+question files are written last. If anything fails in pass 2 (a disk error, a question file
+created meanwhile by someone else), every touched ledger file is truncated back to its size
+before the import and every question file this import created is removed: the ledger and
+forecasts/ are left exactly as they were. Memory stays bounded: per question, per author,
+and 16 bytes per forecast on a question that already existed (the fingerprints used to find
+re-imports, ``fingerprints``).
 
 Time order: the entries of foretell's own format are restored unmarked, as they were, unless
 the chain they join already holds a later entry timed when written; then they are marked
@@ -27,27 +28,22 @@ import contextlib
 import gc
 import os
 import tempfile
-from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
 
-import orjson
-
 from foretell import atomic, catalog, journal, ledger, terms
 from foretell.errors import ForetellError
 from foretell.home import Home
-from foretell.interop.fingerprints import closing_body, entry_key
 from foretell.interop.plan import Final, Planner
 from foretell.interop.progress import Progress
+from foretell.interop.row_writer import Writer
 from foretell.interop.rows import Record
 from foretell.interop.source import ImportSource
 from foretell.interop.spool import spool_dir
 from foretell.lock import project_lock
-
-RESTORED = "foretell"  # the mark of a restored entry that joins a chain with later entries
 
 
 @dataclass
@@ -208,17 +204,17 @@ def _plan_columns(
     reader = getattr(source, "columns", None)
     if reader is None:
         return None
-    from foretell.interop import bulk
+    from foretell.interop.bulk_plan import NotColumnar, plan_columns
 
     try:
         progress.phase("checking", None)
         columns = reader()
         if columns is None:
             return None
-        planner = bulk.plan_columns(home, source, columns, spool)
+        planner = plan_columns(home, source, columns, spool)
         finals = planner.finish(today)
         keys, places = planner.duplicates(finals)
-    except (ForetellError, bulk.NotColumnar):
+    except (ForetellError, NotColumnar):
         if spool is not None:
             spool.seek(0)
             spool.truncate()
@@ -392,124 +388,3 @@ def _watched(records: Any, progress: Progress) -> Iterator[Record]:
         if not i & 4095:
             progress.update(where[0])
         yield record
-
-
-class Writer:
-    """Pass 2: turn spooled forecasts and planned closings into ledger entries."""
-
-    def __init__(
-        self,
-        source: ImportSource,
-        finals: dict[str, Final],
-        session: ledger.AppendSession,
-        skip_keys: set[int],
-    ) -> None:
-        self.source = source
-        self.session = session
-        self.skip_keys = skip_keys
-        self.imported = None if source.verbatim else source.name
-        self.info = {
-            qid: (
-                tuple(f.question.options) if f.question.options else None,
-                f.sha,
-                not f.created,
-            )
-            for qid, f in finals.items()
-        }
-        self.pending: dict[str, deque[dict[str, Any]]] = {
-            qid: deque(f.closings) for qid, f in finals.items() if f.closings
-        }
-        self.new_sha: dict[str, str] = {}
-        self.forecasts = 0
-        self.closings = 0
-        self.claims = 0
-        self.skipped = 0
-
-    def run(self, spool: Iterable[bytes], progress: Progress) -> None:
-        """Append each spooled forecast (and, for foretell's format, each closing in its
-        place)."""
-        info, append, imported, skip_keys = (
-            self.info,
-            self.session.append,
-            self.imported,
-            self.skip_keys,
-        )
-        loads = orjson.loads
-        count = 0
-        for line in spool:
-            item = loads(line)
-            if len(item) == 1:
-                self._verbatim_closing(item[0])
-                continue
-            author, question, at, payload, note, mark, question_sha = item
-            options, sha, reused = info[question]
-            if options is not None:  # the question's final option order
-                probs = payload["probs"]
-                payload = {"probs": {o: probs[o] for o in options}}
-            if (
-                reused
-                and skip_keys
-                and entry_key(author, question, "forecast", at, payload) in skip_keys
-            ):
-                self.skipped += 1
-                continue
-            entry: dict[str, Any] = {
-                "at": at,
-                "kind": "forecast",
-                "question": question,
-                "question_sha": question_sha or sha,
-                **payload,
-            }
-            if note:
-                entry["note"] = note
-            if imported is not None:
-                entry["imported"] = imported
-            elif mark:
-                entry["imported"] = mark
-            elif self.session.goes_back(author, at):
-                entry["imported"] = RESTORED
-            append(author, entry)
-            count += 1
-            if not count & 4095:
-                progress.update(count, count)
-        self.forecasts = count
-
-    def _verbatim_closing(self, question: str) -> None:
-        planned = self.pending[question].popleft()
-        if "amends" in planned:
-            planned["amends"] = self.new_sha.get(planned["amends"], planned["amends"])
-        old_sha = planned.pop("_sha", None)
-        full = self._append_closing(planned)
-        if full is not None and old_sha:
-            self.new_sha[old_sha] = full["sha"]
-
-    def finish(self) -> None:
-        """Append the closings of formats other than foretell's (after all forecasts)."""
-        if self.source.verbatim:
-            return
-        for queue in self.pending.values():
-            while queue:
-                planned = queue.popleft()
-                if self.imported:
-                    planned.setdefault("imported", self.imported)
-                self._append_closing(planned)
-
-    def _append_closing(self, planned: dict[str, Any]) -> dict[str, Any] | None:
-        author = planned["author"]
-        entry = {k: v for k, v in planned.items() if k not in ("author", "_line", "_sha")}
-        question = entry["question"]
-        if (
-            self.skip_keys
-            and self.info[question][2]
-            and entry_key(author, question, entry["kind"], entry["at"], closing_body(entry))
-            in self.skip_keys
-        ):
-            self.skipped += 1
-            return None
-        if entry["kind"] == "claim":
-            self.claims += 1
-        else:
-            self.closings += 1
-        if not entry.get("imported") and self.session.goes_back(author, entry["at"]):
-            entry["imported"] = RESTORED
-        return self.session.append(author, entry)

@@ -36,6 +36,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Home:
 def small_groups(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine_stream, "MIN_ROW_GROUP", 16)
     monkeypatch.setattr(engine_workers, "WORKER_ROWS", 1)
+    monkeypatch.setattr(engine_workers, "RUN_ROWS", 1)  # RUNS_PER_WORKER runs per worker
     monkeypatch.setattr(forked, "other_threads", lambda: False)  # idle threads of earlier tests
 
 
@@ -61,6 +62,52 @@ def test_runs_cover_every_question_once_and_are_cut_where_row_groups_begin(
             assert runs[0][0] == 0 and runs[-1][1] == n
             assert all(a[1] == b[0] and a[0] < a[1] for a, b in itertools.pairwise(runs))
         assert engine_stream.range_cuts(done, n, 1) == [(0, n)]
+
+
+def test_runs_cut_by_cost_hold_about_equal_cost(project: Home, small_groups: None) -> None:
+    """A forecast on the last quarter of the catalog costing 20 times one elsewhere: the
+    runs' costs (counted from the stream's rows) come out more even than when the cuts count
+    rows, and the last run holds fewer rows."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    book = engine.open_ledger(project)
+    n = len(book.questions)
+    cost = np.ones(n)
+    cost[n - n // 4 :] = 20.0
+    with engine_stream.sorted_ledger(book, batch_rows=16) as done:
+        assert done is not None
+        gpos = pq.read_table(done.stream, columns=["gpos"]).column("gpos").to_numpy()
+
+        def spread(runs: list[tuple[int, int]]) -> float:
+            costs = [cost[gpos[(gpos >= lo) & (gpos < hi)]].sum() for lo, hi in runs]
+            return max(costs) / min(costs)
+
+        by_rows = engine_stream.range_cuts(done, n, 4)
+        by_cost = engine_stream.range_cuts(done, n, 4, cost)
+        assert by_cost[0][0] == 0 and by_cost[-1][1] == n
+        assert all(a[1] == b[0] and a[0] < a[1] for a, b in itertools.pairwise(by_cost))
+        assert spread(by_cost) < spread(by_rows)
+        last = by_cost[-1][0], by_rows[-1][0]
+        assert last[0] > last[1]
+
+
+def test_cuts_at_row_groups_follow_the_cost(tmp_path: Path) -> None:
+    """A stream of 40 questions of 10 forecasts in row groups of 20 rows (the path that reads
+    the row groups' statistics): with the last 10 questions 10 times as costly, the cuts
+    come where the cost is halved, at a row group's first question."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    gpos = np.repeat(np.arange(40, dtype=np.int32), 10)
+    stream = tmp_path / "stream.parquet"
+    pq.write_table(pa.table({"gpos": gpos}), stream, row_group_size=20)
+    done = engine_stream.Sorted(stream, stream, gpos.shape[0], gpos.shape[0])
+    assert engine_stream.range_cuts(done, 40, 2) == [(0, 20), (20, 40)]
+    cost = np.ones(40)
+    cost[30:] = 10.0  # total 30 * 10 + 10 * 100 = 1300: half is reached at question 35
+    assert engine_stream.range_cuts(done, 40, 2, cost) == [(0, 34), (34, 40)]
 
 
 def test_the_runs_batches_hold_every_forecast_once(project: Home, small_groups: None) -> None:

@@ -1,10 +1,12 @@
-"""forked.forked_map: the results of work done in forked processes are those of the same work
-done in this process, in the jobs' order, closures included; a child does not fork again."""
+"""forked.forked_map / forked_results: the results of work done in forked processes are those
+of the same work done in this process, in the jobs' order, closures included; a free process
+takes the next job; a child does not fork again."""
 
 from __future__ import annotations
 
 import math
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -29,6 +31,33 @@ def test_results_come_back_in_order_and_the_same_bits() -> None:
 
     jobs = list(range(len(data)))
     assert forked.forked_map(work, jobs, 3) == [work(i) for i in jobs]
+
+
+def test_a_free_process_takes_the_next_job_while_another_is_busy(tmp_path: Path) -> None:
+    """Job 0 waits until jobs 1-5 have all run: only a process that was free could run them
+    (with the jobs dealt out in fixed shares, job 0's share would wait behind it)."""
+    import time
+
+    def work(i: int) -> tuple[int, bool]:
+        if i == 0:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if all((tmp_path / str(j)).exists() for j in range(1, 6)):
+                    return os.getpid(), True
+                time.sleep(0.01)
+            return os.getpid(), False
+        (tmp_path / str(i)).touch()
+        return os.getpid(), True
+
+    results = list(forked.forked_results(work, list(range(6)), 2))
+    assert all(done for _, done in results)
+    assert results[0][0] not in {pid for pid, _ in results[1:]}
+
+
+def test_results_are_yielded_in_order_as_they_come() -> None:
+    results = forked.forked_results(lambda i: i * i, list(range(7)), 2)
+    assert next(results) == 0
+    assert list(results) == [i * i for i in range(1, 7)]
 
 
 def test_the_work_runs_in_other_processes() -> None:

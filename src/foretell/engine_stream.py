@@ -174,25 +174,36 @@ def _first_group(file: pq.ParquetFile, first: int) -> int:
     return len(bounds)
 
 
-def range_cuts(done: Sorted, n_questions: int, parts: int) -> list[tuple[int, int]]:
+def range_cuts(
+    done: Sorted, n_questions: int, parts: int, cost: np.ndarray | None = None
+) -> list[tuple[int, int]]:
     """Runs [lo, hi) of catalog positions covering 0..n_questions, at most ``parts``, of
-    about equal numbers of the stream's rows: cut where a row group of the stream begins (its
-    first position, from the file's statistics), or, when the stream has fewer row groups
+    about equal cost: a forecast at catalog position g costs ``cost[g]`` (1 for every one when
+    None, so the runs hold about equal numbers of the stream's rows). Cut where a row group of
+    the stream begins (its first position, from the file's statistics; a row group's forecasts
+    are taken as spread evenly over its positions), or, when the stream has fewer row groups
     than ``parts`` or no statistics, where the row reached begins a question (from the
     stream's ``gpos`` column, read whole: only small streams have so few row groups)."""
     if parts <= 1 or n_questions == 0 or done.rows == 0:
         return [(0, n_questions)]
     file = pq.ParquetFile(done.stream)
     bounds = _group_bounds(file)
-    targets = [k * done.rows / parts for k in range(1, parts)]
     if bounds and len(bounds) >= parts:
-        starts = np.cumsum([0] + [rows for rows, _, _ in bounds[:-1]])
         lows = np.array([low for _, low, _ in bounds])
-        at = np.searchsorted(starts, targets, "left")
+        spend = np.array([float(rows) for rows, _, _ in bounds])
+        if cost is not None:
+            before = np.r_[0.0, np.cumsum(cost, dtype=np.float64)]
+            highs = np.array([high for _, _, high in bounds])
+            spread = np.maximum(highs - lows + 1, 1)
+            spend *= np.where(lows >= 0, (before[highs + 1] - before[lows]) / spread, 0.0)
+        starts = np.r_[0.0, np.cumsum(spend)[:-1]]
+        at = np.searchsorted(starts, [k * spend.sum() / parts for k in range(1, parts)], "left")
         found = [int(lows[i]) for i in at if i < len(bounds)]
     else:
         gpos = file.read(columns=["gpos"]).column("gpos").to_numpy()
-        found = [int(gpos[int(t)]) for t in targets]
+        spent = np.arange(1.0, gpos.shape[0] + 1) if cost is None else np.cumsum(cost[gpos])
+        at = np.searchsorted(spent, [k * spent[-1] / parts for k in range(1, parts)], "right")
+        found = [int(gpos[min(int(i), gpos.shape[0] - 1)]) for i in at]
     edges = sorted({0, n_questions, *(g for g in found if 0 < g < n_questions)})
     return [(int(a), int(b)) for a, b in itertools.pairwise(edges)]
 

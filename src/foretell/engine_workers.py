@@ -1,27 +1,35 @@
 """The DuckDB engine's worker processes: the sorted stream's batches computed on every core.
 
 Once DuckDB has sorted the ledger (``engine_stream.sorted_ledger``) and closed, the stream is
-cut into as many runs of whole questions as there are workers, of about equal forecast counts
-(``engine_stream.range_cuts``); each run's batches go through the per-question kernels in a
-process of its own, forked from the report's (so the catalog, outcomes and options are
-inherited, never pickled; only each run's partial travels back), and the runs' partials are
-merged in catalog order, as the Dask engine merges its partitions'. Every number a question
-contributes is computed within that question and the sums that cross questions are exact,
-so the report is the same bits whatever the number of workers.
+cut into runs of whole questions (``engine_stream.range_cuts``), ``RUNS_PER_WORKER`` per
+worker (each of at least ``RUN_ROWS`` forecasts), of about equal estimated work: a forecast
+costs ``COST`` by its question's type (a numeric forecast's quantiles are scored at every level
+and turned into threshold events: about ten times a binary forecast's work). The estimate is
+rough (who forecast and whether the question is resolved matter too), so the runs are handed
+out as the workers become free rather than one fixed share each. Each run's batches go
+through the per-question kernels in a process forked from the report's (so the catalog,
+outcomes and options are inherited, never pickled; only each run's partial travels back), and
+the runs' partials are merged in catalog order as they come back, as the Dask engine merges
+its partitions'. Every number a question contributes is
+computed within that question and the sums that cross questions are exact, so the report is
+the same bits whatever the number of workers or runs.
 
 Memory: each worker holds one batch of ``batch_rows // workers`` forecasts (the batches held
 at once stay within the same memory as one process's) plus its run's sums; the parent holds
-the catalog and, at the end, the partials being merged. Workers are used only where the
-system can fork and each would have at least ``WORKER_ROWS`` forecasts; the runs go through
-``forked.forked_map`` (which computes them in this process, one after another, when it runs
-other Python threads).
+the catalog, the merged partial, and the partials of runs finished ahead of the next one in
+order. Workers are used only where the system can fork and each would have at least
+``WORKER_ROWS`` forecasts; the runs go through ``forked.forked_results`` (which computes them
+in this process, one after another, when it runs other Python threads).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from foretell import engine_stream, forked
 from foretell.engine import Ledger, release_memory
@@ -31,6 +39,11 @@ if TYPE_CHECKING:
     from foretell.report.partial import Partial
 
 WORKER_ROWS = 200_000  # forecasts a worker process must have at least
+RUNS_PER_WORKER = 4  # runs the stream is cut into, per worker
+RUN_ROWS = 100_000  # forecasts a run must have at least
+# a forecast's work by its question's type, in binary forecasts' (CPU time per forecast of
+# ``run_partial`` on the 10M scale benchmark's questions of each type: about 1 : 4 : 10)
+COST = {"binary": 1.0, "multiple_choice": 4.0, "numeric": 10.0}
 
 
 @dataclass(frozen=True)
@@ -52,14 +65,25 @@ def partial_of(job: Job, batch_rows: int, workers: int) -> Partial:
     runs = [(0, n_questions)]
     done = job.done
     if workers > 1 and done is not None and done.rows >= 2 * WORKER_ROWS and forked.can_fork():
-        runs = engine_stream.range_cuts(done, n_questions, min(workers, done.rows // WORKER_ROWS))
+        workers = min(workers, done.rows // WORKER_ROWS)
+        parts = min(workers * RUNS_PER_WORKER, max(done.rows // RUN_ROWS, workers))
+        runs = engine_stream.range_cuts(done, n_questions, parts, position_costs(job.book))
     if len(runs) == 1:
         return run_partial(job, 0, n_questions, batch_rows)
-    per_worker = max(batch_rows // len(runs), 1)
-    parts = forked.forked_map(
-        lambda run: run_partial(job, run[0], run[1], per_worker), runs, len(runs)
+    workers = min(workers, len(runs))
+    per_worker = max(batch_rows // workers, 1)
+    return partial_merge(
+        forked.forked_results(
+            lambda run: run_partial(job, run[0], run[1], per_worker), runs, workers
+        ),
+        job.options.top,
     )
-    return partial_merge(parts, job.options.top)
+
+
+def position_costs(book: Ledger) -> np.ndarray:
+    """``COST`` of a forecast at each catalog position (1 for a type it does not name)."""
+    kinds = book.questions["type"].tolist() if len(book.questions) else []
+    return np.array([COST.get(str(k), 1.0) for k in kinds], dtype=np.float64)
 
 
 def run_partial(job: Job, lo: int, hi: int, batch_rows: int) -> Partial:
@@ -79,11 +103,12 @@ def run_partial(job: Job, lo: int, hi: int, batch_rows: int) -> Partial:
     return merged
 
 
-def partial_merge(parts: list[Partial], top: int) -> Partial:
-    """The partials of consecutive runs of questions merged in order."""
+def partial_merge(parts: Iterable[Partial], top: int) -> Partial:
+    """The partials of consecutive runs of questions merged in order (at least one)."""
     from foretell.report import partial
 
-    merged = partial.bounded(parts[0], top)
-    for part in parts[1:]:
-        merged = partial.bounded(partial.merge(merged, part), top)
+    merged: Partial | None = None
+    for part in parts:
+        merged = partial.bounded(part if merged is None else partial.merge(merged, part), top)
+    assert merged is not None
     return merged

@@ -19,7 +19,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -49,16 +49,25 @@ def other_threads() -> bool:
 
 def forked_map(work: Callable[[T], R], jobs: Sequence[T], workers: int) -> list[R]:
     """``[work(job) for job in jobs]`` by up to ``workers`` forked processes (module doc)."""
+    return list(forked_results(work, jobs, workers))
+
+
+def forked_results(work: Callable[[T], R], jobs: Sequence[T], workers: int) -> Iterator[R]:
+    """``work(job)`` for each job, yielded in the jobs' order as they are done, by up to
+    ``workers`` forked processes (module doc). Each free process takes the next job, so jobs
+    of unequal cost share out; a caller that folds the results as they come holds only those
+    finished ahead of the next one it needs."""
     workers = min(workers, len(jobs))
     if workers < 2 or not can_fork() or other_threads() or _FORKED:  # _FORKED: inside a child
-        return [work(job) for job in jobs]
+        yield from (work(job) for job in jobs)
+        return
     from concurrent.futures import ProcessPoolExecutor
 
     _FORKED.update(work=work, jobs=jobs)
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            return list(pool.map(_run, range(len(jobs))))
+            yield from pool.map(_run, range(len(jobs)))
     finally:
         _FORKED.clear()
 

@@ -207,14 +207,19 @@ def _derived(
     high: FloatArray,
     thresholds: list[FloatArray],
 ) -> Events:
-    """One event row per (forecast row, threshold of its question)."""
-    counts = np.array([thresholds[qpos[i]].shape[0] for i in where], dtype=np.int64)
+    """One event row per (forecast row, threshold of its question): the rows in order, each
+    row's thresholds in the question's order."""
+    n_thresholds = np.array([t.shape[0] for t in thresholds], dtype=np.int64)
+    counts = n_thresholds[qpos[where]]
     if counts.sum() == 0:
         return Events.empty()
+    table = np.full((len(thresholds), int(n_thresholds.max())), np.nan)
+    for i, t in enumerate(thresholds):
+        table[i, : t.shape[0]] = t
     local = np.repeat(np.arange(where.shape[0]), counts)
     rows_ = where[local]
     j = np.arange(local.shape[0]) - np.repeat(np.cumsum(counts) - counts, counts)
-    t = np.array([thresholds[qpos[r]][k] for r, k in zip(rows_, j, strict=True)])
+    t = table[qpos[rows_], j]
     p = np.asarray(qs.prob_at_least(levels, values[local], t, low[rows_], high[rows_]))
     return Events(src[rows_], (j + 1).astype(np.int64), p, (y[rows_] >= t).astype(np.float64))
 
@@ -229,19 +234,35 @@ def _coverage(levels: FloatArray, values: FloatArray, y: FloatArray, central: fl
 def _batches(quantiles: np.ndarray) -> Iterator[tuple[FloatArray, IntArray, FloatArray]]:
     """Group rows by their set of levels: (levels, row positions, values (n, m)), the groups
     in the order of their first row. A payload object shared by several rows (the frames
-    parse each distinct text once) is read once."""
-    groups: dict[tuple[float, ...], list[int]] = {}
-    seen: dict[int, tuple[tuple[float, ...], list[float]]] = {}
-    rows: list[list[float]] = []
-    for i, item in enumerate(quantiles):
-        known = seen.get(id(item))
-        if known is None:
-            d = {float(k): float(v) for k, v in (item or {}).items()}
-            levels = tuple(sorted(d))
-            known = seen[id(item)] = (levels, [d[lv] for lv in levels])
-        rows.append(known[1])
-        if known[0]:
-            groups.setdefault(known[0], []).append(i)
-    for levels, where in groups.items():
-        values = np.array([rows[i] for i in where])
-        yield np.array(levels), np.array(where, dtype=np.int64), values
+    parse each distinct text once) is read once: rows are told apart by their payload's
+    identity, and only each distinct payload is read in Python."""
+    n = quantiles.shape[0]
+    if n == 0:
+        return
+    ids = np.fromiter(map(id, quantiles), dtype=np.int64, count=n)
+    distinct, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    keys: dict[tuple[float, ...], int] = {}
+    key_of = np.empty(distinct.shape[0], dtype=np.int64)
+    read: list[list[float]] = []
+    for k, i in enumerate(first.tolist()):
+        d = {float(a): float(v) for a, v in (quantiles[i] or {}).items()}
+        levels = tuple(sorted(d))
+        key_of[k] = keys.setdefault(levels, len(keys)) if levels else -1
+        read.append([d[lv] for lv in levels])
+    row_key = key_of[inverse]
+    kinds = list(keys)
+    used = np.flatnonzero(row_key >= 0)
+    if used.size == 0:
+        return
+    # the level sets in the order of their first row, each set's rows in row order
+    order = used[np.argsort(row_key[used], kind="stable")]
+    starts = np.flatnonzero(np.r_[True, np.diff(row_key[order]) != 0])
+    ends = np.r_[starts[1:], order.shape[0]]
+    for a in np.argsort(order[starts], kind="stable"):
+        where = order[starts[a] : ends[a]]
+        levels = kinds[int(row_key[where[0]])]
+        members = np.flatnonzero(key_of == row_key[where[0]])
+        values = np.array([read[m] for m in members.tolist()], dtype=np.float64)
+        slot = np.empty(distinct.shape[0], dtype=np.int64)
+        slot[members] = np.arange(members.shape[0])
+        yield np.array(levels), where.astype(np.int64), values[slot[inverse[where]]]

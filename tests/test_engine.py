@@ -9,6 +9,7 @@ with batches small enough that every batch boundary falls between questions.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import math
 import shutil
@@ -134,6 +135,27 @@ def test_the_dask_engine_gives_the_in_memory_report(project: Home) -> None:
     streamed = engine.build_streaming(project, opts, today=TODAY, batch_rows=30)
     assert same(_json(streamed.data), _json(got.data)) == []
     agree(memory(project, opts), _json(got.data))
+
+
+def test_dask_partitions_hold_about_equal_estimated_work(project: Home) -> None:
+    """Forecasts weighted by their question type's cost (a numeric one's ten times a binary
+    one's): the partitions' work, counted from the frames, is within two questions' of equal."""
+    import numpy as np
+
+    from foretell import engine_dask, engine_workers
+
+    book = engine.open_ledger(project)
+    cost = engine_workers.position_costs(book)
+    counts = load_frames(project).forecasts["question"].astype(str).value_counts()
+    ids = [str(q) for q in book.questions["id"]]
+    work = (np.array([counts.get(q, 0) for q in ids]) + 1) * cost
+    bounds = engine_dask._partition_bounds(book, 4)
+    assert bounds[0][0] == 0 and bounds[-1][1] == len(ids)
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
+    parts = [work[lo:hi].sum() for lo, hi in bounds]
+    assert max(parts) - min(parts) <= 2 * work.max()
+    assert set(book.questions["type"]) >= {"binary", "numeric"}
+    assert cost[(book.questions["type"] == "numeric").to_numpy()].min() == 10.0
 
 
 def test_report_engines_from_the_cli(project: Home) -> None:

@@ -1,7 +1,8 @@
 """The Dask engine: the streamed report's partials mapped over partitions of the catalog.
 
-The questions are cut into runs of catalog positions of about equal forecast counts (about
-four per worker, counted by DuckDB); each task (``partition_partial``) reads its questions'
+The questions are cut into runs of catalog positions of about equal estimated work (about four
+per worker; the forecasts counted by DuckDB, each weighted by ``engine_workers.COST`` for its
+question's type); each task (``partition_partial``) reads its questions'
 forecasts from the ledger's Parquet copy with a filter on the question, runs the same
 per-question kernels as a batch of ``engine.duckdb_batches`` and returns its partial; the
 client merges them (``report.partial.merge``), so the numbers equal the DuckDB engine's.
@@ -38,7 +39,10 @@ if TYPE_CHECKING:
 def _partition_bounds(
     book: Ledger, n: int, memory_limit: str = MEMORY_LIMIT
 ) -> list[tuple[int, int]]:
-    """About equal runs of catalog positions by forecast count (counted by DuckDB)."""
+    """About equal runs of catalog positions by estimated work: forecasts (counted by DuckDB)
+    weighted by ``engine_workers.position_costs``, plus one per question."""
+    from foretell.engine_workers import position_costs
+
     total = len(book.questions)
     if total == 0:
         return [(0, 0)]
@@ -61,7 +65,7 @@ def _partition_bounds(
         ).to_arrow_table()
         con.close()
         counts[got.column("gpos").to_numpy()] = got.column("n").to_numpy()
-    cumulative = np.cumsum(counts + 1)
+    cumulative = np.cumsum((counts + 1) * position_costs(book))
     edges = np.searchsorted(cumulative, np.linspace(0, cumulative[-1], n + 1)[1:-1], "left")
     bounds = sorted({0, *(int(e) + 1 for e in edges), total})
     return list(itertools.pairwise(bounds))

@@ -6,7 +6,7 @@ ledger's own form with integer arithmetic, anything else through pandas). No has
 checked here: ``verify`` is the check of the chains and of each entry's sha. Entries of the
 wrong shape are counted, not loaded.
 
-The copy (see ``foretell.columnar``): ``ledger/.columnar/<author>/`` holds the forecasts of
+The copy (README, "Scale"): ``ledger/.columnar/<author>/`` holds the forecasts of
 ``<author>.jsonl`` as Parquet parts, each covering a byte range of the file, and a
 ``manifest.json`` naming them with the file's size, modification time and, for the end of each
 part, the sha of the line that ends there. It is used only when it matches the file: the same

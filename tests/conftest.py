@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from foretell import ids, status_store
+from foretell import ids, ledger, status_store
 from foretell.catalog import dump_question, question_path
 from foretell.home import Home, init_home
 from foretell.model import Question
@@ -79,6 +79,14 @@ def question(qid: str = "q1", kind: str = "binary", **fields: Any) -> Question:
         data.update(unit="units", range=(0.0, 1000.0), thresholds=[500.0])
     data.update(fields)
     return Question.model_validate(data)
+
+
+def write_chain(path: Path, n: int) -> list[dict[str, Any]]:
+    """``n`` entries appended to the ledger file ``path`` (dated 2026-01-01 onwards)."""
+    return [
+        ledger.append(path.parent, path.stem, {"at": f"2026-01-0{1 + i % 9}", "kind": "x"})
+        for i in range(n)
+    ]
 
 
 def write_question(project: Home, q: Question) -> Path:

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import write_chain
 from foretell import ledger
 from foretell.errors import ForetellError
 
@@ -120,15 +121,6 @@ def test_format_at_is_utc_with_microseconds() -> None:
 # ------------------------------------------------------------------ reading
 
 
-def _write_chain(path: Path, n: int) -> list[dict[str, Any]]:
-    out = []
-    for i in range(n):
-        out.append(
-            ledger.append(path.parent, path.stem, {"at": f"2026-01-0{1 + i % 9}", "kind": "x"})
-        )
-    return out
-
-
 @FILE_FUZZ
 @given(st.binary(max_size=400))
 def test_read_file_on_any_bytes_never_raises(tmp_path: Path, data: bytes) -> None:
@@ -167,7 +159,7 @@ def test_read_file_returns_exactly_the_intact_lines(
 
 def test_read_file_keeps_the_entries_before_a_torn_last_line(tmp_path: Path) -> None:
     path = tmp_path / "alice.jsonl"
-    written = _write_chain(path, 3)
+    written = write_chain(path, 3)
     with path.open("ab") as fh:
         fh.write(b'{"at":"2026-01-04","kind":"forecast","p":0.')
     entries, problems = ledger.read_file(path)
@@ -226,7 +218,7 @@ def test_append_to_an_invalid_author_name_is_refused(tmp_path: Path) -> None:
 
 def test_append_refuses_a_torn_file_and_appends_nothing(tmp_path: Path) -> None:
     path = tmp_path / "alice.jsonl"
-    _write_chain(path, 2)
+    write_chain(path, 2)
     with path.open("ab") as fh:
         fh.write(b'{"half":')
     before = path.read_bytes()
@@ -240,7 +232,7 @@ def test_append_refuses_a_torn_file_and_appends_nothing(tmp_path: Path) -> None:
 
 def test_append_refuses_when_the_last_entry_is_unreadable(tmp_path: Path) -> None:
     path = tmp_path / "alice.jsonl"
-    _write_chain(path, 1)
+    write_chain(path, 1)
     with path.open("ab") as fh:
         fh.write(b"garbage\n")
     before = path.read_bytes()
@@ -261,7 +253,7 @@ def test_append_after_a_long_last_line_finds_its_start(tmp_path: Path) -> None:
 
 
 def test_append_session_writes_every_author_on_success(tmp_path: Path) -> None:
-    _write_chain(tmp_path / "alice.jsonl", 2)
+    write_chain(tmp_path / "alice.jsonl", 2)
     with ledger.AppendSession(tmp_path) as session:
         a = session.append("alice", {"at": "t", "kind": "x"})
         b1 = session.append("bob", {"at": "t", "kind": "x"})
@@ -275,7 +267,7 @@ def test_append_session_writes_every_author_on_success(tmp_path: Path) -> None:
 
 
 def test_append_session_rolls_back_every_touched_file_on_error(tmp_path: Path) -> None:
-    _write_chain(tmp_path / "alice.jsonl", 2)
+    write_chain(tmp_path / "alice.jsonl", 2)
     before = (tmp_path / "alice.jsonl").read_bytes()
     session = ledger.AppendSession(tmp_path)
     session.FLUSH_EVERY = 2  # force some lines onto disk before the failure

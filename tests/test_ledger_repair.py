@@ -4,26 +4,17 @@ whole last entry lacking its newline gets it, and no complete entry is ever remo
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from conftest import write_chain
 from foretell import ledger, ledger_repair
 from foretell.errors import ForetellError
 
 
-def _write_chain(path: Path, n: int) -> list[dict[str, Any]]:
-    out = []
-    for i in range(n):
-        out.append(
-            ledger.append(path.parent, path.stem, {"at": f"2026-01-0{1 + i % 9}", "kind": "x"})
-        )
-    return out
-
-
 def test_truncate_torn_tail_removes_only_the_fragment(tmp_path: Path) -> None:
     path = tmp_path / "alice.jsonl"
-    _write_chain(path, 3)
+    write_chain(path, 3)
     clean = path.read_bytes()
     assert ledger_repair.truncate_torn_tail(path) == 0
     with path.open("ab") as fh:

@@ -239,30 +239,33 @@ def _batches(quantiles: np.ndarray) -> Iterator[tuple[FloatArray, IntArray, Floa
     n = quantiles.shape[0]
     if n == 0:
         return
-    ids = np.fromiter(map(id, quantiles), dtype=np.int64, count=n)
-    distinct, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
-    keys: dict[tuple[float, ...], int] = {}
-    key_of = np.empty(distinct.shape[0], dtype=np.int64)
-    read: list[list[float]] = []
+    ids = np.fromiter(map(id, quantiles), dtype=np.uint64, count=n)
+    _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    sets: dict[tuple[float, ...], int] = {}  # level set -> its number
+    values: list[list[list[float]]] = []  # per level set, its payloads' values
+    set_of = np.full(first.shape[0], -1, dtype=np.int64)  # each distinct payload's set (-1: none)
+    slot = np.zeros(first.shape[0], dtype=np.int64)  # and its row in that set's values
     for k, i in enumerate(first.tolist()):
         d = {float(a): float(v) for a, v in (quantiles[i] or {}).items()}
+        if not d:
+            continue
         levels = tuple(sorted(d))
-        key_of[k] = keys.setdefault(levels, len(keys)) if levels else -1
-        read.append([d[lv] for lv in levels])
-    row_key = key_of[inverse]
-    kinds = list(keys)
-    used = np.flatnonzero(row_key >= 0)
+        g = sets.setdefault(levels, len(sets))
+        if g == len(values):
+            values.append([])
+        set_of[k], slot[k] = g, len(values[g])
+        values[g].append([d[lv] for lv in levels])
+    row_set = set_of[inverse]
+    used = np.flatnonzero(row_set >= 0)
     if used.size == 0:
         return
     # the level sets in the order of their first row, each set's rows in row order
-    order = used[np.argsort(row_key[used], kind="stable")]
-    starts = np.flatnonzero(np.r_[True, np.diff(row_key[order]) != 0])
+    order = used[np.argsort(row_set[used], kind="stable")]
+    starts = np.flatnonzero(np.r_[True, np.diff(row_set[order]) != 0])
     ends = np.r_[starts[1:], order.shape[0]]
+    levels_of = list(sets)
     for a in np.argsort(order[starts], kind="stable"):
         where = order[starts[a] : ends[a]]
-        levels = kinds[int(row_key[where[0]])]
-        members = np.flatnonzero(key_of == row_key[where[0]])
-        values = np.array([read[m] for m in members.tolist()], dtype=np.float64)
-        slot = np.empty(distinct.shape[0], dtype=np.int64)
-        slot[members] = np.arange(members.shape[0])
-        yield np.array(levels), where.astype(np.int64), values[slot[inverse[where]]]
+        g = int(row_set[where[0]])
+        table = np.array(values[g], dtype=np.float64)
+        yield np.array(levels_of[g]), where, table[slot[inverse[where]]]

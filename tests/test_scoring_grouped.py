@@ -46,3 +46,25 @@ def test_pushing_an_empty_piece_leaves_the_stack_as_it_was() -> None:
     assert grouped.push(stack, grouped.histogram(np.zeros(0), np.zeros(0))) == stack
     assert grouped.collapse(())[0].size == 0
     np.testing.assert_array_equal(grouped.collapse(stack)[1], [2, 1])
+
+
+@given(
+    st.lists(st.floats(0, 1, allow_nan=False), max_size=80),
+    st.lists(st.floats(0, 1, allow_nan=False), max_size=80),
+    st.integers(0, 40),
+    st.randoms(use_true_random=False),
+)
+@settings(max_examples=150, deadline=None)
+def test_merging_two_histograms_gives_the_histogram_of_both_samples(
+    a: list[float], b: list[float], shared: int, rnd: random.Random
+) -> None:
+    b = b + a[:shared]  # some values in both
+    oa = [float(rnd.random() < 0.5) for _ in a]
+    ob = [float(rnd.random() < 0.5) for _ in b]
+    got = grouped.merge(
+        grouped.histogram(np.array(a), np.array(oa)), grouped.histogram(np.array(b), np.array(ob))
+    )
+    want = grouped.histogram(np.array(a + b), np.array(oa + ob))
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
+        assert g.dtype == w.dtype

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from foretell.report.partial_extras import add_numeric
+from foretell.scoring import isotonic
 
 if TYPE_CHECKING:
     from foretell.errors import Problem
@@ -145,8 +146,7 @@ def each_group(
     as computed alone."""
     if pairs < FORK_PAIRS:
         return [work(job) for job in jobs]
-    import scipy.optimize  # noqa: F401  (imported once, before the fork, not by each child)
-
+    isotonic.compiled_pava()  # loaded once, before the fork, not by each child
     from foretell import forked
 
     return forked.forked_map(work, jobs, forked.default_workers())

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from foretell.scoring import isotonic
 from foretell.scoring.calibration import Bins, bin_edges, bin_index
 from foretell.scoring.rules import as_outcomes, as_probabilities
 
@@ -113,11 +114,9 @@ def corp(p: ArrayLike, o: ArrayLike) -> Corp:
 
 
 def _pav(p: NDArray[np.float64], o: NDArray[np.float64]) -> NDArray[np.float64]:
-    from scipy.optimize import isotonic_regression
-
     _, inverse, counts = np.unique(p, return_inverse=True, return_counts=True)
     mean_o = np.bincount(inverse, weights=o) / counts
-    fitted = isotonic_regression(mean_o, weights=counts.astype(np.float64)).x
+    fitted = isotonic.fit(mean_o, counts.astype(np.float64))
     return fitted[inverse]
 
 

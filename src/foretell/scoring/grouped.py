@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from foretell.scoring import isotonic
 from foretell.scoring.calibration import (
     CalibrationTable,
     Spiegelhalter,
@@ -56,17 +57,29 @@ def histogram(p: FloatArray, o: FloatArray) -> tuple[FloatArray, IntArray, IntAr
 def merge(
     a: tuple[FloatArray, IntArray, IntArray], b: tuple[FloatArray, IntArray, IntArray]
 ) -> tuple[FloatArray, IntArray, IntArray]:
-    """The histogram of both samples (exact: counts add)."""
+    """The histogram of both samples (exact: counts add).
+
+    Both value arrays are sorted and distinct, so their concatenation is two sorted runs,
+    which numpy's stable sort (a merge sort that finds runs) puts in order in one linear
+    merge; an equal pair then sits side by side and is pooled by adding its counts."""
     if a[0].size == 0:
         return b
     if b[0].size == 0:
         return a
     if a[0].shape == b[0].shape and (a[0] == b[0]).all():  # the same distinct values
         return a[0], a[1] + b[1], a[2] + b[2]
-    values, inverse = np.unique(np.concatenate([a[0], b[0]]), return_inverse=True)
-    n = np.bincount(inverse, weights=np.concatenate([a[1], b[1]]), minlength=values.shape[0])
-    k = np.bincount(inverse, weights=np.concatenate([a[2], b[2]]), minlength=values.shape[0])
-    return values, np.rint(n).astype(np.int64), np.rint(k).astype(np.int64)
+    both = np.concatenate([a[0], b[0]])
+    order = np.argsort(both, kind="stable")
+    values = both[order]
+    n = np.concatenate([a[1], b[1]])[order]
+    k = np.concatenate([a[2], b[2]])[order]
+    starts = np.empty(values.shape[0], dtype=bool)
+    starts[0] = True
+    np.not_equal(values[1:], values[:-1], out=starts[1:])
+    if starts.all():
+        return values, n, k
+    first = np.flatnonzero(starts)
+    return values[first], np.add.reduceat(n, first), np.add.reduceat(k, first)
 
 
 def push_part(
@@ -100,15 +113,14 @@ def push(
 def collapse(
     parts: tuple[tuple[FloatArray, IntArray, IntArray], ...],
 ) -> tuple[FloatArray, IntArray, IntArray]:
-    """The one histogram of a stack of parts (the same arrays as merging them in any order)."""
+    """The one histogram of a stack of parts (the same arrays as merging them in any order),
+    merged from the smallest part up (the stack is in decreasing size)."""
     if not parts:
         return np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64)
-    if len(parts) == 1:
-        return parts[0]
-    values, inverse = np.unique(np.concatenate([p[0] for p in parts]), return_inverse=True)
-    n = np.bincount(inverse, weights=np.concatenate([p[1] for p in parts]), minlength=values.size)
-    k = np.bincount(inverse, weights=np.concatenate([p[2] for p in parts]), minlength=values.size)
-    return values, np.rint(n).astype(np.int64), np.rint(k).astype(np.int64)
+    whole = parts[-1]
+    for part in reversed(parts[:-1]):
+        whole = merge(part, whole)
+    return whole
 
 
 def edges_for(p: FloatArray, n: IntArray, bins: object, n_bins: int = 10) -> FloatArray:
@@ -158,10 +170,8 @@ def murphy(p: FloatArray, n: IntArray, k: IntArray, bins: object, n_bins: int = 
 
 
 def corp(p: FloatArray, n: IntArray, k: IntArray) -> Corp:
-    from scipy.optimize import isotonic_regression
-
     weights = n.astype(np.float64)
-    fitted = isotonic_regression(k / weights, weights=weights).x
+    fitted = isotonic.fit(k / weights, weights)
     total = int(n.sum())
     score = brier(p, n, k)
     score_rc = brier(fitted, n, k)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from foretell.scoring import isotonic
 from foretell.scoring.rules import as_outcomes, as_probabilities
 
 FloatArray = NDArray[np.float64]
@@ -52,10 +53,8 @@ def distinct_counts(p: ArrayLike, o: ArrayLike) -> Counts:
 
 def corp_curve(counts: Counts) -> FloatArray:
     """PAV fit (non-decreasing in x) of the event rate at each distinct forecast."""
-    from scipy.optimize import isotonic_regression
-
     _check(counts)
-    return np.asarray(isotonic_regression(counts.s / counts.n, weights=counts.n).x)
+    return isotonic.fit(counts.s / counts.n, counts.n)
 
 
 @dataclass(frozen=True)
@@ -71,8 +70,6 @@ def consistency_band(
     counts: Counts, *, level: float = LEVEL, resamples: int = RESAMPLES, seed: int = 0
 ) -> Band:
     """Pointwise ``level`` band of the CORP curve under calibration (module docstring)."""
-    from scipy.optimize import isotonic_regression
-
     _check(counts)
     if not 0.0 < level < 1.0:
         raise ValueError("level must lie strictly between 0 and 1")
@@ -87,7 +84,7 @@ def consistency_band(
     # the one before (rates lie in [0, 1]), so that no block ever pools across two resamples
     lift = 2.0 * np.arange(resamples)[:, None]
     rates = rng.binomial(n_int, x, size=(resamples, k)) / n_int + lift
-    pooled = isotonic_regression(rates.ravel(), weights=np.tile(n, resamples)).x
+    pooled = isotonic.fit(rates.ravel(), np.tile(n, resamples))
     fits = np.asarray(pooled).reshape(resamples, k) - lift
     # each point's refitted values as a row, sorted: the quantiles are those of the values
     # (numpy.quantile gives the same for any order of them), found faster in sorted rows

@@ -146,7 +146,11 @@ def each_group(
     as computed alone."""
     if pairs < FORK_PAIRS:
         return [work(job) for job in jobs]
-    isotonic.compiled_pava()  # loaded once, before the fork, not by each child
+    # what the groups' work loads, loaded once, before the fork, not by each child: the PAV
+    # kernel (CORP) and scipy.special (the numeric groups' PIT uniformity test)
+    isotonic.compiled_pava()
+    import scipy.special  # noqa: F401
+
     from foretell import forked
 
     return forked.forked_map(work, jobs, forked.default_workers())

@@ -262,3 +262,28 @@ def test_a_memory_limit_too_small_for_duckdb_is_one_line(project: Home) -> None:
     assert result.code == 1
     assert result.err.startswith("foretell: DuckDB ran out of memory within --memory-limit 1MB")
     assert "Traceback" not in result.err and result.err.count("\n") == 1
+
+
+def test_copies_converted_by_worker_processes_while_the_catalog_is_read_give_the_same_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from foretell import frames as frames_module
+    from foretell import tables
+
+    root = tmp_path / "project"
+    shutil.copytree(PROJECT, root)
+    home = find_home(root)
+    options = ReportOptions(group_by="forecaster")
+    serial = _json(engine.build_streaming(home, options, today=TODAY).data)
+    shutil.rmtree(home.ledger / tables.COLUMNAR_DIR)  # every copy and the catalog's cache
+    monkeypatch.setattr(frames_module, "PARALLEL_BYTES", 0)  # any size goes to the workers
+    parallel = _json(engine.build_streaming(home, options, today=TODAY).data)
+    assert parallel == serial
+    files = sorted(p.stem for p in home.ledger.glob("*.jsonl"))
+    assert len(files) > 1
+    parts = 0
+    for name in files:  # each file's copy was written, and checks as current
+        copy, changed = tables.update_copy(home.ledger / f"{name}.jsonl")
+        assert not changed
+        parts += len(copy.parts)
+    assert parts >= 2  # (a file of resolutions alone has no forecast part)

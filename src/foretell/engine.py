@@ -24,6 +24,7 @@ kernels:
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import datetime as dt
@@ -93,9 +94,9 @@ def open_ledger(home: Home) -> Ledger:
     """Bring every file's columnar copy up to date and describe the ledger (never the
     forecasts themselves)."""
     bad_files: list[Problem] = []  # question files left out, named in the skipped counts
-    qframe = rows_frame(question_rows(home.forecasts, home.ledger, left_out=bad_files))
     paths = ledger.ledger_files(home.ledger)
-    _prepare(paths)
+    with _preparing(paths):  # the catalog is read while worker processes convert the files
+        qframe = rows_frame(question_rows(home.forecasts, home.ledger, left_out=bad_files))
     files: list[str] = []
     file_authors: list[int] = []
     part_rows: list[int] = []
@@ -121,16 +122,24 @@ def open_ledger(home: Home) -> Ledger:
                   tuple(file_authors), tuple(part_rows), sorted_dir)  # fmt: skip
 
 
-def _prepare(paths: list[Path]) -> None:
-    """Convert what is new in the files, one worker process per core when there is much."""
+@contextlib.contextmanager
+def _preparing(paths: list[Path]) -> Iterator[None]:
+    """Convert what is new in the files by one worker process per core when there is much,
+    while the body runs; the conversions are waited for (and their errors raised) on leaving.
+    With little to convert nothing is done here: ``tables.update_copy`` converts it after."""
     from foretell.frames import PARALLEL_BYTES, _bytes_to_parse
 
     workers = min(os.cpu_count() or 1, len(paths))
-    if workers > 1 and sum(_bytes_to_parse(p) for p in paths) > PARALLEL_BYTES:
-        from concurrent.futures import ProcessPoolExecutor
+    if workers < 2 or sum(_bytes_to_parse(p) for p in paths) <= PARALLEL_BYTES:
+        yield
+        return
+    from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(workers) as pool:
-            list(pool.map(tables.prepare_copy, paths))
+    with ProcessPoolExecutor(workers) as pool:
+        jobs = [pool.submit(tables.prepare_copy, path) for path in paths]
+        yield
+        for job in jobs:
+            job.result()
 
 
 def forecast_rows(home: Home) -> int:

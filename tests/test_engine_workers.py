@@ -92,22 +92,28 @@ def test_runs_cut_by_cost_hold_about_equal_cost(project: Home, small_groups: Non
         assert last[0] > last[1]
 
 
-def test_cuts_at_row_groups_follow_the_cost(tmp_path: Path) -> None:
-    """A stream of 40 questions of 10 forecasts in row groups of 20 rows (the path that reads
-    the row groups' statistics): with the last 10 questions 10 times as costly, the cuts
-    come where the cost is halved, at a row group's first question."""
+def test_cuts_from_row_group_statistics_follow_the_cost_inside_a_row_group(
+    tmp_path: Path,
+) -> None:
+    """A stream of 40 questions of 10 forecasts (the path that reads the row groups'
+    statistics): with the last 10 questions 10 times as costly, the cut comes at the question
+    holding the half-way point of the cost, also when a row group spans several questions
+    (it used to be left whole to one run, cut only where a row group begins)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     gpos = np.repeat(np.arange(40, dtype=np.int32), 10)
-    stream = tmp_path / "stream.parquet"
-    pq.write_table(pa.table({"gpos": gpos}), stream, row_group_size=20)
-    done = engine_stream.Sorted(stream, stream, gpos.shape[0], gpos.shape[0])
-    assert engine_stream.range_cuts(done, 40, 2) == [(0, 20), (20, 40)]
     cost = np.ones(40)
-    cost[30:] = 10.0  # total 30 * 10 + 10 * 100 = 1300: half is reached at question 35
-    assert engine_stream.range_cuts(done, 40, 2, cost) == [(0, 34), (34, 40)]
+    cost[30:] = 10.0  # total 30 * 10 + 10 * 100 = 1300: 650 is reached inside question 33
+    for group_rows in (20, 100):  # 2 questions a row group, then 10
+        stream = tmp_path / f"stream-{group_rows}.parquet"
+        pq.write_table(pa.table({"gpos": gpos}), stream, row_group_size=group_rows)
+        done = engine_stream.Sorted(stream, stream, gpos.shape[0], gpos.shape[0])
+        assert engine_stream.range_cuts(done, 40, 2) == [(0, 20), (20, 40)]
+        assert engine_stream.range_cuts(done, 40, 2, cost) == [(0, 33), (33, 40)]
+        # four runs: 325, 650 and 975 are reached inside questions 30, 33 and 36
+        assert [lo for lo, _ in engine_stream.range_cuts(done, 40, 4, cost)] == [0, 30, 33, 36]
 
 
 def test_the_runs_batches_hold_every_forecast_once(project: Home, small_groups: None) -> None:

@@ -179,29 +179,33 @@ def range_cuts(
 ) -> list[tuple[int, int]]:
     """Runs [lo, hi) of catalog positions covering 0..n_questions, at most ``parts``, of
     about equal cost: a forecast at catalog position g costs ``cost[g]`` (1 for every one when
-    None, so the runs hold about equal numbers of the stream's rows). Cut where a row group of
-    the stream begins (its first position, from the file's statistics; a row group's forecasts
-    are taken as spread evenly over its positions), or, when the stream has fewer row groups
-    than ``parts`` or no statistics, where the row reached begins a question (from the
-    stream's ``gpos`` column, read whole: only small streams have so few row groups)."""
+    None, so the runs hold about equal numbers of the stream's rows). A run ends where the
+    cost reached is a multiple of the total over ``parts``, the question holding that point
+    beginning the next run. Where the stream has at least ``parts`` row groups with
+    statistics, the point is found from them (a row group's forecasts taken as spread evenly
+    over its positions, each costing its position's cost: a run may begin inside a row group,
+    so a row group of costly questions is not left whole to one run); else from the stream's
+    ``gpos`` column, read whole (only small streams have so few row groups)."""
     if parts <= 1 or n_questions == 0 or done.rows == 0:
         return [(0, n_questions)]
     file = pq.ParquetFile(done.stream)
-    bounds = _group_bounds(file)
-    if bounds and len(bounds) >= parts:
-        lows = np.array([low for _, low, _ in bounds])
-        spend = np.array([float(rows) for rows, _, _ in bounds])
-        if cost is not None:
-            before = np.r_[0.0, np.cumsum(cost, dtype=np.float64)]
-            highs = np.array([high for _, _, high in bounds])
-            spread = np.maximum(highs - lows + 1, 1)
-            spend *= np.where(lows >= 0, (before[highs + 1] - before[lows]) / spread, 0.0)
-        starts = np.r_[0.0, np.cumsum(spend)[:-1]]
-        at = np.searchsorted(starts, [k * spend.sum() / parts for k in range(1, parts)], "left")
-        found = [int(lows[i]) for i in at if i < len(bounds)]
+    bounds = [b for b in _group_bounds(file) or [] if b[0] and b[1] >= 0]
+    per = np.ones(n_questions) if cost is None else np.asarray(cost, dtype=np.float64)
+    before = np.r_[0.0, np.cumsum(per, dtype=np.float64)]  # cost of the positions below g
+    if len(bounds) >= parts:
+        rows, lows, highs = (np.array(c, dtype=np.int64) for c in zip(*bounds, strict=True))
+        inside = before[highs + 1] - before[lows]  # a forecast on each position, added up
+        spend = rows * inside / (highs - lows + 1)
+        ends = np.cumsum(spend)
+        targets = np.arange(1, parts) * ends[-1] / parts
+        group = np.minimum(np.searchsorted(ends, targets, "right"), len(bounds) - 1)
+        held = spend[group]  # the target's share of its row group's cost, then its position
+        share = np.clip((targets - (ends[group] - held)) / np.where(held > 0, held, 1), 0, 1)
+        point = before[lows[group]] + share * inside[group]
+        found = [int(g) for g in np.searchsorted(before, point, "right") - 1]
     else:
         gpos = file.read(columns=["gpos"]).column("gpos").to_numpy()
-        spent = np.arange(1.0, gpos.shape[0] + 1) if cost is None else np.cumsum(cost[gpos])
+        spent = np.cumsum(per[gpos])
         at = np.searchsorted(spent, [k * spent[-1] / parts for k in range(1, parts)], "right")
         found = [int(gpos[min(int(i), gpos.shape[0] - 1)]) for i in at]
     edges = sorted({0, n_questions, *(g for g in found if 0 < g < n_questions)})

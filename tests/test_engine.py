@@ -287,3 +287,26 @@ def test_copies_converted_by_worker_processes_while_the_catalog_is_read_give_the
         assert not changed
         parts += len(copy.parts)
     assert parts >= 2  # (a file of resolutions alone has no forecast part)
+
+
+def test_a_report_on_a_sorted_cache_with_its_crowd_named_does_not_load_duckdb(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+
+    root = tmp_path / "project"
+    shutil.copytree(PROJECT, root)
+    args = ["report", "--engine", "duckdb", "--crowd", "none", "--format", "json"]
+    first = run_cli(*args, "--home", str(root))  # sorts, and keeps the sorted files
+    assert first.code == 0, first.err
+    code = (
+        "import sys; from foretell.cli import main; "
+        f"sys.argv = ['foretell', *{[*args, '--home', str(root)]!r}]; "
+        "import atexit; atexit.register(lambda: print('duckdb' in sys.modules, file=sys.stderr)); "
+        "main()"
+    )
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["counts"] == json.loads(first.out)["counts"]
+    assert again.stderr.strip().splitlines()[-1] == "False"

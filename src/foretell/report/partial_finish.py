@@ -147,9 +147,8 @@ def each_group(
     if pairs < FORK_PAIRS:
         return [work(job) for job in jobs]
     # what the groups' work loads, loaded once, before the fork, not by each child: the PAV
-    # kernel (CORP) and scipy.special (the numeric groups' PIT uniformity test)
+    # kernel (CORP)
     isotonic.compiled_pava()
-    import scipy.special  # noqa: F401
 
     from foretell import forked
 

@@ -33,6 +33,7 @@ data, Biometrics 65(4).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -177,10 +178,8 @@ class Uniformity:
 def uniformity_test(counts: ArrayLike) -> Uniformity:
     """Pearson's chi-square test of equal expected counts (counts may be fractional).
 
-    The p-value is the chi-square survival function ``scipy.special.chdtrc`` (what
-    ``scipy.stats.chi2.sf`` evaluates, without importing ``scipy.stats``)."""
-    from scipy.special import chdtrc
-
+    The p-value is the chi-square survival function with ``bins - 1`` degrees of freedom
+    (``chi2_sf``)."""
     c = np.asarray(counts, dtype=np.float64)
     total = float(c.sum())
     if c.shape[0] < 2 or total <= 0:
@@ -188,7 +187,42 @@ def uniformity_test(counts: ArrayLike) -> Uniformity:
     expected = total / c.shape[0]
     stat = float(((c - expected) ** 2 / expected).sum())
     dof = c.shape[0] - 1
-    return Uniformity(stat, dof, float(chdtrc(dof, stat)))
+    return Uniformity(stat, dof, chi2_sf(stat, dof))
+
+
+def chi2_sf(x: float, dof: int) -> float:
+    """``P(X >= x)`` for ``X ~ chi-square(dof)``, ``dof`` a whole number >= 1, in closed form.
+
+    With ``y = x / 2`` it is the regularised upper incomplete gamma ``Q(dof / 2, y)``, which
+    for a whole or half-whole first argument is a finite sum (``Q(a + 1, y) = Q(a, y) +
+    y^a e^-y / Gamma(a + 1)``):
+
+    - even ``dof = 2m``: ``Q = sum_{j=0}^{m-1} e^-y y^j / j!``;
+    - odd ``dof = 2m + 1``: ``Q = erfc(sqrt y) + sum_{j=1}^{m} e^-y y^(j - 1/2) / Gamma(j + 1/2)``.
+
+    Every term is positive and is computed from its logarithm (``-y + a ln y - lgamma(a + 1)``),
+    so no term overflows where ``e^-y`` would underflow; agrees with scipy's ``chdtrc`` to
+    about 1e-13 relative (``tests/test_chi2_sf.py``).
+    """
+    if dof < 1 or int(dof) != dof:
+        raise ValueError("degrees of freedom must be a whole number >= 1")
+    if not x > 0.0:
+        if math.isnan(x):
+            raise ValueError("the statistic is NaN")
+        return 1.0
+    if math.isinf(x):
+        return 0.0
+    y = 0.5 * x
+    log_y = math.log(y)
+    if dof % 2 == 0:
+        exponents = [float(j) for j in range(dof // 2)]
+        head = 0.0
+    else:
+        exponents = [j - 0.5 for j in range(1, dof // 2 + 1)]
+        head = math.erfc(math.sqrt(y))
+    return min(
+        head + math.fsum(math.exp(-y + a * log_y - math.lgamma(a + 1.0)) for a in exponents), 1.0
+    )
 
 
 def log_plus_one(x: ArrayLike) -> FloatArray:

@@ -17,10 +17,14 @@ every question is resolved.
   checks as current and the report reads only the copy. Measured: the report's time and peak
   memory with ``--memory-limit``.
 
-Each timing is one run (the machine is shared: see the README); peak memory is that of the
-``foretell`` command's whole process tree, its worker processes included (``peak.py``).
+The cached reports (with and without crowd and peer scores) and the DuckDB query are timed in
+``--rounds`` interleaved rounds (default 3) and given as medians, with the spread of the runs;
+those runs are plain (nothing samples their memory). Peak memory comes from one more run of
+each under ``peak.py`` (the ``foretell`` command's whole process tree, its worker processes
+included), which also gives the JSON compared with the query and with Dask. Every other
+timing (the first report, Dask, the 100M report) is that one run, with its memory sampled.
 
-Usage: python benchmarks/scale.py [--size N] [--big N|0] [--dir DIR] [--keep]
+Usage: python benchmarks/scale.py [--size N] [--big N|0] [--dir DIR] [--keep] [--rounds R]
 [--skip first full dask big]
 """
 
@@ -30,6 +34,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -280,6 +285,19 @@ def build_copy(root: Path, n: int, forecasters: int, n_questions: int, seed: int
 # ------------------------------------------------------------------------ measuring
 
 
+def timed(cmd: list[str]) -> float:
+    """Seconds of one run of ``cmd`` (its output discarded), nothing else watching it."""
+    start = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+
+
+def _spread(values: list[float]) -> str:
+    """Fastest and slowest run against the median, as ``-4%/+9%``."""
+    mid = statistics.median(values)
+    return f"{(min(values) - mid) / mid:+.0%}/{(max(values) - mid) / mid:+.0%}"
+
+
 def measured(cmd: list[str]) -> tuple[float, float, str]:
     """(seconds, peak MiB of ``cmd`` and the processes it starts: ``peak.run_measured``,
     standard output)."""
@@ -362,6 +380,9 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--keep", action="store_true")
     parser.add_argument(
+        "--rounds", type=int, default=3, help="interleaved rounds per median (10M timings)"
+    )
+    parser.add_argument(
         "--skip",
         nargs="*",
         default=[],
@@ -408,31 +429,44 @@ def main() -> None:
                 )
             else:
                 subprocess.run([*report, "--engine", "duckdb"], capture_output=True, check=True)
+            full_cmd = [*report, "--engine", "duckdb"]
+            core_cmd = [*report, *CORE, "--engine", "duckdb"]
+            # timings: plain runs (no memory sampler, which reads every process's page
+            # tables every 0.1 s), the report and the query interleaved, medians; memory
+            # and the JSON checked below: one more run of each under the sampler
+            times: dict[str, list[float]] = {"full": [], "core": [], "query": []}
+            brier: dict = {}
+            for _ in range(args.rounds):
+                if "full" not in args.skip:
+                    times["full"].append(timed(full_cmd))
+                times["core"].append(timed(core_cmd))
+                seconds, brier, _ = duckdb_tables(root, args.memory_limit)
+                times["query"].append(seconds)
+            med = {k: statistics.median(v) for k, v in times.items() if v}
+            spread = {k: _spread(v) for k, v in times.items() if v}
             full = None
             if "full" not in args.skip:
-                full = measured([*report, "--engine", "duckdb"])
+                full = measured(full_cmd)
                 rows.append(
                     (
                         f"report, {args.size:,}, cached (--engine duckdb), crowd and peer scores",
-                        f"{full[0]:.1f} s",
-                        f"{full[1]:,.0f} MiB",
+                        f"{med['full']:.1f} s",
+                        f"{full[1]:,.0f} MiB  spread {spread['full']}",
                     )
                 )
-            report = [*report, *CORE]
-            cached = measured([*report, "--engine", "duckdb"])
+            cached = measured(core_cmd)
             rows.append(
                 (
                     f"report, {args.size:,}, cached (--engine duckdb {' '.join(CORE)})",
-                    f"{cached[0]:.1f} s",
-                    f"{cached[1]:,.0f} MiB",
+                    f"{med['core']:.1f} s",
+                    f"{cached[1]:,.0f} MiB  spread {spread['core']}",
                 )
             )
-            seconds, brier, _ = duckdb_tables(root, args.memory_limit)
             rows.append(
                 (
                     f"DuckDB query, same Brier + calibration tables, {args.size:,}",
-                    f"{seconds:.1f} s",
-                    f"report/query {cached[0] / seconds:.2f}x",
+                    f"{med['query']:.1f} s",
+                    f"report/query {med['core'] / med['query']:.2f}x  spread {spread['query']}",
                 )
             )
             data = json.loads(cached[2])
@@ -448,7 +482,7 @@ def main() -> None:
                     )
                 )
             if "dask" not in args.skip:
-                dask = measured([*report, "--engine", "dask"])
+                dask = measured([*report, *CORE, "--engine", "dask"])
                 same = _without_time(json.loads(dask[2])) == _without_time(data)
                 verdict = "same JSON as duckdb" if same else "JSON DIFFERS"
                 name = f"report --engine dask, 2 local workers, {args.size:,}"

@@ -403,6 +403,9 @@ def main() -> None:
     )
     parser.add_argument("--query-only", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    # the commands run with Python's bytecode cache, as a user's do (without it every run
+    # compiles foretell's modules again: the first run below writes it)
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     if args.query_only is not None:  # ``query_in_child``'s process
         seconds, brier, _ = duckdb_tables(args.query_only, args.memory_limit)
         sys.stdout.buffer.write(orjson.dumps([seconds, brier]))

@@ -5,7 +5,9 @@ Builds throw-away projects (100k, 1M and 3M resolved binary forecasts, 100 per q
 contender once, in turn) and reported as medians with their spread:
 
 - ``foretell log`` on an empty project and on the 3M project, against the floor
-  ``python -c "import typer, pydantic"``, with peak memory;
+  ``python -c "import typer, pydantic"``, with peak memory and, for the two ``log`` runs, the
+  median CPU time too (user + system, from ``wait4``: the machine's other load moves it
+  less than the wall time, which a difference of a few percent is lost in);
 - ``foretell report --format json`` on 100k forecasts, cached and cold (every derived cache
   removed first), against the peer augur-cli 0.3.0 (``augur score --json``, SQLite) on the same
   forecasts, installed by this script in its own virtual environment (skipped, with a
@@ -19,7 +21,7 @@ contender once, in turn) and reported as medians with their spread:
 
 Commands run as a user runs them: whole processes timed from here, with Python's bytecode
 cache allowed (PYTHONDONTWRITEBYTECODE is removed from their environment) and one warm-up run
-each. Usage: python benchmarks/bench.py [--runs 5] [--log-runs 15] [--keep DIR] [--small]
+each. Usage: python benchmarks/bench.py [--runs 5] [--log-runs 30] [--keep DIR] [--small]
 (--small: 10x smaller sizes, to try the script quickly; its figures are not the table's).
 """
 
@@ -180,6 +182,22 @@ def run(cmd: list[str], env: dict[str, str] | None = None) -> float:
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"failed: {' '.join(cmd)}\n{done.stderr.decode()[-2000:]}")
+    return elapsed
+
+
+def run_cpu(cmd: list[str], cpu: list[float]) -> float:
+    """``run`` that also appends the command's CPU time (user + system, its children's
+    included, from ``wait4``) to ``cpu``: a figure the machine's other load moves less."""
+    start = time.perf_counter()
+    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
+    assert child.stderr is not None
+    err = child.stderr.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{err.decode()[-2000:]}")
+    cpu.append(usage.ru_utime + usage.ru_stime)
     return elapsed
 
 
@@ -356,7 +374,7 @@ def fmt_s(t: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="rounds per median (report)")
-    parser.add_argument("--log-runs", type=int, default=15, help="rounds per median (log)")
+    parser.add_argument("--log-runs", type=int, default=30, help="rounds per median (log)")
     parser.add_argument("--import-runs", type=int, default=5, help="rounds for import")
     parser.add_argument("--mem-runs", type=int, default=3, help="runs per memory median")
     parser.add_argument("--keep", type=Path, default=None, help="build projects here; keep them")
@@ -392,10 +410,14 @@ def main() -> None:
     log_big = [exe, "log", "bench-log", "0.6", "--home", str(big)]
     floor = [sys.executable, "-c", "import typer, pydantic"]
     rounds = Rounds()
-    rounds.add("log empty", lambda: run(log_empty))
-    rounds.add("log 3M", lambda: run(log_big))
+    cpu_empty: list[float] = []
+    cpu_big: list[float] = []
+    rounds.add("log empty", lambda: run_cpu(log_empty, cpu_empty))
+    rounds.add("log 3M", lambda: run_cpu(log_big, cpu_big))
     rounds.add("floor", lambda: run(floor))
     rounds.go(args.log_runs)
+    # the warm-up's CPU time is left out, as its wall time is
+    cpu_ratio = statistics.median(cpu_big[1:]) / statistics.median(cpu_empty[1:])
     t_empty, t_big, t_floor = (rounds.median(k) for k in ("log empty", "log 3M", "floor"))
     m_empty = statistics.median(peak_rss_mib(log_empty) for _ in range(args.mem_runs))
     m_big = statistics.median(peak_rss_mib(log_big) for _ in range(args.mem_runs))
@@ -409,7 +431,7 @@ def main() -> None:
         f"`log` on a {n_big / 1e6:g}M-entry ledger vs empty", f"{fmt_s(t_big)}, {m_big:.0f} MiB",
         f"{fmt_s(t_empty)}, {m_empty:.0f} MiB",
         f"{t_big / t_empty:.3f}x, {m_big - m_empty:+.0f} MiB", "<= 1.03x, same memory",
-        rounds.spread("log 3M"),
+        f"{rounds.spread('log 3M')}; CPU time {cpu_ratio:.3f}x",
     ))  # fmt: skip
 
     # --- report on the peer's size: cached and cold, against augur

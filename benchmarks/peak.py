@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
+import tempfile
 import threading
-import time
 from pathlib import Path
 
 INTERVAL = 0.1  # seconds between samples of the process tree
@@ -51,33 +52,65 @@ def _pss_kib(pid: int) -> int:
     return 0
 
 
+# Run by ``run_measured`` in a fresh process, which starts the command and writes the
+# command's wall time and peak resident size to the file named first. On Linux a command's
+# ``ru_maxrss`` counts the resident size of the process it was started from (the old memory's
+# high-water mark is kept through ``exec``), so a command started straight from a benchmark
+# holding a built project or a query's memory would report that as its own peak; started
+# from this small launcher it carries the launcher's few MiB at most.
+LAUNCHER = """
+import os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(f"{time.perf_counter() - start} {usage.ru_maxrss}")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_measured(
     cmd: list[str], env: dict[str, str] | None = None
 ) -> tuple[float, float, int, bytes]:
     """(seconds, peak MiB, exit status, standard output) of ``cmd``: the peak as the module
-    docstring says (``ru_maxrss`` from ``wait4`` of the command alone). Standard error is
-    passed through."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, env=env)
-    assert proc.stdout is not None
-    chunks: list[bytes] = []
-    peak = [0]
-    done = threading.Event()
+    docstring says (``ru_maxrss`` of the command alone, started from ``LAUNCHER``, whose own
+    memory is left out of the sampled sum; the seconds are the launcher's measure of the
+    command). Standard error is passed through."""
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp, "measured")
+        launch = [sys.executable, "-c", LAUNCHER, str(report), *cmd]
+        proc = subprocess.Popen(launch, stdout=subprocess.PIPE, env=env)
+        assert proc.stdout is not None
+        chunks: list[bytes] = []
+        peak = [0]
+        done = threading.Event()
 
-    def sample() -> None:
-        while not done.wait(INTERVAL):
-            peak[0] = max(peak[0], sum(_pss_kib(p) for p in _tree(proc.pid)))
+        def sample() -> None:
+            while not done.wait(INTERVAL):
+                peak[0] = max(peak[0], sum(_pss_kib(p) for p in _tree(proc.pid)[1:]))
 
-    reader = threading.Thread(target=lambda: chunks.append(proc.stdout.read()), daemon=True)
-    reader.start()
-    watcher = threading.Thread(target=sample, daemon=True)
-    if Path("/proc/self/smaps_rollup").exists():
-        watcher.start()
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    done.set()
-    reader.join()
-    if watcher.is_alive():
-        watcher.join()
-    return seconds, max(peak[0], usage.ru_maxrss) / 1024, proc.returncode, b"".join(chunks)
+        reader = threading.Thread(target=lambda: chunks.append(proc.stdout.read()), daemon=True)
+        reader.start()
+        watcher = threading.Thread(target=sample, daemon=True)
+        if Path("/proc/self/smaps_rollup").exists():
+            watcher.start()
+        proc.wait()
+        done.set()
+        reader.join()
+        if watcher.is_alive():
+            watcher.join()
+        try:
+            seconds_text, maxrss_text = report.read_text().split()
+        except (OSError, ValueError):  # the launcher itself failed
+            return 0.0, 0.0, proc.returncode or 1, b"".join(chunks)
+    return (
+        float(seconds_text),
+        max(peak[0], int(maxrss_text)) / 1024,
+        proc.returncode,
+        b"".join(chunks),
+    )

@@ -44,7 +44,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from foretell import ledger, tables
+from foretell import ledger, people_cache, tables
 from foretell.catalog import left_out_counts
 from foretell.catalog_cache import question_rows
 from foretell.errors import ForetellError, Problem
@@ -273,7 +273,8 @@ def _crowd_methods(
     book: Ledger, options: ReportOptions, memory_limit: str = MEMORY_LIMIT
 ) -> tuple[str, ...]:
     """The crowd methods for the whole scope (the default depends on how many people it has:
-    their names and import marks are read by DuckDB, under the report's filters)."""
+    their names and import marks are read by DuckDB, under the report's filters, or from
+    ``people_cache`` on an unchanged copy)."""
     from foretell.report.partial import crowd_methods
 
     if options.crowd is not None or not book.files:
@@ -296,14 +297,21 @@ def _crowd_methods(
         where.append(f'epoch_ns(f."at") >= {(filters.since - dt.date(1970, 1, 1)).days * day}')
     if filters.until is not None:
         where.append(f'epoch_ns(f."at") < {((filters.until - dt.date(1970, 1, 1)).days + 1) * day}')
-    con = connect(memory_limit)
-    con.register("catalog", pa.table({"question": pa.array([str(i) for i in q["id"][keep]])}))
-    rows = con.sql(
-        f"SELECT DISTINCT f.author, f.imported FROM read_parquet({_files(book)}) f "
-        "JOIN catalog c ON f.question = c.question"
-        + (" WHERE " + " AND ".join(where) if where else "")
-    ).fetchall()
-    con.close()
+    scope_ids = [str(i) for i in q["id"][keep]]
+    conditions = " AND ".join(where)
+
+    def scan() -> list[tuple[str, str | None]]:
+        con = connect(memory_limit)
+        con.register("catalog", pa.table({"question": pa.array(scope_ids)}))
+        found = con.sql(
+            f"SELECT DISTINCT f.author, f.imported FROM read_parquet({_files(book)}) f "
+            "JOIN catalog c ON f.question = c.question"
+            + (" WHERE " + conditions if conditions else "")
+        ).fetchall()
+        con.close()
+        return [(str(a), None if m is None else str(m)) for a, m in found]
+
+    rows = people_cache.cached_people(book, scope_ids, conditions, scan)
     people = pd.DataFrame(
         {
             "author": [r[0] for r in rows],

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -38,6 +40,20 @@ def run_cli(*argv: str) -> Result:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = run(list(argv))
     return Result(code, out.getvalue(), err.getvalue())
+
+
+def run_cli_watching(module: str, *argv: str) -> tuple[subprocess.CompletedProcess[str], bool]:
+    """``foretell ARGV`` in a fresh interpreter: its run and whether it imported ``module``
+    (told on the last line of standard error, as the interpreter exits)."""
+    code = (
+        "import sys; from foretell.cli import main; "
+        f"sys.argv = ['foretell', *{list(argv)!r}]; "
+        f"import atexit; atexit.register(lambda: print({module!r} in sys.modules, "
+        "file=sys.stderr)); main()"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    lines = done.stderr.strip().splitlines()
+    return done, bool(lines) and lines[-1] == "True"
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli, run_cli_watching
 from foretell import engine
 from foretell.frames import load_frames
 from foretell.home import Home, find_home
@@ -292,21 +292,12 @@ def test_copies_converted_by_worker_processes_while_the_catalog_is_read_give_the
 def test_a_report_on_a_sorted_cache_with_its_crowd_named_does_not_load_duckdb(
     tmp_path: Path,
 ) -> None:
-    import subprocess
-    import sys
-
     root = tmp_path / "project"
     shutil.copytree(PROJECT, root)
     args = ["report", "--engine", "duckdb", "--crowd", "none", "--format", "json"]
     first = run_cli(*args, "--home", str(root))  # sorts, and keeps the sorted files
     assert first.code == 0, first.err
-    code = (
-        "import sys; from foretell.cli import main; "
-        f"sys.argv = ['foretell', *{[*args, '--home', str(root)]!r}]; "
-        "import atexit; atexit.register(lambda: print('duckdb' in sys.modules, file=sys.stderr)); "
-        "main()"
-    )
-    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    again, loaded = run_cli_watching("duckdb", *args, "--home", str(root))
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["counts"] == json.loads(first.out)["counts"]
-    assert again.stderr.strip().splitlines()[-1] == "False"
+    assert not loaded

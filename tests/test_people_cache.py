@@ -8,14 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli, run_cli_watching
 from foretell import api, engine, people_cache
 from foretell.home import Home, find_home, init_home
 from foretell.report import partial
@@ -174,17 +172,11 @@ def test_a_default_report_on_an_unchanged_project_does_not_load_duckdb(tmp_path:
     args = ["report", "--engine", "duckdb", "--format", "json", "--home", str(root)]
     first = run_cli(*args)  # sorts and scans, and keeps both
     assert first.code == 0, first.err
-    code = (
-        "import sys; from foretell.cli import main; "
-        f"sys.argv = ['foretell', *{args!r}]; "
-        "import atexit; atexit.register(lambda: print('duckdb' in sys.modules, file=sys.stderr)); "
-        "main()"
-    )
-    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    again, loaded = run_cli_watching("duckdb", *args)
     assert again.returncode == 0, again.stderr
     body = json.loads(again.stdout)
     body.pop("generated_at")
     expected = json.loads(first.out)
     expected.pop("generated_at")
     assert body == expected
-    assert again.stderr.strip().splitlines()[-1] == "False"
+    assert not loaded

@@ -175,21 +175,12 @@ def env_for_runs() -> dict[str, str]:
 ENV = env_for_runs()
 
 
-def run(cmd: list[str], env: dict[str, str] | None = None) -> float:
-    """Wall time of ``cmd``, seconds; a failing command stops the benchmark."""
+def run(cmd: list[str], env: dict[str, str] | None = None, cpu: list[float] | None = None) -> float:
+    """Wall time of ``cmd``, seconds; a failing command stops the benchmark. ``cpu``: the
+    command's CPU time (user + system, its children's included, from ``wait4``) is appended
+    to it, a figure the machine's other load moves less."""
     start = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, env=env or ENV)
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{done.stderr.decode()[-2000:]}")
-    return elapsed
-
-
-def run_cpu(cmd: list[str], cpu: list[float]) -> float:
-    """``run`` that also appends the command's CPU time (user + system, its children's
-    included, from ``wait4``) to ``cpu``: a figure the machine's other load moves less."""
-    start = time.perf_counter()
-    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
+    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env or ENV)
     assert child.stderr is not None
     err = child.stderr.read()
     _, status, usage = os.wait4(child.pid, 0)
@@ -197,7 +188,8 @@ def run_cpu(cmd: list[str], cpu: list[float]) -> float:
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         raise SystemExit(f"failed: {' '.join(cmd)}\n{err.decode()[-2000:]}")
-    cpu.append(usage.ru_utime + usage.ru_stime)
+    if cpu is not None:
+        cpu.append(usage.ru_utime + usage.ru_stime)
     return elapsed
 
 
@@ -412,8 +404,8 @@ def main() -> None:
     rounds = Rounds()
     cpu_empty: list[float] = []
     cpu_big: list[float] = []
-    rounds.add("log empty", lambda: run_cpu(log_empty, cpu_empty))
-    rounds.add("log 3M", lambda: run_cpu(log_big, cpu_big))
+    rounds.add("log empty", lambda: run(log_empty, cpu=cpu_empty))
+    rounds.add("log 3M", lambda: run(log_big, cpu=cpu_big))
     rounds.add("floor", lambda: run(floor))
     rounds.go(args.log_runs)
     # the warm-up's CPU time is left out, as its wall time is

@@ -369,19 +369,6 @@ def duckdb_tables(root: Path, memory_limit: str) -> tuple[float, dict, list]:
     return seconds, brier, cal
 
 
-def query_in_child(root: Path, memory_limit: str) -> tuple[float, dict]:
-    """``duckdb_tables`` run in a process of its own (this one stays small: on Linux a
-    forked command's peak resident size counts the memory of the process it was forked
-    from, so a query run here would inflate the peaks measured after it)."""
-    out = subprocess.run(
-        [sys.executable, __file__, "--query-only", str(root), "--memory-limit", memory_limit],
-        capture_output=True,
-        check=True,
-    ).stdout
-    seconds, brier = orjson.loads(out)
-    return float(seconds), dict(brier)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=int, default=10_000_000)
@@ -401,15 +388,10 @@ def main() -> None:
         default=[],
         help="skip: first (the run that makes the copy), full (crowd and peer scores), dask, big",
     )
-    parser.add_argument("--query-only", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     # the commands run with Python's bytecode cache, as a user's do (without it every run
     # compiles foretell's modules again: the first run below writes it)
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    if args.query_only is not None:  # ``query_in_child``'s process
-        seconds, brier, _ = duckdb_tables(args.query_only, args.memory_limit)
-        sys.stdout.buffer.write(orjson.dumps([seconds, brier]))
-        return
     base = args.dir or Path(tempfile.mkdtemp(prefix="foretell-scale-"))
     rows: list[tuple[str, str, str]] = []
     print(
@@ -461,7 +443,7 @@ def main() -> None:
                 if "full" not in args.skip:
                     times["full"].append(timed(full_cmd))
                 times["core"].append(timed(core_cmd))
-                seconds, brier = query_in_child(root, args.memory_limit)
+                seconds, brier, _ = duckdb_tables(root, args.memory_limit)
                 times["query"].append(seconds)
             med = {k: statistics.median(v) for k, v in times.items() if v}
             spread = {k: _spread(v) for k, v in times.items() if v}

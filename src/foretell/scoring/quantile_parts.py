@@ -213,6 +213,8 @@ def chi2_sf(x: float, dof: int) -> float:
     if math.isinf(x):
         return 0.0
     y = 0.5 * x
+    if y == 0.0:  # x the smallest subnormal: its half rounds to 0, where Q(a, 0) = 1
+        return 1.0
     log_y = math.log(y)
     if dof % 2 == 0:
         exponents = [float(j) for j in range(dof // 2)]

@@ -20,7 +20,7 @@ import pytest
 from conftest import run_cli, run_cli_watching
 from foretell import engine
 from foretell.frames import load_frames
-from foretell.home import Home, find_home
+from foretell.home import Home, find_home, init_home
 from foretell.report.build import build_report
 from foretell.report.options import ReportOptions
 
@@ -176,11 +176,20 @@ def test_report_engines_from_the_cli(project: Home) -> None:
     assert alone.code == 2 and "--engine dask" in alone.err
 
 
-def test_auto_streams_only_large_ledgers(project: Home, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert engine.choose("auto", project) == "memory"
-    monkeypatch.setattr(engine, "AUTO_ROWS", 10)
+def test_auto_streams_any_ledger_with_forecasts(
+    project: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert engine.forecast_rows(project) > 0
     assert engine.choose("auto", project) == "duckdb"
+    monkeypatch.setattr(engine, "AUTO_ROWS", 10**9)
+    assert engine.choose("auto", project) == "memory"
     assert engine.choose("dask", project) == "dask"
+
+
+def test_auto_keeps_memory_for_an_empty_ledger(tmp_path: Path) -> None:
+    empty = init_home(tmp_path / "empty")
+    assert engine.forecast_rows(empty) == 0
+    assert engine.choose("auto", empty) == "memory"
 
 
 def _carried(part: object) -> dict[str, int]:

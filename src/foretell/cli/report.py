@@ -330,8 +330,9 @@ def report(
         typer.Option(
             "--engine",
             help="How to compute: in memory, streamed through DuckDB from the ledger's "
-            "Parquet copy in bounded memory, or on a Dask cluster; auto: memory up to half "
-            "a million forecasts, duckdb above. Every engine gives the same numbers.",
+            "Parquet copy in bounded memory, or on a Dask cluster; auto: duckdb once the "
+            "ledger holds a forecast (memory for --format csv). Every engine gives the same "
+            "numbers.",
         ),
     ] = Engine.auto,
     scheduler: Annotated[

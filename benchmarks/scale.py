@@ -45,6 +45,8 @@ from pathlib import Path
 import numpy as np
 import orjson
 import pyarrow as pa
+from bench import run as timed
+from bench import spread
 from peak import run_measured
 
 from foretell import catalog, ledger, tables
@@ -285,19 +287,6 @@ def build_copy(root: Path, n: int, forecasters: int, n_questions: int, seed: int
 # ------------------------------------------------------------------------ measuring
 
 
-def timed(cmd: list[str]) -> float:
-    """Seconds of one run of ``cmd`` (its output discarded), nothing else watching it."""
-    start = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
-    return time.perf_counter() - start
-
-
-def _spread(values: list[float]) -> str:
-    """Fastest and slowest run against the median, as ``-4%/+9%``."""
-    mid = statistics.median(values)
-    return f"{(min(values) - mid) / mid:+.0%}/{(max(values) - mid) / mid:+.0%}"
-
-
 def measured(cmd: list[str]) -> tuple[float, float, str]:
     """(seconds, peak MiB of ``cmd`` and the processes it starts: ``peak.run_measured``,
     standard output)."""
@@ -446,7 +435,7 @@ def main() -> None:
                 seconds, brier, _ = duckdb_tables(root, args.memory_limit)
                 times["query"].append(seconds)
             med = {k: statistics.median(v) for k, v in times.items() if v}
-            spread = {k: _spread(v) for k, v in times.items() if v}
+            spreads = {k: spread(v) for k, v in times.items() if v}
             full = None
             if "full" not in args.skip:
                 full = measured(full_cmd)
@@ -454,7 +443,7 @@ def main() -> None:
                     (
                         f"report, {args.size:,}, cached (--engine duckdb), crowd and peer scores",
                         f"{med['full']:.1f} s",
-                        f"{full[1]:,.0f} MiB  spread {spread['full']}",
+                        f"{full[1]:,.0f} MiB  spread {spreads['full']}",
                     )
                 )
             cached = measured(core_cmd)
@@ -462,14 +451,14 @@ def main() -> None:
                 (
                     f"report, {args.size:,}, cached (--engine duckdb {' '.join(CORE)})",
                     f"{med['core']:.1f} s",
-                    f"{cached[1]:,.0f} MiB  spread {spread['core']}",
+                    f"{cached[1]:,.0f} MiB  spread {spreads['core']}",
                 )
             )
             rows.append(
                 (
                     f"DuckDB query, same Brier + calibration tables, {args.size:,}",
                     f"{med['query']:.1f} s",
-                    f"report/query {med['core'] / med['query']:.2f}x  spread {spread['query']}",
+                    f"report/query {med['core'] / med['query']:.2f}x  spread {spreads['query']}",
                 )
             )
             data = json.loads(cached[2])

@@ -20,11 +20,10 @@ kernels:
   the workers at the same paths (a shared file system), and foretell installed on each one.
 
 ``auto`` (the default) is ``duckdb`` once the ledger holds more than ``AUTO_ROWS`` forecasts,
-else ``memory`` (``--format csv`` needs ``memory`` whatever the size). Measured side by side
-(2026-12-02, cached reports of 10k, 30k and 100k forecasts), the streamed engine took about
-half the memory engine's time at every size: its fits are Newton passes over sums
-(``scoring.logistic_counts``), so it imports neither statsmodels nor ``scipy.stats``, whose
-import alone is most of a small report. The memory engine fits with statsmodels.
+else ``memory`` (``--format csv`` needs ``memory`` whatever the size). The streamed engine is
+the faster at every size measured (README, Speed): its fits are Newton passes over sums
+(``scoring.logistic_counts``), so it imports neither statsmodels, which the memory engine
+fits with, nor ``scipy.stats``.
 """
 
 from __future__ import annotations

@@ -221,12 +221,17 @@ def connect(memory_limit: str = MEMORY_LIMIT, temp_dir: Path | None = None) -> A
     return con
 
 
-def release_memory() -> None:
-    """Give freed memory back to the system: Arrow's pool, and the C heap where it is
-    glibc's (``malloc_trim``; the batches' many large arrays otherwise leave the heap
-    fragmented, so the process's size would keep the largest batch's peak)."""
+def release_memory(heap: bool = True) -> None:
+    """Give freed memory back to the system: Arrow's pool, and with ``heap`` the C heap
+    where it is glibc's (``malloc_trim``; the batches' many large arrays otherwise leave the
+    heap fragmented, so the process's size would keep the largest batch's peak).
+
+    Trimming the heap hands back pages the next batch would fault in again: at the 10M
+    scale benchmark, a trim after every batch cost ~40% of the report's page faults and ~1 s
+    of its ~16 s, so a run of batches trims once, at its end (``engine_workers.run_partial``).
+    """
     pa.default_memory_pool().release_unused()
-    trim = _malloc_trim()
+    trim = _malloc_trim() if heap else None
     if trim is not None:
         trim(0)
 

@@ -98,7 +98,8 @@ def run_partial(job: Job, lo: int, hi: int, batch_rows: int) -> Partial:
         )
         merged = partial.bounded(part if merged is None else partial.merge(merged, part), top)
         del frames, part
-        release_memory()
+        release_memory(heap=False)  # the next batch reuses the heap's pages
+    release_memory()
     assert merged is not None  # range_batches yields at least one batch
     return merged
 

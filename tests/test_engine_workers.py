@@ -188,3 +188,19 @@ def test_the_workers_option_reaches_the_engine_and_refuses_zero(
     assert drop(one.out) == drop(two.out)
     zero = run_cli(*args, "--workers", "0")
     assert zero.code != 0 and "--workers" in zero.err and "Traceback" not in zero.err
+
+
+def test_a_run_trims_the_heap_once_at_its_end_not_after_every_batch(
+    project: Home, small_groups: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[bool] = []
+    monkeypatch.setattr(engine_workers, "release_memory", lambda heap=True: calls.append(heap))
+    book = engine.open_ledger(project)
+    options = check_options(ReportOptions(crowd="none", peer=False))
+    n = len(book.questions)
+    with engine_stream.sorted_ledger(book, batch_rows=16) as done:
+        batches = sum(1 for _ in engine_stream.range_batches(book, done, 0, n, 7))
+        job = engine_workers.Job(book, done, options, TODAY, book.positions, ())
+        engine_workers.run_partial(job, 0, n, 7)
+    assert batches > 2
+    assert calls == [False] * batches + [True]

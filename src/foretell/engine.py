@@ -226,9 +226,9 @@ def release_memory(heap: bool = True) -> None:
     where it is glibc's (``malloc_trim``; the batches' many large arrays otherwise leave the
     heap fragmented, so the process's size would keep the largest batch's peak).
 
-    Trimming the heap hands back pages the next batch would fault in again: at the 10M
-    scale benchmark, a trim after every batch cost ~40% of the report's page faults and ~1 s
-    of its ~16 s, so a run of batches trims once, at its end (``engine_workers.run_partial``).
+    Trimming the heap hands back pages that the next batch faults in again, so a run of
+    batches empties Arrow's pool after each batch and trims the heap once, at its end
+    (``engine_workers.run_partial``; README, Scale, for what a trim per batch cost).
     """
     pa.default_memory_pool().release_unused()
     trim = _malloc_trim() if heap else None

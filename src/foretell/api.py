@@ -107,7 +107,10 @@ class Ledger:
             extremize=extremize,
             claims=claims,
         )
-        return build_report(self.frames(), options, home=str(self.home.root))
+        from foretell import band_cache
+
+        with band_cache.kept_in(self.home):  # the CORP bands, drawn once per histogram
+            return build_report(self.frames(), options, home=str(self.home.root))
 
     def scores(self, rule: str = "time-averaged") -> pd.DataFrame:
         """Per-(forecaster, question) scores under ``rule``: the rows of ``report --format csv``."""

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from foretell import band_cache
 from foretell.scoring import discrimination as disc
 from foretell.scoring import reliability as rel
 
@@ -35,7 +36,7 @@ def corp_block(p: np.ndarray, o: np.ndarray, counts: rel.Counts | None = None) -
     """``counts``: ``distinct_counts(p, o)``, when the caller has them."""
     counts = counts if counts is not None else rel.distinct_counts(p, o)
     curve = rel.corp_curve(counts)
-    band = rel.consistency_band(counts)
+    band = band_cache.consistency_band(counts)  # kept while the report's cache is active
     at = _thin(counts.x.shape[0])
     outside = (curve < band.low - 1e-12) | (curve > band.high + 1e-12)
     return {

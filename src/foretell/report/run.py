@@ -85,6 +85,7 @@ def build(
 ) -> Report:
     """The report on ``engine`` (``memory``, or a streaming one), the ledger verified first
     when ``verify`` (its problems then go into the report's notes)."""
+    from foretell import band_cache
     from foretell.engine import build_streaming
     from foretell.frames import load_frames
     from foretell.report.build import build_report
@@ -97,21 +98,22 @@ def build(
     from foretell.interop.progress import Progress
 
     progress = Progress()
-    if engine == "memory":
-        progress.phase("reading the ledger", None)
-        frames = load_frames(project, use_cache=not verify)
-        progress.phase("scoring", None)
-        built = build_report(frames, options, home=project.root.name, verification=problems)
-    else:
-        progress.phase(f"streaming the ledger ({engine})", None)
-        built = build_streaming(
-            project,
-            options,
-            engine=engine,
-            scheduler=scheduler,
-            workers=workers,
-            verification=problems,
-            memory_limit=memory_limit,
-        )
+    with band_cache.kept_in(project):  # the CORP bands, drawn once per histogram
+        if engine == "memory":
+            progress.phase("reading the ledger", None)
+            frames = load_frames(project, use_cache=not verify)
+            progress.phase("scoring", None)
+            built = build_report(frames, options, home=project.root.name, verification=problems)
+        else:
+            progress.phase(f"streaming the ledger ({engine})", None)
+            built = build_streaming(
+                project,
+                options,
+                engine=engine,
+                scheduler=scheduler,
+                workers=workers,
+                verification=problems,
+                memory_limit=memory_limit,
+            )
     progress.close()
     return built

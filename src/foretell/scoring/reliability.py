@@ -20,6 +20,7 @@ each x by linear interpolation; the curve itself is always fitted on every disti
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,16 +67,40 @@ class Band:
     resamples: int
 
 
+BandAt = Callable[[FloatArray, FloatArray, float, int, int], tuple[FloatArray, FloatArray]]
+
+
 def consistency_band(
-    counts: Counts, *, level: float = LEVEL, resamples: int = RESAMPLES, seed: int = 0
+    counts: Counts,
+    *,
+    level: float = LEVEL,
+    resamples: int = RESAMPLES,
+    seed: int = 0,
+    band_at: BandAt | None = None,
 ) -> Band:
-    """Pointwise ``level`` band of the CORP curve under calibration (module docstring)."""
+    """Pointwise ``level`` band of the CORP curve under calibration (module docstring).
+
+    ``band_at(x, n, level, resamples, seed)`` computes the band at the (grouped) points:
+    ``points_band`` unless given (a memo of it, say: the band is a pure function of them)."""
     _check(counts)
     if not 0.0 < level < 1.0:
         raise ValueError("level must lie strictly between 0 and 1")
     if resamples < 10:
         raise ValueError("the band needs at least 10 resamples")
-    x, n = _grouped(counts)
+    x, n = grouped_points(counts)
+    low, high = (band_at or points_band)(x, n, level, resamples, seed)
+    if x.shape[0] != counts.x.shape[0]:
+        low = np.interp(counts.x, x, low)
+        high = np.interp(counts.x, x, high)
+    return Band(counts.x, low, high, level, resamples)
+
+
+def points_band(
+    x: FloatArray, n: FloatArray, level: float, resamples: int, seed: int
+) -> tuple[FloatArray, FloatArray]:
+    """(low, high) at each of the points ``x`` (``n`` forecasts at each): the ``(1 - level)/2``
+    and ``(1 + level)/2`` quantiles of ``resamples`` PAV fits of ``Binomial(n_j, x_j) / n_j``
+    drawn from ``default_rng(seed)``, one resample after another."""
     rng = np.random.default_rng(seed)
     n_int = np.rint(n).astype(np.int64)
     k = x.shape[0]
@@ -90,13 +115,10 @@ def consistency_band(
     # (numpy.quantile gives the same for any order of them), found faster in sorted rows
     fits = np.sort(fits.T, axis=1)
     low, high = np.quantile(fits, [(1 - level) / 2, (1 + level) / 2], axis=1)
-    if x.shape[0] != counts.x.shape[0]:
-        low = np.interp(counts.x, x, low)
-        high = np.interp(counts.x, x, high)
-    return Band(counts.x, low, high, level, resamples)
+    return low, high
 
 
-def _grouped(counts: Counts) -> tuple[FloatArray, FloatArray]:
+def grouped_points(counts: Counts) -> tuple[FloatArray, FloatArray]:
     """At most MAX_POINTS (x, n): consecutive distinct forecasts pooled by count."""
     if counts.x.shape[0] <= MAX_POINTS:
         return counts.x, counts.n

@@ -85,6 +85,20 @@ def test_the_fits_do_not_depend_on_the_block_size(monkeypatch: pytest.MonkeyPatc
             assert close(float(x), float(y)), field
 
 
+@pytest.mark.parametrize("block", [7, 1 << 16])
+def test_keeping_the_logits_between_passes_gives_the_same_bits(
+    monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    p, o = _sample(7, 2000, 1.2)
+    values, n, k = histogram(p, o)
+    monkeypatch.setattr(lc, "BLOCK", block)
+    kept = lc.cox(values, n, k), lc.calibration_in_the_large(values, n, k)
+    monkeypatch.setattr(lc, "KEEP", 0)  # every pass computes the logits again
+    again = lc.cox(values, n, k), lc.calibration_in_the_large(values, n, k)
+    assert kept == again  # dataclasses of floats: equal bit for bit (no NaN here)
+    assert not any(math.isnan(float(v)) for fit in kept for v in vars(fit).values())
+
+
 def test_cox_refuses_one_outcome_or_one_forecast() -> None:
     with pytest.raises(ValueError, match="both outcomes"):
         lc.cox(np.array([0.2, 0.7]), np.array([3, 4]), np.array([0, 0]))

@@ -17,13 +17,16 @@ than ``TOL`` (at most ``MAX_ITER`` steps, as the statsmodels fits are run), and 
 errors are the square roots of the diagonal of the inverse information at the estimate.
 Outcomes perfectly separated by the forecasts have no finite estimate: the steps run off
 until the information matrix is singular, and the fit is reported as not converged. The
-memory is a few blocks of ``BLOCK`` floats, whatever the number of distinct forecasts (the
-statsmodels fit of a histogram holds several arrays per distinct forecast: ~350 bytes each).
+logits of up to ``KEEP`` distinct forecasts are kept from pass to pass (16 bytes each); beyond
+that each pass computes them again, block by block, so the memory is a few blocks of ``BLOCK``
+floats whatever the number of distinct forecasts (the statsmodels fit of a histogram holds
+several arrays per distinct forecast: ~350 bytes each).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,6 +34,7 @@ from numpy.typing import NDArray
 from foretell.scoring.calibration import CITL, LOGIT_CLIP, Cox
 
 BLOCK = 1 << 16
+KEEP = 1 << 20  # distinct forecasts up to which the blocks' logits are kept between passes
 TOL = 1e-12
 MAX_ITER = 100
 
@@ -43,20 +47,35 @@ def _logit(p: FloatArray) -> FloatArray:
     return np.log(q / (1.0 - q))
 
 
-def _sums(
-    p: FloatArray, n: IntArray, k: IntArray, a: float, b: float | None
-) -> tuple[FloatArray, FloatArray]:
+Blocks = Callable[[], Iterable[tuple[FloatArray, FloatArray, IntArray]]]
+
+
+def _blocks(p: FloatArray, n: IntArray, k: IntArray) -> Blocks:
+    """The histogram's blocks as ``(x, n, k)``, ``x = logit(clip(p))`` and ``n`` as floats,
+    for every pass: computed once and kept when the histogram has at most ``KEEP`` distinct
+    forecasts, else again on each pass (so the memory stays a few blocks)."""
+
+    def each() -> Iterator[tuple[FloatArray, FloatArray, IntArray]]:
+        for lo in range(0, p.shape[0], BLOCK):
+            hi = lo + BLOCK
+            yield _logit(p[lo:hi]), n[lo:hi].astype(np.float64), k[lo:hi]
+
+    if p.shape[0] > KEEP:
+        return each
+    kept = list(each())
+    return lambda: kept
+
+
+def _sums(blocks: Blocks, a: float, b: float | None) -> tuple[FloatArray, FloatArray]:
     """Score and information at (a, b); ``b`` None: slope fixed at 1 (the offset fit)."""
     size = 1 if b is None else 2
     score = np.zeros(size)
     info = np.zeros((size, size))
-    for lo in range(0, p.shape[0], BLOCK):
-        x = _logit(p[lo : lo + BLOCK])
-        nn = n[lo : lo + BLOCK].astype(np.float64)
+    for x, nn, kk in blocks():
         eta = a + (x if b is None else b * x)
         with np.errstate(over="ignore"):  # exp(-eta) = inf gives mu = 0, as it should
             mu = 1.0 / (1.0 + np.exp(-eta))
-        r = k[lo : lo + BLOCK] - nn * mu
+        r = kk - nn * mu
         w = nn * mu * (1.0 - mu)
         score[0] += r.sum()
         info[0, 0] += w.sum()
@@ -74,10 +93,11 @@ def _newton(
     p: FloatArray, n: IntArray, k: IntArray, start: FloatArray, slope: bool
 ) -> tuple[FloatArray, FloatArray, bool]:
     """(estimate, standard errors, converged)."""
+    blocks = _blocks(p, n, k)
     params = start.astype(np.float64)
     converged = False
     for _ in range(MAX_ITER):
-        score, info = _sums(p, n, k, float(params[0]), float(params[1]) if slope else None)
+        score, info = _sums(blocks, float(params[0]), float(params[1]) if slope else None)
         try:
             step = np.linalg.solve(info, score)
         except np.linalg.LinAlgError:
@@ -88,7 +108,7 @@ def _newton(
         if np.all(np.abs(step) < TOL):
             converged = True
             break
-    _, info = _sums(p, n, k, float(params[0]), float(params[1]) if slope else None)
+    _, info = _sums(blocks, float(params[0]), float(params[1]) if slope else None)
     try:
         cov = np.linalg.inv(info)
     except np.linalg.LinAlgError:

@@ -15,13 +15,15 @@ import re
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
-
-import tomli_w
-from pydantic import ValidationError
+from typing import TYPE_CHECKING
 
 from foretell import atomic, ids
 from foretell.errors import ForetellError, Problem
-from foretell.model import Question, Source
+
+if TYPE_CHECKING:  # the models (pydantic) load where a question is parsed or written
+    from pydantic import ValidationError
+
+    from foretell.model import Question, Source
 
 SUFFIX = ".toml"
 _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
@@ -44,6 +46,10 @@ def parse_question(text: str, question_id: str, path: Path | None = None) -> Que
         raise ForetellError(f"not valid TOML: {message}", path, line) from None
     if "id" in data:
         raise ForetellError("'id' is the file name; remove it from the file", path)
+    from pydantic import ValidationError
+
+    from foretell.model import Question
+
     try:
         return Question.model_validate({"id": question_id, **data})
     except ValidationError as err:
@@ -143,7 +149,7 @@ def iter_questions(forecasts_dir: Path) -> Iterator[Question | Problem]:
             yield Problem(err.path, err.line, err.message)
 
 
-class Catalog(dict[str, Question]):
+class Catalog(dict[str, "Question"]):
     """Questions by id, and ``left_out``: the problem of each question file that could not
     be read (the same ``verify`` reports), in file order."""
 
@@ -269,6 +275,8 @@ def _dump_toml(question: Question) -> str:
     # tomli_w writes a multiline string's "\r\n" as a bare newline, which reads back as "\n":
     # keep such text exact by writing every string on one line with escapes.
     multiline = not any("\r\n" in s for s in _strings(data))
+    import tomli_w
+
     return tomli_w.dumps(data, multiline_strings=multiline)
 
 

@@ -18,14 +18,16 @@ import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from foretell import catalog, ids
 from foretell.errors import ForetellError, Problem
 from foretell.home import Home
-from foretell.model import Question
+
+if TYPE_CHECKING:  # the models (pydantic) load only where a changed file is read
+    from foretell.model import Question
 
 CACHE_NAME = "catalog.json"
 VERSION = 4  # 3: rows carry ordered and target_date; 4: bad files kept with their problem

@@ -24,15 +24,17 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from foretell import catalog, ledger, status, terms
 from foretell.errors import ForetellError
 from foretell.hindsight import hindsight_note
 from foretell.home import Home
 from foretell.lock import project_lock
-from foretell.model import Question, parse_outcome
 from foretell.scoring import verbal
+
+if TYPE_CHECKING:  # the models (pydantic) load only where a claim's value is read
+    from foretell.model import Question
 
 KIND = "claim"
 NEEDLE = b'"kind":"claim"'
@@ -102,6 +104,8 @@ def claim_value(question: Question, text: str) -> dict[str, Any]:
     """The value fields of a claim, as stored, from what was typed; ValueError if it does not
     fit the question's type."""
     if question.type == "binary":
+        from foretell.model import parse_outcome
+
         try:
             return {"value": parse_outcome(question, text)}
         except ValueError:

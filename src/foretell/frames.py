@@ -19,7 +19,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import orjson
@@ -27,12 +27,10 @@ import pandas as pd
 import pyarrow as pa
 
 from foretell import ledger
-from foretell.catalog import left_out_counts
 from foretell.catalog_cache import question_row, question_rows
 from foretell.claim_frames import claims_frame, empty_claims
 from foretell.errors import Problem
 from foretell.home import Home
-from foretell.model import Question
 from foretell.payload_checks import drop_bad_payloads, question_stand_ins
 from foretell.scoring.order import lexsort
 from foretell.tables import (
@@ -45,6 +43,9 @@ from foretell.tables import (
     read_table,
 )
 from foretell.verify import outcome_problem
+
+if TYPE_CHECKING:  # the models (pydantic) load only where a question file is read
+    from foretell.model import Question
 
 QUESTION_COLUMNS = [
     "id", "title", "type", "opened", "resolve_by", "tags", "options", "unit",
@@ -347,7 +348,10 @@ def load_frames(
     if bad:
         skipped[MALFORMED] += bad
     rest = ledger_rest(home, qframe, [(a, t.closings, t.skipped) for a, t in tables])
-    skipped.update(left_out_counts(bad_files))
+    if bad_files:  # the catalog module (and the models) load only for a bad question file
+        from foretell.catalog import left_out_counts
+
+        skipped.update(left_out_counts(bad_files))
     return Frames(qframe, forecasts, rest.outcomes, dict(skipped + rest.skipped), rest.claims)
 
 

@@ -20,15 +20,17 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from foretell import catalog, ids, ledger, parse
+from foretell import ids, ledger, parse
 from foretell.errors import Problem, display_path
 from foretell.home import Home
-from foretell.model import PROB_SUM_TOLERANCE, Question
-from foretell.values import QuestionLike
+from foretell.values import PROB_SUM_TOLERANCE, QuestionLike
+
+if TYPE_CHECKING:  # the models (pydantic) load only where question files are checked
+    from foretell.model import Question
 
 _AT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z\Z")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
@@ -335,6 +337,8 @@ def _verify_file(path: Path, questions: dict[str, Question]) -> _FileResult:
 
 
 def _cross_checks(home: Home, questions: dict[str, Question], uses: _Uses) -> list[Problem]:
+    from foretell import catalog
+
     problems: list[Problem] = []
     current = {qid: q.sha() for qid, q in questions.items()}
     stale: dict[str, list[Version]] = defaultdict(list)
@@ -375,6 +379,8 @@ PARALLEL_BYTES = 32 * 1024 * 1024
 def verify(home: Home) -> list[Problem]:
     """All problems, sorted by file and line. Large ledgers are checked in parallel, a file
     per worker process (each chain is independent)."""
+    from foretell import catalog
+
     problems: list[Problem] = []
     questions: dict[str, Question] = {}
     for item in catalog.iter_questions(home.forecasts):
@@ -440,7 +446,7 @@ def _interrupted_writes(home: Home) -> list[Problem]:
 def _cited_documents(home: Home, questions: dict[str, Question], uses: _Uses) -> list[Problem]:
     """A local document cited by a question or a claim that exists in no documents directory
     (see ``foretell.citations``; nothing is checked when there is no such directory)."""
-    from foretell import citations
+    from foretell import catalog, citations
 
     cited = [s.document for q in questions.values() for s in q.sources]
     absent = citations.missing(home, cited + [c[0] for c in uses.cited])

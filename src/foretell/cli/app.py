@@ -3,6 +3,7 @@
 import importlib
 import json
 import pkgutil
+import re
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -58,16 +59,20 @@ def _parse_text(value: Any) -> str:
 
 
 _TYPER = object()  # a plain conversion's answer for "let typer convert this value"
+_DIGITS = re.compile(r"-?[0-9]+")  # what int() and typer's conversion read alike
+_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")  # what float() and typer's conversion read alike
 
 
 def _plain_conversion(descriptor: Any) -> Any:
-    """How to convert a text, list-of-text or path parameter without pydantic, or None.
+    """How to convert a text, list-of-text, path or number parameter without pydantic, or None.
 
     Recent typer releases convert every parameter through a pydantic TypeAdapter built on
     first use: tens of milliseconds for one command, more than the rest of ``log``. For these
-    three kinds the adapter is a plain conversion, done here with the same steps (paths go
-    through typer's own ``coerce_cli_path``, so --home behaves as before). Anything else
-    (numbers, choices, dates, options with checks) keeps typer's conversion.
+    kinds the adapter is a plain conversion, done here with the same steps (paths go
+    through typer's own ``coerce_cli_path``, so --home behaves as before; whole and decimal
+    numbers written plainly, as ``-12`` or ``0.5``, are read by ``int`` and ``float`` and
+    checked against the option's range). Anything else (other spellings of numbers, numbers
+    out of range, and their errors; choices, dates) keeps typer's conversion.
     """
     from typer import _param_types
 
@@ -81,12 +86,14 @@ def _plain_conversion(descriptor: Any) -> Any:
         return lambda value, param, ctx: (
             value if isinstance(value, annotation) else values.get(value, _TYPER)
         )
-    if descriptor.choices is not None or descriptor.is_ranged:
+    if descriptor.choices is not None:
         return None
     if annotation is bool:  # a flag: already a bool unless given a value; typer decides those
         return lambda value, param, ctx: value if type(value) is bool else _TYPER
     if annotation is str:
         return lambda value, param, ctx: _parse_text(value)
+    if annotation in (int, float):
+        return _plain_number(annotation, info)
     if annotation == list[str]:
         return lambda value, param, ctx: [
             _parse_text(v) for v in (value if isinstance(value, list | tuple) else [value])
@@ -99,6 +106,27 @@ def _plain_conversion(descriptor: Any) -> Any:
 
         return to_path
     return None
+
+
+def _plain_number(kind: type, info: Any) -> Any:
+    """A whole (``int``) or decimal (``float``) number written plainly (``-12``, ``0.5``),
+    within the option's ``min`` and ``max`` when it has them; anything else, and its error,
+    is typer's."""
+    spelled = _DIGITS if kind is int else _DECIMAL
+    low, high = info.min, info.max
+
+    def convert(value: Any, param: Any, ctx: Any) -> Any:
+        if type(value) is kind:
+            number = value
+        elif isinstance(value, str) and spelled.fullmatch(value):
+            number = kind(value)
+        else:
+            return _TYPER
+        if (low is not None and number < low) or (high is not None and number > high):
+            return _TYPER  # out of range: typer clamps it or says so
+        return number
+
+    return convert
 
 
 def _light_parameters(command: Any) -> Any:

@@ -38,7 +38,11 @@ if TYPE_CHECKING:
     from foretell.report.options import ReportOptions
     from foretell.report.partial import Partial
 
-WORKER_ROWS = 200_000  # forecasts a worker process must have at least
+# forecasts a worker process must have at least: cached reports on the benchmark's ledgers
+# (2026-12-03, 2 cores, 4-5 alternating rounds) with two workers against none took 1.49 s
+# against 1.44 s at 10,000 forecasts, 1.60 s against 1.60 s at 30,000, 1.69 s against 1.74 s
+# at 50,000 and 1.87 s against 2.24 s at 100,000
+WORKER_ROWS = 25_000
 # runs the stream is cut into, per worker: each run costs a fixed part (opening the stream,
 # its first batch, its partial merged in the parent), so fewer is faster while the costs
 # share out; 2 against 4 on the 10M scale ledger's core report: 6.75 s against 7.16 s

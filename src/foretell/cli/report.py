@@ -351,7 +351,7 @@ def report(
             "--workers",
             min=1,
             help="With --engine duckdb: processes computing the batches (default: one per "
-            "core, from 400,000 forecasts); with --engine dask and no --scheduler: the local "
+            "core, from 50,000 forecasts); with --engine dask and no --scheduler: the local "
             "cluster's worker processes (default 2).",
             show_default=False,
         ),

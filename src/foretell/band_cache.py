@@ -25,6 +25,7 @@ any time; without it (a read-only checkout, or outside ``kept_in``) the bands ar
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 from collections.abc import Iterator
@@ -34,6 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from foretell import __version__, ids
+from foretell.checked import module_marks
 from foretell.errors import ForetellError
 from foretell.scoring import reliability as rel
 
@@ -48,7 +50,6 @@ SUFFIX = ".band"
 _CODE = ("scoring/reliability.py", "scoring/isotonic.py", "band_cache.py")
 
 _ACTIVE: list[Path] = []  # the directory bands are kept in, while ``kept_in`` lasts
-_MARKS: list[bytes] = []  # ``code_marks()``, once per process
 
 
 def band_directory(home: Home) -> Path:
@@ -141,19 +142,11 @@ def prune(where: Path, keep: int = MAX_ENTRIES) -> None:
             os.unlink(where / name)
 
 
+@functools.cache
 def code_marks() -> bytes:
     """What the band's values depend on besides its inputs (module doc), as bytes."""
-    if not _MARKS:
-        here = Path(__file__).parent
-        marks: list[object] = [FORMAT, __version__, np.__version__, _scipy_version()]
-        for name in _CODE:
-            try:
-                st = (here / name).stat()
-                marks.append((st.st_size, st.st_mtime_ns))
-            except OSError:
-                marks.append(None)
-        _MARKS.append(repr(marks).encode())
-    return _MARKS[0]
+    marks = [FORMAT, __version__, np.__version__, _scipy_version(), *module_marks(_CODE)]
+    return repr(marks).encode()
 
 
 def _scipy_version() -> object:

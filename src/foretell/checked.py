@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,9 +59,15 @@ class Terms:
 
 def fingerprint() -> list[Any]:
     """Which code validated a record: foretell's version and its validators' (size, mtime)."""
+    return [FORMAT, __version__, *module_marks(_VALIDATORS)]
+
+
+def module_marks(names: Sequence[str]) -> list[Any]:
+    """``[size, mtime_ns]`` of each of foretell's modules ``names`` (paths within the
+    package), None for one that cannot be read: a mark of the code that made a cached value."""
     here = Path(__file__).parent
-    marks: list[Any] = [FORMAT, __version__]
-    for name in _VALIDATORS:
+    marks: list[Any] = []
+    for name in names:
         try:
             st = (here / name).stat()
             marks.append([st.st_size, st.st_mtime_ns])

@@ -49,6 +49,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from foretell import ledger, people_cache, tables
+from foretell.catalog import left_out_counts
 from foretell.catalog_cache import question_rows
 from foretell.errors import ForetellError, Problem
 from foretell.frames import Frames, forecasts_of, ledger_rest, rows_frame
@@ -119,10 +120,7 @@ def open_ledger(home: Home) -> Ledger:
         parts.append((path.stem, copy.closings, copy.skipped))
         rows += sum(int(p["rows"]) for p in copy.parts)
     rest = ledger_rest(home, qframe, parts)
-    if bad_files:  # the catalog module (and the models) load only for a bad question file
-        from foretell.catalog import left_out_counts
-
-        rest.skipped.update(left_out_counts(bad_files))
+    rest.skipped.update(left_out_counts(bad_files))
     authors = [p.stem for p in paths]
     sorted_dir = home.ledger / tables.COLUMNAR_DIR / SORTED_DIR
     return Ledger(qframe, rest.outcomes, rest.claims, rest.skipped, files, authors, rows,

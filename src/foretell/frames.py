@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 
 from foretell import ledger
+from foretell.catalog import left_out_counts
 from foretell.catalog_cache import question_row, question_rows
 from foretell.claim_frames import claims_frame, empty_claims
 from foretell.errors import Problem
@@ -348,10 +349,7 @@ def load_frames(
     if bad:
         skipped[MALFORMED] += bad
     rest = ledger_rest(home, qframe, [(a, t.closings, t.skipped) for a, t in tables])
-    if bad_files:  # the catalog module (and the models) load only for a bad question file
-        from foretell.catalog import left_out_counts
-
-        skipped.update(left_out_counts(bad_files))
+    skipped.update(left_out_counts(bad_files))
     return Frames(qframe, forecasts, rest.outcomes, dict(skipped + rest.skipped), rest.claims)
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from foretell import ids, ledger, parse
+from foretell import catalog, ids, ledger, parse
 from foretell.errors import Problem, display_path
 from foretell.home import Home
 from foretell.values import PROB_SUM_TOLERANCE, QuestionLike
@@ -337,8 +337,6 @@ def _verify_file(path: Path, questions: dict[str, Question]) -> _FileResult:
 
 
 def _cross_checks(home: Home, questions: dict[str, Question], uses: _Uses) -> list[Problem]:
-    from foretell import catalog
-
     problems: list[Problem] = []
     current = {qid: q.sha() for qid, q in questions.items()}
     stale: dict[str, list[Version]] = defaultdict(list)
@@ -379,8 +377,6 @@ PARALLEL_BYTES = 32 * 1024 * 1024
 def verify(home: Home) -> list[Problem]:
     """All problems, sorted by file and line. Large ledgers are checked in parallel, a file
     per worker process (each chain is independent)."""
-    from foretell import catalog
-
     problems: list[Problem] = []
     questions: dict[str, Question] = {}
     for item in catalog.iter_questions(home.forecasts):
@@ -446,7 +442,7 @@ def _interrupted_writes(home: Home) -> list[Problem]:
 def _cited_documents(home: Home, questions: dict[str, Question], uses: _Uses) -> list[Problem]:
     """A local document cited by a question or a claim that exists in no documents directory
     (see ``foretell.citations``; nothing is checked when there is no such directory)."""
-    from foretell import catalog, citations
+    from foretell import citations
 
     cited = [s.document for q in questions.values() for s in q.sources]
     absent = citations.missing(home, cited + [c[0] for c in uses.cited])

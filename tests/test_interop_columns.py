@@ -246,3 +246,43 @@ def test_the_first_look_at_the_bytes_follows_its_definition_across_chunk_edges(
     path = tmp_path / "f.csv"
     path.write_bytes(data)
     assert columns._plain_bytes(path) == _plain_by_definition(data)
+
+
+_DIGIT = st.sampled_from("0123456789")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(*[st.text(_DIGIT, min_size=w, max_size=w) for w in (4, 2, 2, 2, 2, 2, 6)]),
+        min_size=1,
+        max_size=40,
+    ),
+    st.integers(0, 5),
+)
+def test_stored_times_read_from_the_bytes_equal_pyarrows_slices(
+    fields: list[tuple[str, ...]], skip: int
+) -> None:
+    import pyarrow as pa
+
+    from foretell.interop import columns
+
+    texts = [f"{y}-{mo}-{d}T{h}:{mi}:{s}.{us}Z" for y, mo, d, h, mi, s, us in fields]
+    stored = pa.array(texts, pa.string()).slice(min(skip, len(texts) - 1))
+    fixed = columns._fixed_digits(stored)
+    assert fixed is not None
+    for read, sliced in zip(fixed, columns._sliced_digits(stored), strict=True):
+        assert read.tolist() == sliced.tolist()
+
+
+def test_stored_times_of_another_layout_are_sliced_by_pyarrow() -> None:
+    import pyarrow as pa
+
+    from foretell.interop import columns
+
+    assert columns._fixed_digits(pa.array(["2025-01-01T00:00:00Z"])) is None
+    assert columns._fixed_digits(pa.array(["2025-01-01T00:00:00.000000Z", None])) is None
+    ok, key = columns._real_times(pa.array(["2025-02-29T00:00:00.000000Z"] * 2))
+    assert ok.tolist() == [False, False]  # 2025 is not a leap year
+    ok, key = columns._real_times(pa.array(["2024-02-29T23:59:59.999999Z"]))
+    assert ok.tolist() == [True] and key[0] > 0

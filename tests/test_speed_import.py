@@ -121,7 +121,7 @@ def test_staged_files_keep_their_names_free_until_placed_and_discard_leaves_noth
     (tmp_path / "a").mkdir()
     staged = atomic.stage_many([(tmp_path / "a" / "one.json", b"1")], tmp_path, temp_dir=tmp_path)
     assert not (tmp_path / "a" / "one.json").exists()
-    assert [p.parent for p, _ in staged.temps] == [tmp_path]
+    assert [Path(p).parent for p, _ in staged.temps] == [tmp_path]
     assert atomic.place_staged(staged) == [tmp_path / "a" / "one.json"]
     assert (tmp_path / "a" / "one.json").read_bytes() == b"1"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a"]

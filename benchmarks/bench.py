@@ -14,7 +14,8 @@ contender once, in turn) and reported as medians with their spread:
   message, when it cannot be installed);
 - ``foretell report --format json`` on 1M forecasts, cached and cold, against the floor
   script ``benchmarks/floor.py`` (read ``ledger/*.jsonl`` with orjson, per-forecaster Brier
-  with numpy);
+  with numpy), with the median CPU time of each (user + system, worker processes included),
+  and the cached report without its comparison sections (``--crowd none --no-peer``);
 - the report's peak memory (its whole process tree: ``peak.py``) per extra million forecasts
   (100k -> 1M, and 3M with --report-3m);
 - ``foretell import`` of a 1M-row generic CSV (rows/s).
@@ -267,10 +268,15 @@ def spread(values: list[float]) -> str:
     return f"{(min(values) - mid) / mid:+.0%}/{(max(values) - mid) / mid:+.0%}"
 
 
-def timed_after(prepare: Callable[[], None], cmd: list[str], env: dict[str, str] | None = None):
+def timed_after(
+    prepare: Callable[[], None],
+    cmd: list[str],
+    env: dict[str, str] | None = None,
+    cpu: list[float] | None = None,
+):
     def job() -> float:
         prepare()
-        return run(cmd, env)
+        return run(cmd, env, cpu)
 
     return job
 
@@ -468,21 +474,38 @@ def main() -> None:
     mid = project(work, n_mid)
     report_mid = [exe, "report", "--format", "json", "--home", str(mid)]
     floor_mid = [sys.executable, str(HERE / "floor.py"), str(mid)]
+    # the same report without its comparison sections (the crowd's and the peer scores):
+    # what the floor computes is a part of the rest
+    scores_mid = [*report_mid, "--crowd", "none", "--no-peer"]
+    cpu_cached: list[float] = []
+    cpu_cold: list[float] = []
     rounds = Rounds()
-    rounds.add("cached", lambda: run(report_mid))
-    rounds.add("cold", timed_after(lambda: clear_derived(mid), report_mid), warm_up=False)
+    rounds.add("cached", lambda: run(report_mid, cpu=cpu_cached))
+    rounds.add(
+        "cold", timed_after(lambda: clear_derived(mid), report_mid, cpu=cpu_cold), warm_up=False
+    )
+    rounds.add("scores", lambda: run(scores_mid))
     rounds.add("floor", lambda: run(floor_mid))
     rounds.go(args.runs)
-    t_cached, t_cold, t_floor = (rounds.median(k) for k in ("cached", "cold", "floor"))
+    t_cached, t_cold, t_scores, t_floor = (
+        rounds.median(k) for k in ("cached", "cold", "scores", "floor")
+    )
     label = f"{n_mid / 1e6:g}M"
+    cores = os.cpu_count() or 1
     rows.append((
         f"`report`, {label}, cached", fmt_s(t_cached), f"floor {fmt_s(t_floor)}",
         f"{t_cached / t_floor:.2f}x", "<= 1.2x",
-        f"{rounds.spread('cached')}, floor {rounds.spread('floor')}",
+        f"{rounds.spread('cached')}, floor {rounds.spread('floor')}; "
+        f"CPU {statistics.median(cpu_cached[1:]):.1f} s on {cores} cores",
+    ))  # fmt: skip
+    rows.append((
+        "same, without crowd and peer (`--crowd none --no-peer`)", fmt_s(t_scores),
+        f"floor {fmt_s(t_floor)}", f"{t_scores / t_floor:.2f}x", "", rounds.spread("scores"),
     ))  # fmt: skip
     rows.append((
         f"`report`, {label}, cold", fmt_s(t_cold), f"floor {fmt_s(t_floor)}",
-        f"{t_cold / t_floor:.2f}x", "<= 1.5x", rounds.spread("cold"),
+        f"{t_cold / t_floor:.2f}x", "<= 1.5x",
+        f"{rounds.spread('cold')}; CPU {statistics.median(cpu_cold):.1f} s on {cores} cores",
     ))  # fmt: skip
 
     # --- report memory per extra million forecasts (cached runs, median of 3)

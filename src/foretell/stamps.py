@@ -8,18 +8,37 @@ timestamp.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
-_DIGITS = (0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, *range(20, 26))
+if TYPE_CHECKING:
+    import pandas as pd
+
+# the positions of the 20 digits of a stored time, ``YYYY-MM-DDTHH:MM:SS.ffffffZ``
+DIGITS = (0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, *range(20, 26))
 _SEPARATORS = {4: "-", 7: "-", 10: "T", 13: ":", 16: ":", 19: ".", 26: "Z"}
 _MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 NAT = np.iinfo(np.int64).min
+WIDTHS = (4, 2, 2, 2, 2, 2, 6)  # digits of year, month, day, hour, minute, second, microsecond
+
+
+def stored_fields(digits: np.ndarray) -> list[np.ndarray]:
+    """Year, month, day, hour, minute, second and microsecond (int64) of stored times, from
+    an (n, 20) array of the values (0-9) of their digits at ``DIGITS``, in order."""
+    out, at = [], 0
+    for width in WIDTHS:
+        number = np.zeros(digits.shape[0], dtype=np.int64)
+        for k in range(at, at + width):
+            number = number * 10 + digits[:, k]
+        out.append(number)
+        at += width
+    return out
 
 
 def _is_type(column: pd.Series | list[Any] | np.ndarray, kind: type) -> np.ndarray:
+    import pandas as pd
+
     values = column.to_numpy(dtype=object) if isinstance(column, pd.Series) else column
     return np.fromiter((type(v) is kind for v in values), dtype=bool, count=len(values))
 
@@ -43,18 +62,9 @@ def parse_stamps(values: list[Any]) -> np.ndarray:
         ok = np.ones(rows.size, dtype=bool)
         for pos, sep in _SEPARATORS.items():
             ok &= codes[:, pos] == ord(sep)
-        d = codes[:, list(_DIGITS)] - 48
+        d = codes[:, list(DIGITS)] - 48
         ok &= ((d >= 0) & (d <= 9)).all(axis=1)
-        d = np.where(ok[:, None], d, 0)
-
-        def num(*cols: int) -> np.ndarray:
-            value = np.zeros(rows.size, dtype=np.int64)
-            for c in cols:
-                value = value * 10 + d[:, c]
-            return value
-
-        y, m, day = num(0, 1, 2, 3), num(4, 5), num(6, 7)
-        hh, mi, ss, frac = num(8, 9), num(10, 11), num(12, 13), num(*range(14, 20))
+        y, m, day, hh, mi, ss, frac = stored_fields(np.where(ok[:, None], d, 0))
         leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
         dim = _MONTH_DAYS[np.clip(m, 0, 12)] + ((m == 2) & leap)
         ok &= (y >= 1678) & (y <= 2261) & (m >= 1) & (m <= 12) & (day >= 1) & (day <= dim)
@@ -69,6 +79,8 @@ def parse_stamps(values: list[Any]) -> np.ndarray:
         fast[rows[~ok]] = False
     slow = np.flatnonzero(~fast)
     if slow.size:
+        import pandas as pd
+
         given = pd.Series([values[i] for i in slow], dtype=object)
         text = given.where(_is_type(given, str))
         parsed = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce")

@@ -32,6 +32,7 @@ from foretell import ids
 from foretell.errors import ForetellError
 from foretell.interop.reading import Input, Table
 from foretell.interop.rows import Record
+from foretell.stamps import DIGITS, stored_fields
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -332,9 +333,6 @@ def _real_times(stored: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return ok, seconds * 1_000_000 + micro
 
 
-_FIELDS = ((0, 4), (5, 7), (8, 10), (11, 13), (14, 16), (17, 19), (20, 26))  # of a stored time
-
-
 def _fixed_digits(stored: pa.Array) -> list[np.ndarray] | None:
     """The seven numbers of each stored time read straight from the array's bytes, where
     every value is 27 ASCII digits and separators laid end to end (as ``_block`` makes them:
@@ -352,15 +350,10 @@ def _fixed_digits(stored: pa.Array) -> list[np.ndarray] | None:
     if int(offsets[-1]) - first != 27 * n or (np.diff(offsets) != 27).any():
         return None
     chars = np.frombuffer(data_buffer, dtype=np.uint8)[first : first + 27 * n].reshape(n, 27)
-    out = []
-    for lo, hi in _FIELDS:
-        number = np.zeros(n, dtype=np.int64)
-        for k in range(lo, hi):
-            number *= 10
-            number += chars[:, k]
-            number -= 48
-        out.append(number)
-    return out
+    return stored_fields(chars[:, list(DIGITS)] - 48)  # uint8: every one is a digit
+
+
+_FIELDS = ((0, 4), (5, 7), (8, 10), (11, 13), (14, 16), (17, 19), (20, 26))  # of a stored time
 
 
 def _sliced_digits(stored: pa.Array) -> list[np.ndarray]:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import orjson
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from foretell import actions, ledger, tables
 from foretell.frames import load_frames
@@ -226,3 +230,44 @@ def test_the_parallel_read_of_a_large_ledger_equals_the_serial_one(
     parallel = load_frames(filled, use_cache=False)
     pd.testing.assert_frame_equal(parallel.forecasts, serial.forecasts)
     pd.testing.assert_frame_equal(parallel.outcomes, serial.outcomes)
+
+
+def _record(i: int) -> bytes:
+    return orjson.dumps(
+        {"at": (T0 + timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "kind": "forecast",
+         "p": (i % 11) / 10, "question": f"q{i % 3}", "question_sha": "ab" * 32, "seq": i + 1,
+         "imported": "from a file" if i % 2 else None, "note": "é" if i % 5 == 0 else None}
+    )  # fmt: skip
+
+
+LINES = st.one_of(
+    st.integers(0, 50).map(_record),
+    st.sampled_from([b"", b" ", b"\r", b"{", b"[1]", b'"text"', b"7", b'{"kind": "forecast"}']),
+)
+
+
+def _columns(table: tables.FileTable) -> dict[str, list]:
+    out = {}
+    for name in table.forecasts.column_names:
+        values = table.forecasts[name].to_pylist()
+        out[name] = [("nan" if v != v else v) for v in values]  # NaN equal to NaN
+    return out
+
+
+@given(st.lists(LINES, max_size=25), st.sampled_from([3, 100_000]))
+def test_a_chunk_of_lines_parses_as_its_lines_one_at_a_time(
+    lines: list[bytes], chunk_lines: int
+) -> None:
+    """Blank lines are skipped and every other line is one entry, read or counted unreadable,
+    whether the chunk parses whole (its lines joined) or line by line, in one chunk or many."""
+    data = b"".join(line + b"\n" for line in lines)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tables, "CHUNK_LINES", chunk_lines)
+        whole = tables.parse_bytes(data, "ann")
+    one_by_one = [tables.parse_bytes(line + b"\n", "ann") for line in lines if line]
+    expected: dict[str, list] = {name: [] for name in tables.SCHEMA.names}
+    for part in one_by_one:
+        for name, values in _columns(part).items():
+            expected[name] += values
+    assert _columns(whole) == expected
+    assert whole.skipped == sum((t.skipped for t in one_by_one), Counter())

@@ -36,6 +36,18 @@ def stored_fields(digits: np.ndarray) -> list[np.ndarray]:
     return out
 
 
+def _code_points(texts: list[str]) -> np.ndarray:
+    """The (n, 27) code points of texts of 27 characters each: from their UTF-8 bytes when
+    those are 27 per text (every character ASCII), else from a fixed-width array."""
+    try:
+        joined = "".join(texts).encode("utf-8", "surrogatepass")
+    except UnicodeError:
+        joined = b""
+    if len(joined) == 27 * len(texts):
+        return np.frombuffer(joined, dtype=np.uint8).reshape(-1, 27).astype(np.int64)
+    return np.array(texts, dtype="U27").view(np.uint32).reshape(-1, 27).astype(np.int64)
+
+
 def _is_type(column: pd.Series | list[Any] | np.ndarray, kind: type) -> np.ndarray:
     import pandas as pd
 
@@ -57,8 +69,7 @@ def parse_stamps(values: list[Any]) -> np.ndarray:
     fast = np.fromiter((type(v) is str and len(v) == 27 for v in values), bool, count=n)
     rows = np.flatnonzero(fast)
     if rows.size:
-        text = np.array([values[i] for i in rows], dtype="U27")
-        codes = text.view(np.uint32).reshape(-1, 27).astype(np.int64)
+        codes = _code_points([values[i] for i in rows] if rows.size < n else values)
         ok = np.ones(rows.size, dtype=bool)
         for pos, sep in _SEPARATORS.items():
             ok &= codes[:, pos] == ord(sep)

@@ -94,12 +94,27 @@ class FileTable:
 # ------------------------------------------------------------------------ parsing
 
 
-def _records(lines: list[bytes], skipped: Counter[str]) -> list[dict[str, Any]]:
+def _records(chunk: bytes, skipped: Counter[str]) -> list[dict[str, Any]]:
+    """The objects of the non-blank lines of ``chunk``, each line parsed alone (a line that
+    does not parse, or is not an object, is counted unreadable). Done as one JSON array of the
+    lines joined by commas, which gives one value per line when every line is one value; when
+    it does not parse or gives another count, line by line."""
+    body = chunk.strip(b"\n")
+    if not body:
+        return []
+    lines: list[bytes] | None = None
+    if b"\n\n" in body:
+        lines = [line for line in body.split(b"\n") if line]
+        joined, count = b",".join(lines), len(lines)
+    else:  # the same text, without splitting the lines
+        joined, count = body.replace(b"\n", b","), body.count(b"\n") + 1
     try:
-        parsed = orjson.loads(b"[" + b",".join(lines) + b"]")
+        parsed = orjson.loads(b"[" + joined + b"]")
     except orjson.JSONDecodeError:
+        parsed = None
+    if parsed is None or len(parsed) != count:  # "[ ]" or "[1,2]" from lines " " or "1,2"
         parsed = []
-        for line in lines:
+        for line in lines if lines is not None else body.split(b"\n"):
             try:
                 parsed.append(orjson.loads(line))
             except orjson.JSONDecodeError:
@@ -131,22 +146,34 @@ def _closing_ok(rec: dict[str, Any], latest: str) -> bool:
     return type(rec.get("outcome")) in (str, int, float)
 
 
-def _json_texts(values: list[Any], rows: np.ndarray) -> pa.Array:
-    texts: list[str | None] = [None] * rows.shape[0]
+def _json_texts(values: list[Any], rows: list[int] | None) -> pa.Array:
+    """The JSON text of each value (of those at ``rows``; None: all), null for None. A text
+    value's JSON is made once per distinct text (a column such as ``imported`` repeats one)."""
+    chosen = values if rows is None else [values[r] for r in rows]
+    if all(v is None for v in chosen):
+        return pa.nulls(len(chosen), pa.string())
     dumps = orjson.dumps
-    for i, r in enumerate(rows):
-        v = values[r]
-        if v is not None:
+    memo: dict[str, str] = {}
+    texts: list[str | None] = [None] * len(chosen)
+    for i, v in enumerate(chosen):
+        if v is None:
+            continue
+        if type(v) is str:
+            text = memo.get(v)
+            if text is None:
+                text = memo[v] = dumps(v).decode()
+            texts[i] = text
+        else:
             texts[i] = dumps(v, option=orjson.OPT_NON_STR_KEYS).decode()
     return pa.array(texts, type=pa.string())
 
 
-def _chunk_table(lines: list[bytes], author: str = "") -> FileTable:
+def _chunk_table(chunk: bytes, author: str = "") -> FileTable:
     skipped: Counter[str] = Counter()
     closings: list[dict[str, Any]] = []
     fc: list[dict[str, Any]] = []
     latest = latest_at()
-    for rec in _records(lines, skipped):
+    for rec in _records(chunk, skipped):
         kind = rec.get("kind")
         if kind == "forecast":
             fc.append(rec)
@@ -185,28 +212,37 @@ def _chunk_table(lines: list[bytes], author: str = "") -> FileTable:
     for col in ("note", "imported"):
         values = extras[col]
         good &= np.fromiter((v is None or type(v) is str for v in values), bool, count=n)
-    at = parse_stamps([a if g else None for a, g in zip(at_raw, good, strict=True)])
+    every = bool(good.all())
+    kept_at = at_raw if every else [a if g else None for a, g in zip(at_raw, good, strict=True)]
+    at = parse_stamps(kept_at)
     latest_ns = int(parse_stamps([latest])[0])
     good &= (at != NAT) & (at >= NS_1900) & (at <= latest_ns)
     seq_raw = [r.get("seq") for r in fc]
     good &= np.fromiter((type(v) is int and 1 <= v <= MAX_SEQ for v in seq_raw), bool, count=n)
-    seq = np.array([v if g else 0 for v, g in zip(seq_raw, good, strict=True)], dtype=np.int64)
+    every = bool(good.all())
+    seq = np.array(
+        seq_raw if every else [v if g else 0 for v, g in zip(seq_raw, good, strict=True)],
+        dtype=np.int64,
+    )
     skipped[MALFORMED] += int((~good).sum())
     rows = np.flatnonzero(good)
     m = rows.shape[0]
+    picked: list[int] | None = None if every else rows.tolist()
     table = pa.table(
         {
             "author": pa.DictionaryArray.from_arrays(
                 pa.array(np.zeros(m, np.int32)), pa.array([author], pa.string())
             ),
-            "seq": pa.array(seq[rows]),
-            "at": pa.array(at[rows]).cast(pa.timestamp("ns", tz="UTC")),
-            "question": pa.array([question[r] for r in rows], pa.string()).dictionary_encode(),
-            "question_sha": pa.array(
-                [s if type(s := shas[r]) is str else "" for r in rows], pa.string()
+            "seq": pa.array(seq if every else seq[rows]),
+            "at": pa.array(at if every else at[rows]).cast(pa.timestamp("ns", tz="UTC")),
+            "question": pa.array(
+                question if picked is None else [question[r] for r in picked], pa.string()
             ).dictionary_encode(),
-            "p": pa.array(p[rows]),
-            **{col: _json_texts(extras[col], rows) for col in EXTRA_COLUMNS},
+            "question_sha": pa.array(  # a kept row's sha is text
+                shas if picked is None else [shas[r] for r in picked], pa.string()
+            ).dictionary_encode(),
+            "p": pa.array(p if every else p[rows]),
+            **{col: _json_texts(extras[col], picked) for col in EXTRA_COLUMNS},
         },
         schema=SCHEMA,
     )
@@ -215,11 +251,15 @@ def _chunk_table(lines: list[bytes], author: str = "") -> FileTable:
 
 def parse_bytes(data: bytes, author: str = "") -> FileTable:
     """A table from the complete lines of ``data`` (which must end at a line boundary)."""
-    lines = [line for line in data.split(b"\n") if line]
-    parts = [
-        _chunk_table(lines[start : start + CHUNK_LINES], author)
-        for start in range(0, len(lines), CHUNK_LINES)
-    ]
+    if data.count(b"\n") < CHUNK_LINES:  # at most CHUNK_LINES lines: one chunk
+        chunks = [data] if data.strip(b"\n") else []
+    else:  # chunks of CHUNK_LINES non-blank lines
+        lines = [line for line in data.split(b"\n") if line]
+        chunks = [
+            b"\n".join(lines[start : start + CHUNK_LINES])
+            for start in range(0, len(lines), CHUNK_LINES)
+        ]
+    parts = [_chunk_table(chunk, author) for chunk in chunks]
     if not parts:
         return FileTable.empty()
     return FileTable(

@@ -146,3 +146,25 @@ def test_one_item_starting_at_each_time_gives_numpys_nanmedian(items) -> None:
     got = median.standing_median(start, end, value, group, at, group)
     expected = _dense_reference(start, end, value, horizon)
     assert got.tobytes() == expected.tobytes()
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 40),
+            st.sampled_from([0.0, -0.0, 0.25, -1.5, 2.0, 1e-300, -np.inf, np.inf]),
+        ),
+        min_size=1,
+        max_size=60,
+    ),
+    st.sampled_from([0, 1 << 40]),
+)
+def test_items_are_ordered_by_group_then_value_as_numpys_lexsort(
+    pairs: list[tuple[int, float]], shift: int
+) -> None:
+    """Ties (0.0 and -0.0 among them) stay in row order; groups too far apart to pack in 32
+    bits take numpy's lexsort."""
+    group = np.array([g for g, _ in pairs], dtype=np.int64) * (1 + shift)
+    value = np.array([v for _, v in pairs], dtype=np.float64)
+    got = median._by_group_then_value(group, value)
+    assert got.tolist() == np.lexsort((value, group)).tolist()

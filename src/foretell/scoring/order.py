@@ -58,7 +58,7 @@ def _by_primary(small: list[tuple[IntArray, int]]) -> IntArray:
     only the runs of equal primary values whose rows are not ordered by the other keys (in
     turn, most significant first) are sorted by them."""
     primary, span = small[-1]
-    order = _radix(primary, span)
+    order = radix_argsort(primary, span)
     n = order.shape[0]
     same = primary[order]
     same = same[1:] == same[:-1]  # sorted row i + 1 ties row i on the primary key
@@ -83,7 +83,7 @@ def _by_primary(small: list[tuple[IntArray, int]]) -> IntArray:
     return order
 
 
-def _radix(codes: IntArray, span: int) -> IntArray:
+def radix_argsort(codes: IntArray, span: int) -> IntArray:
     """Stable argsort of ``codes`` (``0 .. span - 1``, span at most 2^32): numpy sorts 16-bit
     integers stably by radix sort, so one pass per 16 bits, the low half first."""
     if span <= 1 << 16:

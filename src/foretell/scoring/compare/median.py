@@ -23,6 +23,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from foretell.scoring.order import radix_argsort
+
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 WordArray = NDArray[np.uint64]
@@ -58,7 +60,7 @@ def standing_median(
     n = value.shape[0]
     if n == 0 or at.shape[0] == 0:
         return out
-    order = np.lexsort((value, group))  # by group, then value: each group's ranks in a run
+    order = _by_group_then_value(group, value)  # each group's ranks in a run
     g_sorted = group[order]
     cut = np.flatnonzero(np.r_[True, g_sorted[1:] != g_sorted[:-1]])
     groups = g_sorted[cut]
@@ -108,6 +110,26 @@ def standing_median(
     c = v_sorted[(base[q_gi] + local) * BITS + pos_hi]
     out[found] = (a + c) / 2.0
     return out
+
+
+def _by_group_then_value(group: IntArray, value: FloatArray) -> IntArray:
+    """``numpy.lexsort((value, group))``: the values' dense ranks (0.0 and -0.0 tied, as
+    they compare) packed under the group, one stable radix sort of the pack when it fits in
+    32 bits."""
+    n = value.shape[0]
+    by_value = np.argsort(value)  # any order of ties: only the ranks are taken from it
+    ordered = value[by_value]
+    new = np.empty(n, dtype=np.int64)
+    new[0] = 0
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    rank = np.empty(n, dtype=np.int64)
+    rank[by_value] = np.cumsum(new)
+    span_value = int(rank[by_value[-1]]) + 1
+    low = int(group.min())
+    span = (int(group.max()) - low + 1) * span_value
+    if span > 1 << 32:
+        return np.lexsort((value, group))
+    return radix_argsort((group - low) * span_value + rank, span)
 
 
 def _running_counts(counts: NDArray[np.uint8]) -> NDArray[np.int32]:

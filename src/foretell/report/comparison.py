@@ -311,24 +311,31 @@ def forecaster_sums(
             out[names[i]] = Forecaster(n_questions=int(answered[i]))
     for frame in (people.own_binary(), crowds.own_binary()):
         if len(frame):
-            brier = frame["brier"].to_numpy(dtype=np.float64)
-            for name, rows in _groups(coded(frame["author"]), list(index)):
+            codes = coded(frame["author"])
+            sums = ExactSum.grouped(frame["brier"].to_numpy(dtype=np.float64), codes, len(index))
+            for name, rows in _groups(codes, list(index)):
                 row = out.setdefault(name, Forecaster())
-                row.brier = ExactSum.of(brier[rows])
+                row.brier = sums[index[name]]
                 row.n_brier = rows.shape[0]
     if len(peers):
         alone = peers["alone"].to_numpy(dtype=bool)
         values = {col: peers[col].to_numpy(dtype=np.float64) for col in PEER_COLUMNS}
-        for name, rows in _groups(coded(peers["author"]), list(index)):
+        codes = coded(peers["author"])
+        sums: dict[
+            str, list[ExactSum]
+        ] = {}  # a forecaster with a score that is not finite gets none: finite ones only
+        for col, v in values.items():
+            used = ~alone & np.isfinite(v)
+            sums[col] = ExactSum.grouped(v[used], codes[used], len(index))
+        for name, rows in _groups(codes, list(index)):
             row = out.setdefault(name, Forecaster())
             defined = rows[~alone[rows]]
             row.n_alone = rows.shape[0] - defined.shape[0]
             row.n_peer = defined.shape[0]
             for col in PEER_COLUMNS:
-                v = values[col][defined]
-                finite = bool(np.isfinite(v).all())
+                finite = bool(np.isfinite(values[col][defined]).all())
                 row.finite[col] = finite
-                row.peer[col] = ExactSum.of(v) if finite else ExactSum()
+                row.peer[col] = sums[col][index[name]] if finite else ExactSum()
     return out
 
 

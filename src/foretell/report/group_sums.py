@@ -206,9 +206,16 @@ class _Slices:
             for g, (lo, hi) in self.bounds.items()
         }
 
-    def sums(self, values: np.ndarray) -> dict[int, ExactSum]:
-        """Per group, the exact sum of ``values`` (per entry, in group order)."""
-        return {g: ExactSum.of(values[lo:hi]) for g, (lo, hi) in self.bounds.items()}
+    def sums(self, values: np.ndarray, keep: np.ndarray | None = None) -> dict[int, ExactSum]:
+        """Per group, the exact sum of ``values`` (per entry, in group order; only where
+        ``keep``, when given)."""
+        if not self.bounds:
+            return {}
+        group = self.group if keep is None else self.group[keep]
+        chosen = values if keep is None else values[keep]
+        size = int(self.group[-1]) + 1
+        every = ExactSum.grouped(chosen, group, size)
+        return {g: every[g] for g in self.bounds}
 
 
 def _codes_of(column: pd.Series) -> IntArray:
@@ -271,7 +278,8 @@ def _binary(pairs: pd.DataFrame, s: _Slices, size: int) -> dict[int, BinarySumma
     n_inf = s.counts(size, (~finite).astype(np.float64))
     n_soft = s.counts(size, (~crisp).astype(np.float64))
     hists = _histograms(s, p, o, crisp)
-    brier = pairs["brier"].to_numpy(dtype=np.float64)[r]
+    brier = s.sums(pairs["brier"].to_numpy(dtype=np.float64)[r])
+    logs = s.sums(log, finite)
     out = {}
     for g, (lo, hi) in s.bounds.items():
         d = derived[lo:hi]
@@ -280,7 +288,6 @@ def _binary(pairs: pd.DataFrame, s: _Slices, size: int) -> dict[int, BinarySumma
             n_events = int(np.unique(key).shape[0])
         else:
             n_events = 0
-        fin = finite[lo:hi]
         og = o[lo:hi]
         hist = hists.get(g)
         out[g] = BinarySummary(
@@ -289,8 +296,8 @@ def _binary(pairs: pd.DataFrame, s: _Slices, size: int) -> dict[int, BinarySumma
             n_derived_pairs=int(np.rint(n_derived[g])),
             n_derived_events=n_events,
             authors={author_names[a] for a in author_sets[g]},
-            brier=ExactSum.of(brier[lo:hi]),
-            log=ExactSum.of(log[lo:hi][fin]),
+            brier=brier[g],
+            log=logs[g],
             n_log_infinite=int(np.rint(n_inf[g])),
             hist_parts=grouped.push((), hist) if hist is not None else (),
             **_outcome_sums(og, soft=int(np.rint(n_soft[g]))),
@@ -337,6 +344,7 @@ def _choice(
         hists = _histograms(so, p, o, np.ones(p.shape[0], dtype=bool))
     has_rps = "rps" in pairs
     rps = pairs["rps"].to_numpy(dtype=np.float64)[r] if has_rps else None
+    briers, logs = s.sums(brier), s.sums(log, finite)
     out = {}
     for g, (lo, hi) in s.bounds.items():
         fin = finite[lo:hi]
@@ -344,8 +352,8 @@ def _choice(
         summary = ChoiceSummary(
             hi - lo,
             int(n_questions[g]),
-            ExactSum.of(brier[lo:hi]),
-            ExactSum.of(log[lo:hi][fin]),
+            briers[g],
+            logs[g],
             int((~fin).sum()),
             grouped.push((), hist) if hist is not None else (),
         )

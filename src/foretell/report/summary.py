@@ -32,11 +32,12 @@ from foretell.report.blocks import (
     table_rows,
     too_few_diagnostics,
 )
-from foretell.scoring import grouped, logistic_counts, rules
+from foretell.scoring import exact_sum, grouped, logistic_counts, rules
 from foretell.scoring.calibration import MIN_FOR_CALIBRATION
 from foretell.scoring.reliability import Counts
 
 Histogram = tuple[np.ndarray, np.ndarray, np.ndarray]
+GROUPED_FROM = 2_000  # values from which ``ExactSum.grouped`` adds in numpy
 
 
 def _merged(a: tuple[Histogram, ...], b: tuple[Histogram, ...]) -> tuple[Histogram, ...]:
@@ -56,10 +57,27 @@ class ExactSum:
     def of(cls, values: np.ndarray) -> ExactSum:
         if values.size == 0:
             return cls()
-        xs = values.tolist()
-        total = math.fsum(xs)
-        xs.append(-total)
-        return cls([total, math.fsum(xs)])
+        return cls(list(exact_sum.fsum_parts(values)))
+
+    @classmethod
+    def grouped(cls, values: np.ndarray, group: np.ndarray, n_groups: int) -> list[ExactSum]:
+        """``of`` the values of each group ``0 .. n_groups - 1`` (the same parts): from
+        ``scoring.exact_sum`` for many values, each group by ``of`` for few."""
+        values = np.asarray(values, dtype=np.float64)
+        if values.shape[0] < GROUPED_FROM:
+            found: list[exact_sum.Parts] = [None] * n_groups
+        else:
+            found = exact_sum.grouped_parts(values, group, n_groups)
+        order = np.argsort(group, kind="stable")
+        ends = np.cumsum(np.bincount(group, minlength=n_groups)).tolist()
+        out, start = [], 0
+        for parts, end in zip(found, ends, strict=True):
+            if parts is not None:
+                out.append(cls(list(parts)))
+            else:  # no values (``of`` gives no parts), or left to math.fsum
+                out.append(cls.of(values[order[start:end]]))
+            start = end
+        return out
 
     def merge(self, other: ExactSum) -> ExactSum:
         """Both sums, kept as two parts (their correctly rounded sum and its remainder), so

@@ -68,13 +68,18 @@ class ExactSum:
             found: list[exact_sum.Parts] = [None] * n_groups
         else:
             found = exact_sum.grouped_parts(values, group, n_groups)
-        order = np.argsort(group, kind="stable")
-        ends = np.cumsum(np.bincount(group, minlength=n_groups)).tolist()
+        counts = np.bincount(group, minlength=n_groups)
+        ends = np.cumsum(counts).tolist()
+        order: np.ndarray | None = None
         out, start = [], 0
-        for parts, end in zip(found, ends, strict=True):
+        for g, (parts, end) in enumerate(zip(found, ends, strict=True)):
             if parts is not None:
                 out.append(cls(list(parts)))
-            else:  # no values (``of`` gives no parts), or left to math.fsum
+            elif counts[g] == 0:
+                out.append(cls())
+            else:  # left to math.fsum
+                if order is None:
+                    order = np.argsort(group, kind="stable")
                 out.append(cls.of(values[order[start:end]]))
             start = end
         return out

@@ -21,6 +21,10 @@ _SEPARATORS = {4: "-", 7: "-", 10: "T", 13: ":", 16: ":", 19: ".", 26: "Z"}
 _MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 NAT = np.iinfo(np.int64).min
 WIDTHS = (4, 2, 2, 2, 2, 2, 6)  # digits of year, month, day, hour, minute, second, microsecond
+# each field's characters [start, stop) in a stored time
+FIELDS = tuple(
+    (DIGITS[sum(WIDTHS[:i])], DIGITS[sum(WIDTHS[: i + 1]) - 1] + 1) for i in range(len(WIDTHS))
+)
 
 
 def stored_fields(digits: np.ndarray) -> list[np.ndarray]:

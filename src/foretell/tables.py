@@ -146,16 +146,15 @@ def _closing_ok(rec: dict[str, Any], latest: str) -> bool:
     return type(rec.get("outcome")) in (str, int, float)
 
 
-def _json_texts(values: list[Any], rows: list[int] | None) -> pa.Array:
-    """The JSON text of each value (of those at ``rows``; None: all), null for None. A text
-    value's JSON is made once per distinct text (a column such as ``imported`` repeats one)."""
-    chosen = values if rows is None else [values[r] for r in rows]
-    if all(v is None for v in chosen):
-        return pa.nulls(len(chosen), pa.string())
+def _json_texts(values: list[Any]) -> pa.Array:
+    """The JSON text of each value, null for None. A text value's JSON is made once per
+    distinct text (a column such as ``imported`` repeats one)."""
+    if all(v is None for v in values):
+        return pa.nulls(len(values), pa.string())
     dumps = orjson.dumps
     memo: dict[str, str] = {}
-    texts: list[str | None] = [None] * len(chosen)
-    for i, v in enumerate(chosen):
+    texts: list[str | None] = [None] * len(values)
+    for i, v in enumerate(values):
         if v is None:
             continue
         if type(v) is str:
@@ -201,8 +200,7 @@ def _chunk_table(chunk: bytes, author: str = "") -> FileTable:
         p = np.array([np.nan if v is None else v for v in p_raw], dtype=np.float64)
     else:
         good &= np.fromiter((type(v) in (float, int) or v is None for v in p_raw), bool, n)
-        kept = [v if g else None for v, g in zip(p_raw, good, strict=True)]
-        p_series = pd.Series(kept, dtype=object)
+        p_series = pd.Series(_blanked(p_raw, good, None), dtype=object)
         p = pd.to_numeric(p_series, errors="coerce").to_numpy(dtype=np.float64)
     good &= np.isnan(p) | ((p >= 0.0) & (p <= 1.0))
     extras = {col: [r.get(col) for r in fc] for col in EXTRA_COLUMNS}
@@ -212,41 +210,43 @@ def _chunk_table(chunk: bytes, author: str = "") -> FileTable:
     for col in ("note", "imported"):
         values = extras[col]
         good &= np.fromiter((v is None or type(v) is str for v in values), bool, count=n)
-    every = bool(good.all())
-    kept_at = at_raw if every else [a if g else None for a, g in zip(at_raw, good, strict=True)]
-    at = parse_stamps(kept_at)
+    at = parse_stamps(_blanked(at_raw, good, None))
     latest_ns = int(parse_stamps([latest])[0])
     good &= (at != NAT) & (at >= NS_1900) & (at <= latest_ns)
     seq_raw = [r.get("seq") for r in fc]
     good &= np.fromiter((type(v) is int and 1 <= v <= MAX_SEQ for v in seq_raw), bool, count=n)
-    every = bool(good.all())
-    seq = np.array(
-        seq_raw if every else [v if g else 0 for v, g in zip(seq_raw, good, strict=True)],
-        dtype=np.int64,
-    )
+    seq = np.array(_blanked(seq_raw, good, 0), dtype=np.int64)
     skipped[MALFORMED] += int((~good).sum())
-    rows = np.flatnonzero(good)
-    m = rows.shape[0]
-    picked: list[int] | None = None if every else rows.tolist()
+    rows = None if good.all() else np.flatnonzero(good)  # None: every row is kept
+    picked = None if rows is None else rows.tolist()
+    m = n if rows is None else rows.shape[0]
+
+    def kept(values: list[Any]) -> list[Any]:
+        return values if picked is None else [values[r] for r in picked]
+
     table = pa.table(
         {
             "author": pa.DictionaryArray.from_arrays(
                 pa.array(np.zeros(m, np.int32)), pa.array([author], pa.string())
             ),
-            "seq": pa.array(seq if every else seq[rows]),
-            "at": pa.array(at if every else at[rows]).cast(pa.timestamp("ns", tz="UTC")),
-            "question": pa.array(
-                question if picked is None else [question[r] for r in picked], pa.string()
-            ).dictionary_encode(),
-            "question_sha": pa.array(  # a kept row's sha is text
-                shas if picked is None else [shas[r] for r in picked], pa.string()
-            ).dictionary_encode(),
-            "p": pa.array(p if every else p[rows]),
-            **{col: _json_texts(extras[col], picked) for col in EXTRA_COLUMNS},
+            "seq": pa.array(seq if rows is None else seq[rows]),
+            "at": pa.array(at if rows is None else at[rows]).cast(pa.timestamp("ns", tz="UTC")),
+            "question": pa.array(kept(question), pa.string()).dictionary_encode(),
+            # a kept row's sha is text
+            "question_sha": pa.array(kept(shas), pa.string()).dictionary_encode(),
+            "p": pa.array(p if rows is None else p[rows]),
+            **{col: _json_texts(kept(extras[col])) for col in EXTRA_COLUMNS},
         },
         schema=SCHEMA,
     )
     return FileTable(table, closings, skipped)
+
+
+def _blanked(values: list[Any], good: np.ndarray, blank: Any) -> list[Any]:
+    """``values`` with ``blank`` where not ``good`` (the list itself when all are)."""
+    if good.all():
+        return values
+    return [v if g else blank for v, g in zip(values, good, strict=True)]
 
 
 def parse_bytes(data: bytes, author: str = "") -> FileTable:

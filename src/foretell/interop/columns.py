@@ -32,7 +32,7 @@ from foretell import ids
 from foretell.errors import ForetellError
 from foretell.interop.reading import Input, Table
 from foretell.interop.rows import Record
-from foretell.stamps import DIGITS, stored_fields
+from foretell.stamps import DIGITS, FIELDS, stored_fields
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -353,9 +353,6 @@ def _fixed_digits(stored: pa.Array) -> list[np.ndarray] | None:
     return stored_fields(chars[:, list(DIGITS)] - 48)  # uint8: every one is a digit
 
 
-_FIELDS = ((0, 4), (5, 7), (8, 10), (11, 13), (14, 16), (17, 19), (20, 26))  # of a stored time
-
-
 def _sliced_digits(stored: pa.Array) -> list[np.ndarray]:
     """``_fixed_digits`` by pyarrow's slicing and casting, for any layout."""
     import pyarrow as pa
@@ -365,7 +362,7 @@ def _sliced_digits(stored: pa.Array) -> list[np.ndarray]:
         piece = pc.utf8_slice_codeunits(stored, start, stop)
         return np.asarray(pc.cast(piece, pa.int64()).to_numpy(zero_copy_only=False))
 
-    return [part(lo, hi) for lo, hi in _FIELDS]
+    return [part(lo, hi) for lo, hi in FIELDS]
 
 
 def _records(

@@ -321,9 +321,8 @@ def forecaster_sums(
         alone = peers["alone"].to_numpy(dtype=bool)
         values = {col: peers[col].to_numpy(dtype=np.float64) for col in PEER_COLUMNS}
         codes = coded(peers["author"])
-        sums: dict[
-            str, list[ExactSum]
-        ] = {}  # a forecaster with a score that is not finite gets none: finite ones only
+        # a forecaster with a score that is not finite gets none: finite ones are summed
+        sums: dict[str, list[ExactSum]] = {}
         for col, v in values.items():
             used = ~alone & np.isfinite(v)
             sums[col] = ExactSum.grouped(v[used], codes[used], len(index))

@@ -77,10 +77,10 @@ def _rounded(total: int, scale: int) -> Parts:
             return rounded, float(exact - int(rounded))
         denominator = 1 << scale
         rounded = total / denominator
+        # ``rounded`` is a multiple of 1 / denominator: exactly total / denominator when
+        # |total| < 2^53 (every term a multiple of 2^-1074, so representable), else a double
+        # whose last place is at least that wide; so this division leaves no remainder
         num, den = rounded.as_integer_ratio()
-        scaled, left = divmod(num * denominator, den)
-        if left:  # not on the grid of the terms (cannot happen; math.fsum decides)
-            return None
-        return rounded, (total - scaled) / denominator
+        return rounded, (total - num * denominator // den) / denominator
     except OverflowError:
         return None

@@ -20,8 +20,7 @@ def test_each_derived_pair_is_labelled_with_its_own_threshold(seed: int, n: int,
     sizes = np.array([len(thresholds[i]) for i in qpos])
     event = np.where(sizes > 0, rng.integers(0, 10**6, n) % np.maximum(sizes, 1) + 1, 0)
     event[rng.uniform(0, 1, n) < 0.3] = 0  # the binary questions' own pairs
-    table = pd.DataFrame({"qpos": qpos})
-    got = pairs._event_labels(table, event, q)
+    got = pairs._event_labels(qpos, event, q)
     expected = [
         f">= {float(thresholds[i][e - 1]):g}" if e > 0 else ""
         for i, e in zip(qpos, event, strict=True)

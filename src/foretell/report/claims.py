@@ -226,19 +226,20 @@ def claims_data(
     """The JSON-ready ``claims`` block of the report (schema in the README)."""
     q = scope.questions
     index = {str(qid): i for i, qid in enumerate(q["id"].tolist())}
-    rows = (
-        frames_claims[frames_claims["question"].isin(index)]
-        if len(frames_claims)
-        else frames_claims
+    rows = frames_claims[frames_claims["question"].isin(index)] if len(frames_claims) else None
+    items = (
+        [_score_claim(r, q.iloc[index[str(r.question)]]) for r in rows.itertuples()]
+        if rows is not None and len(rows)
+        else []
     )
-    items = [_score_claim(r, q.iloc[index[str(r.question)]]) for r in rows.itertuples()]
     items.sort(key=lambda i: (i["claimant"], i["question"], i["on"]))
     by_claimant: dict[str, list[dict[str, Any]]] = defaultdict(list)
     by_question: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for item in items:
         by_claimant[item["claimant"]].append(item)
         by_question[item["question"]].append(item)
-    people = _people(scope, binary, choice)
+    # the people's figures appear only beside claims: none to make for a batch without
+    people = _people(scope, binary, choice) if items else {}
     questions = []
     for qid in sorted(by_question, key=lambda k: (str(q.iloc[index[k]]["resolve_by"]), k)):
         row = q.iloc[index[qid]]

@@ -313,28 +313,33 @@ def forecaster_sums(
         if len(frame):
             codes = coded(frame["author"])
             sums = ExactSum.grouped(frame["brier"].to_numpy(dtype=np.float64), codes, len(index))
-            for name, rows in _groups(codes, list(index)):
-                row = out.setdefault(name, Forecaster())
-                row.brier = sums[index[name]]
-                row.n_brier = rows.shape[0]
+            names, counts = list(index), np.bincount(codes, minlength=len(index))
+            for code in np.flatnonzero(counts).tolist():
+                row = out.setdefault(names[code], Forecaster())
+                row.brier = sums[code]
+                row.n_brier = int(counts[code])
     if len(peers):
         alone = peers["alone"].to_numpy(dtype=bool)
         values = {col: peers[col].to_numpy(dtype=np.float64) for col in PEER_COLUMNS}
         codes = coded(peers["author"])
+        names, n = list(index), len(index)
         # a forecaster with a score that is not finite gets none: finite ones are summed
         sums: dict[str, list[ExactSum]] = {}
+        infinite: dict[str, np.ndarray] = {}  # per code: questions with peers not finite
         for col, v in values.items():
-            used = ~alone & np.isfinite(v)
-            sums[col] = ExactSum.grouped(v[used], codes[used], len(index))
-        for name, rows in _groups(codes, list(index)):
-            row = out.setdefault(name, Forecaster())
-            defined = rows[~alone[rows]]
-            row.n_alone = rows.shape[0] - defined.shape[0]
-            row.n_peer = defined.shape[0]
+            finite = np.isfinite(v)
+            sums[col] = ExactSum.grouped(v[~alone & finite], codes[~alone & finite], n)
+            infinite[col] = np.bincount(codes[~alone & ~finite], minlength=n)
+        counts = np.bincount(codes, minlength=n)
+        alone_counts = np.bincount(codes[alone], minlength=n)
+        for code in np.flatnonzero(counts).tolist():  # in code order, as the rows were grouped
+            row = out.setdefault(names[code], Forecaster())
+            row.n_alone = int(alone_counts[code])
+            row.n_peer = int(counts[code] - alone_counts[code])
             for col in PEER_COLUMNS:
-                finite = bool(np.isfinite(values[col][defined]).all())
+                finite = not infinite[col][code]
                 row.finite[col] = finite
-                row.peer[col] = sums[col][index[name]] if finite else ExactSum()
+                row.peer[col] = sums[col][code] if finite else ExactSum()
     return out
 
 
@@ -346,13 +351,6 @@ def _codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
             return codes.astype(np.int64), [str(c) for c in column.cat.categories]
     codes, names = pd.factorize(column, use_na_sentinel=False)
     return codes.astype(np.int64), [str(n) for n in names]
-
-
-def _groups(codes: np.ndarray, names: list[str]) -> list[tuple[str, np.ndarray]]:
-    """The rows of each code present (in row order), with the code's name."""
-    order = np.argsort(codes, kind="stable")
-    cuts = np.flatnonzero(np.diff(codes[order])) + 1
-    return [(names[int(codes[g[0]])], g) for g in np.split(order, cuts) if g.size]
 
 
 def _mean(frame: pd.DataFrame | None, column: str) -> float | None:

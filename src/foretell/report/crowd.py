@@ -103,9 +103,8 @@ def crowd_scope(
     """A scope holding only the crowd's forecast rows, on the same questions (``rows``: the
     scope's ``pairs.rows_of``, when the caller has it)."""
     methods = tuple(methods)
-    empty = Scope(questions=scope.questions, forecasts=_frame([]))
     if not methods or not len(scope.forecasts):
-        return empty
+        return Scope(questions=scope.questions, forecasts=_frame([]))
     rows = rows if rows is not None else pairs.rows_of(scope)
     people = members(scope.forecasts)
     parts: list[dict[str, np.ndarray | list]] = []
@@ -306,12 +305,9 @@ COLUMNS = ("author", "qpos", "stamp", "day", "type", "p", "probs", "quantiles")
 def _frame(parts: list[dict]) -> pd.DataFrame:
     """The crowd rows as a forecasts frame (columns ``pairs.rows_of`` and the kinds read)."""
     if not parts:
-        frame = pd.DataFrame({c: [] for c in COLUMNS})
-        frame["seq"] = np.zeros(0, dtype=np.int64)
-        for col in ("qpos", "stamp", "day"):
-            frame[col] = frame[col].astype(np.int64)
-        frame["p"] = frame["p"].astype(np.float64)
-        return frame
+        whole = {"qpos", "stamp", "day"}  # the rest as an empty list's float64, as always
+        empty = {c: np.zeros(0, dtype=np.int64 if c in whole else np.float64) for c in COLUMNS}
+        return pd.DataFrame({**empty, "seq": np.zeros(0, dtype=np.int64)})
     sizes = [len(part["qpos"]) for part in parts]
     total = sum(sizes)
     # author and type as categoricals (sorted categories, so that ``pandas.factorize`` with
@@ -342,9 +338,8 @@ def _frame(parts: list[dict]) -> pd.DataFrame:
                 values[at : at + n] = _objects(part[c])
             at += n
         columns[c] = values
-    frame = pd.DataFrame(columns)
-    frame["seq"] = np.arange(len(frame), dtype=np.int64)
-    return frame
+    columns["seq"] = np.arange(total, dtype=np.int64)
+    return pd.DataFrame(columns)
 
 
 def _repeat(codes: list[int], sizes: list[int]) -> np.ndarray:

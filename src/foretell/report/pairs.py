@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -148,8 +149,9 @@ def pair_by(rows: Rows, src: IntArray, key: IntArray, rule: str) -> Paired:
     return pair_rows(key, rows.stamp[src], rows.seq[src], rows.day[src], rows.close[src], rule)
 
 
-def base_table(rows: Rows, src: IntArray, paired: Paired, rule: str) -> pd.DataFrame:
-    """One row per pair: author/qpos codes, forecasts on or before close, lead time.
+def base_table(rows: Rows, src: IntArray, paired: Paired, rule: str) -> dict[str, Any]:
+    """One entry per pair (all of them, ``finish`` keeps those with weight), as columns:
+    author/qpos codes, forecasts on or before close, lead time.
 
     ``horizon_days`` (the lead time) = the question's target date, or else its close day,
     minus ``ref_day`` (see ``Paired.reference_day``); negative when a forecast was made after
@@ -159,25 +161,27 @@ def base_table(rows: Rows, src: IntArray, paired: Paired, rule: str) -> pd.DataF
     ref_day = paired.reference_day(rule)
     close = rows.close[first]
     target = rows.target[first]
-    return pd.DataFrame(
-        {
-            "author": rows.author_code[first],
-            "qpos": rows.qpos[first],
-            "n_forecasts": paired.count_on_or_before_close(),
-            "ref_day": ref_day,
-            "close_day": close,
-            "horizon_days": target - ref_day,
-        }
-    )
+    return {
+        "author": rows.author_code[first],
+        "qpos": rows.qpos[first],
+        "n_forecasts": paired.count_on_or_before_close(),
+        "ref_day": ref_day,
+        "close_day": close,
+        "horizon_days": target - ref_day,
+    }
 
 
-def finish(table: pd.DataFrame, paired: Paired, rows: Rows, q: pd.DataFrame) -> pd.DataFrame:
-    """Keep the pairs with weight; name authors and questions (as categoricals)."""
-    table = table[paired.kept].reset_index(drop=True)
-    table["author"] = pd.Categorical.from_codes(table["author"].to_numpy(), rows.authors)
+def finish(
+    columns: dict[str, Any], paired: Paired, rows: Rows, q: pd.DataFrame, **after: Any
+) -> pd.DataFrame:
+    """The pair table: the pairs with weight; authors and questions named (as categoricals,
+    ``question`` after the given columns, then ``after``'s). The frame is made once."""
+    columns["author"] = pd.Categorical.from_codes(columns["author"], rows.authors)
     ids = q["id"].astype(str).tolist()
-    table["question"] = pd.Categorical.from_codes(table["qpos"].to_numpy(), ids)
-    return table
+    columns["question"] = pd.Categorical.from_codes(columns["qpos"], ids)
+    columns.update(after)
+    table = pd.DataFrame(columns)
+    return table[paired.kept].reset_index(drop=True)
 
 
 def binary_events(scope: Scope, rows: Rows) -> Events:
@@ -222,20 +226,21 @@ def binary(scope: Scope, rows: Rows, rule: str, derived: Events) -> pd.DataFrame
     table["log"] = paired.sum(rules.log_score(ps, os_, outcome_probability=True))
     pair_event = paired.rows(event)[paired.first]
     table["derived"] = pair_event > 0
-    table = finish(table, paired, rows, q)
-    table["event"] = _event_labels(table, pair_event[paired.kept], q)
-    return table
+    kept = paired.kept
+    labels = np.full(kept.shape[0], "", dtype=object)
+    labels[kept] = _event_labels(table["qpos"][kept], pair_event[kept], q)
+    return finish(table, paired, rows, q, event=labels)
 
 
-def _event_labels(table: pd.DataFrame, event: IntArray, q: pd.DataFrame) -> np.ndarray:
+def _event_labels(qpos: IntArray, event: IntArray, q: pd.DataFrame) -> np.ndarray:
     """``>= t`` for a derived event's threshold t ('' for a binary question's own pairs),
     each distinct (question, threshold) written once."""
-    labels = np.full(len(table), "", dtype=object)
+    labels = np.full(qpos.shape[0], "", dtype=object)
     rows = np.flatnonzero(event > 0)
     if not rows.size:
         return labels
     thresholds = q["thresholds"].to_numpy(dtype=object)
-    qpos = table["qpos"].to_numpy().astype(np.int64)[rows]
+    qpos = qpos.astype(np.int64)[rows]
     j = event[rows].astype(np.int64) - 1
     width = int(j.max()) + 1
     pairs, inverse = np.unique(qpos * width + j, return_inverse=True)
@@ -308,8 +313,8 @@ def choice(scope: Scope, rows: Rows, rule: str) -> ChoicePairs:
         row_rps[row_ordered] = ordinal.rps(
             m[row_ordered], outcome[row_ordered], k_of[rows.qpos[src]][paired.order][row_ordered]
         )
-    table["rps"] = np.where(ordered_q[table["qpos"].to_numpy()], paired.sum(row_rps), np.nan)
-    table["outcome"] = [options[i][outcome_of[i]] for i in table["qpos"]]
+    table["rps"] = np.where(ordered_q[table["qpos"]], paired.sum(row_rps), np.nan)
+    table["outcome"] = [options[i][outcome_of[i]] for i in table["qpos"].tolist()]
     pair_probs = np.column_stack([paired.sum(m[:, j]) for j in range(m.shape[1])])
     kept = paired.kept
     table = finish(table, paired, rows, q)

@@ -122,7 +122,7 @@ def select(frames: Frames, filters: Filters, check_names: bool = True) -> Scope:
     if filters.tags:
         wanted = set(filters.tags)
         keep_q &= np.array([bool(wanted.intersection(t or ())) for t in questions["tags"]])
-    questions = questions[keep_q].reset_index(drop=True)
+    questions = _kept(questions, keep_q)
     question_matches = len(questions)
 
     keep_f = np.ones(len(forecasts), dtype=bool)
@@ -137,7 +137,7 @@ def select(frames: Frames, filters: Filters, check_names: bool = True) -> Scope:
         keep_f &= day <= _day(filters.until)
     if filters.questions or filters.tags:
         keep_f &= forecasts["question"].isin(questions["id"]).to_numpy()
-    forecasts = forecasts[keep_f].reset_index(drop=True)
+    forecasts = _kept(forecasts, keep_f)
     day = day[keep_f]
 
     if filters.selects_forecasts():
@@ -172,6 +172,14 @@ def select(frames: Frames, filters: Filters, check_names: bool = True) -> Scope:
         unknown_questions=unknown,
         question_matches=question_matches,
     )
+
+
+def _kept(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """``frame[keep].reset_index(drop=True)``; the frame itself when it keeps every row in
+    that index already (no copy: ``select`` assigns its columns to a new frame after)."""
+    index = frame.index
+    default = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+    return frame if default and keep.all() else frame[keep].reset_index(drop=True)
 
 
 def _check_names(frames: Frames, filters: Filters) -> None:

@@ -108,10 +108,8 @@ class Ledger:
             claims=claims,
         )
         from foretell import band_cache
-        from foretell.report.text_storage import python_text
 
-        # the CORP bands drawn once per histogram; pandas' text held as Python strings
-        with band_cache.kept_in(self.home), python_text():
+        with band_cache.kept_in(self.home):  # the CORP bands, drawn once per histogram
             return build_report(self.frames(), options, home=str(self.home.root))
 
     def scores(self, rule: str = "time-averaged") -> pd.DataFrame:

@@ -89,7 +89,6 @@ def build(
     from foretell.engine import build_streaming
     from foretell.frames import load_frames
     from foretell.report.build import build_report
-    from foretell.report.text_storage import python_text
 
     problems = None
     if verify:
@@ -99,8 +98,7 @@ def build(
     from foretell.interop.progress import Progress
 
     progress = Progress()
-    # the CORP bands drawn once per histogram; pandas' text held as Python strings
-    with band_cache.kept_in(project), python_text():
+    with band_cache.kept_in(project):  # the CORP bands, drawn once per histogram
         if engine == "memory":
             progress.phase("reading the ledger", None)
             frames = load_frames(project, use_cache=not verify)

@@ -558,11 +558,10 @@ def main() -> None:
     for target in targets:
         shutil.rmtree(target, ignore_errors=True)
     t_import = statistics.median(times)
-    spread = f"{(min(times) - t_import) / t_import:+.0%}/{(max(times) - t_import) / t_import:+.0%}"
     rows.append((
         f"`import`, {n_import / 1e6:g}M rows", f"{n_import / t_import / 1000:.0f}k rows/s",
         f"{t_import:.2f} s", "", ">= 150k rows/s",
-        f"{spread}; CPU {statistics.median(user):.1f} s user, "
+        f"{spread(times)}; CPU {statistics.median(user):.1f} s user, "
         f"{statistics.median(system):.1f} s system",
     ))  # fmt: skip
     t_held = statistics.median(held)

@@ -4,13 +4,13 @@ Commands are registered lazily: importing this package defines the app, and a co
 module is imported only when that command runs (``foretell.cli.app.LazyGroup``).
 """
 
-import sys
-
 from foretell.cli.app import app, load_all_commands, run
 
 
 def main() -> None:
-    sys.exit(run())
+    from foretell.cli.shutdown import leave
+
+    leave(run())
 
 
 __all__ = ["app", "load_all_commands", "main"]

@@ -78,3 +78,44 @@ def test_reading_claims_gives_the_same_entries_with_or_without_the_index(
         item.unlink()
     rebuilt = read_claims(home.ledger)
     assert first == again == rebuilt and len(first) == 1
+
+
+def test_the_columnar_conversion_writes_the_index_claim_lines_would(home: Home) -> None:
+    from foretell import tables
+
+    path = home.ledger / "huawei.jsonl"
+    for entry in (FORECAST, CLAIM, FORECAST, {**CLAIM, "value": "no"}, FORECAST):
+        append(home, entry)
+    tables.update_copy(path)  # the whole file converted: its index written from its bytes
+    written = index_path(path).read_bytes()
+    index_path(path).unlink()
+    assert lines_of(path) == [2, 4]  # scanned by claim_lines itself
+    assert orjson.loads(index_path(path).read_bytes()) == orjson.loads(written)
+
+
+def test_after_the_conversion_claims_are_read_without_scanning_the_file(
+    home: Home, monkeypatch
+) -> None:
+    from foretell import claim_index, tables
+
+    path = home.ledger / "huawei.jsonl"
+    for entry in (CLAIM, FORECAST, CLAIM):
+        append(home, entry)
+    tables.update_copy(path)
+
+    def no_scan(*args: object) -> int:
+        raise AssertionError("the file was scanned again")
+
+    monkeypatch.setattr(claim_index, "_scan", no_scan)
+    assert lines_of(path) == [1, 3]
+
+
+def test_an_index_written_by_the_conversion_is_extended_on_append(home: Home) -> None:
+    from foretell import tables
+
+    path = home.ledger / "huawei.jsonl"
+    append(home, CLAIM)
+    tables.update_copy(path)
+    append(home, FORECAST)
+    append(home, CLAIM)
+    assert lines_of(path) == [1, 3]

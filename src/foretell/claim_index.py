@@ -7,7 +7,10 @@ and checked against the file before use: when the file has the same size and las
 used as is; when the file has grown and the line at the old end still has the recorded sha
 (appends only add lines), only the new bytes are scanned; anything else: the whole file is
 scanned again. A file is scanned by searching for the claim kind marker, so a file without
-claims costs one search and no parsing.
+claims costs one search and no parsing. A caller that has read a whole file's complete lines
+anyway (the conversion to the columnar copy, ``tables.update_copy``, in the worker processes
+of a report's first run) writes its index from those bytes (``record_scanned``), so that
+reading the claims does not read the file again.
 """
 
 from __future__ import annotations
@@ -73,6 +76,20 @@ def _refresh(fd: int, cached: dict[str, Any] | None) -> dict[str, Any]:
     if end > start:
         lines += _scan(os.pread(fd, end - start, start), start, lines, spans)
     return {"size": end, "last_sha": tail_sha(fd, end), "lines": lines, "spans": spans}
+
+
+def record_scanned(path: Path, data: bytes, last_sha: str | None) -> None:
+    """Write the index of ``path`` from ``data``, the file's complete lines from its start
+    (``status.complete_end``), whose last entry's sha is ``last_sha``: the record
+    ``claim_lines`` would make of the file (nothing is written for an empty file, as there)."""
+    if not data or last_sha is None:
+        return
+    spans: list[list[int]] = []
+    lines = _scan(data, 0, 0, spans)
+    record = {"size": len(data), "last_sha": last_sha, "lines": lines, "spans": spans}
+    where = index_path(path)
+    if ids.prepare_cache_dir(where.parent.parent):
+        ids.write_cache(where, orjson.dumps(record))
 
 
 def claim_lines(path: Path) -> list[tuple[int, bytes]]:

@@ -34,7 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from foretell import atomic, ids
+from foretell import atomic, claim_index, ids
 from foretell.errors import ForetellError
 from foretell.stamps import NAT, parse_stamps
 from foretell.verify import MAX_SEQ, TEXT_FIELDS, at_problem, day_problem, latest_at
@@ -429,8 +429,11 @@ def update_copy(path: Path) -> tuple[Copy, bool]:
         directory.mkdir()
         copy = Copy(end, mtime, last_sha, [], [], Counter())
         if end:
-            table = parse_bytes(os.pread(fd, end, 0), path.stem)
+            data = os.pread(fd, end, 0)
+            table = parse_bytes(data, path.stem)
             _add_part(directory, copy, table, 0, end, last_sha)
+            claim_index.record_scanned(path, data, last_sha)  # the bytes are at hand
+            del data
         _save(path, copy)
         return _torn(copy, size, end), True
     finally:

@@ -68,3 +68,37 @@ def test_merging_two_histograms_gives_the_histogram_of_both_samples(
     for g, w in zip(got, want, strict=True):
         np.testing.assert_array_equal(g, w)
         assert g.dtype == w.dtype
+
+
+@given(st.sampled_from([0, 1, 255, 256, 65_535, 65_536, 2**32 - 1, 2**32, 2**40]))
+def test_narrow_keeps_the_counts_in_the_narrowest_type_that_holds_them(top: int) -> None:
+    n = np.array([1, top, 3], dtype=np.int64)
+    k = np.array([0, top // 2, 3], dtype=np.int64)
+    _, small_n, small_k = grouped.narrow((np.array([0.1, 0.5, 0.9]), n, k))
+    want = next(
+        (t for t in (np.uint8, np.uint16, np.uint32) if max(top, 3) <= np.iinfo(t).max), np.int64
+    )
+    assert small_n.dtype == want and small_k.dtype == want
+    np.testing.assert_array_equal(small_n.astype(np.int64), n)
+    np.testing.assert_array_equal(small_k.astype(np.int64), k)
+
+
+def test_narrow_leaves_negative_counts_as_int64() -> None:
+    hist = (np.array([0.5]), np.array([-1], dtype=np.int64), np.array([0], dtype=np.int64))
+    assert grouped.narrow(hist)[1].dtype == np.int64
+
+
+@given(st.integers(1, 70_000), st.integers(1, 70_000), st.integers(0, 3))
+def test_narrow_parts_merge_to_exact_int64_counts_past_their_types_range(
+    n_a: int, n_b: int, extra: int
+) -> None:
+    # two parts whose counts each fit a narrow type and whose sums may not
+    values = np.array([0.2, 0.7])
+    a = (values, np.array([n_a, 1], np.int64), np.array([n_a // 2, 1], np.int64))
+    b = (values, np.array([n_b, 1 + extra], np.int64), np.array([n_b, extra], np.int64))
+    stack = grouped.push(grouped.push((), a), b)
+    assert all(part[1].dtype.itemsize <= 4 for part in stack)
+    whole = grouped.collapse(stack)
+    assert whole[1].dtype == np.int64 and whole[2].dtype == np.int64
+    np.testing.assert_array_equal(whole[1], [n_a + n_b, 2 + extra])
+    np.testing.assert_array_equal(whole[2], [n_a // 2 + n_b, 1 + extra])

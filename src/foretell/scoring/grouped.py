@@ -57,22 +57,23 @@ def histogram(p: FloatArray, o: FloatArray) -> tuple[FloatArray, IntArray, IntAr
 def merge(
     a: tuple[FloatArray, IntArray, IntArray], b: tuple[FloatArray, IntArray, IntArray]
 ) -> tuple[FloatArray, IntArray, IntArray]:
-    """The histogram of both samples (exact: counts add).
+    """The histogram of both samples (exact: counts add, as int64 whatever the parts'
+    integer types).
 
     Both value arrays are sorted and distinct, so their concatenation is two sorted runs,
     which numpy's stable sort (a merge sort that finds runs) puts in order in one linear
     merge; an equal pair then sits side by side and is pooled by adding its counts."""
     if a[0].size == 0:
-        return b
+        return b[0], _wide(b[1]), _wide(b[2])
     if b[0].size == 0:
-        return a
+        return a[0], _wide(a[1]), _wide(a[2])
     if a[0].shape == b[0].shape and (a[0] == b[0]).all():  # the same distinct values
-        return a[0], a[1] + b[1], a[2] + b[2]
+        return a[0], _wide(a[1]) + b[1], _wide(a[2]) + b[2]
     both = np.concatenate([a[0], b[0]])
     order = np.argsort(both, kind="stable")
     values = both[order]
-    n = np.concatenate([a[1], b[1]])[order]
-    k = np.concatenate([a[2], b[2]])[order]
+    n = np.concatenate([_wide(a[1]), b[1]])[order]
+    k = np.concatenate([_wide(a[2]), b[2]])[order]
     starts = np.empty(values.shape[0], dtype=bool)
     starts[0] = True
     np.not_equal(values[1:], values[:-1], out=starts[1:])
@@ -106,21 +107,45 @@ def push(
     parts: tuple[tuple[FloatArray, IntArray, IntArray], ...],
     part: tuple[FloatArray, IntArray, IntArray],
 ) -> tuple[tuple[FloatArray, IntArray, IntArray], ...]:
-    """Add a histogram to a stack of histograms (``push_part`` with ``merge``)."""
-    return push_part(parts, part, merge)
+    """Add a histogram to a stack of histograms (``push_part`` with ``merge``). The stack's
+    counts are kept ``narrow``: a stack held in a partial until the report is finished (and
+    sent back from a worker process) takes 10 to 16 bytes per distinct value instead of 24."""
+    return push_part(parts, narrow(part), lambda a, b: narrow(merge(a, b)))
 
 
 def collapse(
     parts: tuple[tuple[FloatArray, IntArray, IntArray], ...],
 ) -> tuple[FloatArray, IntArray, IntArray]:
     """The one histogram of a stack of parts (the same arrays as merging them in any order),
-    merged from the smallest part up (the stack is in decreasing size)."""
+    merged from the smallest part up (the stack is in decreasing size); counts as int64."""
     if not parts:
         return np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64)
     whole = parts[-1]
     for part in reversed(parts[:-1]):
         whole = merge(part, whole)
-    return whole
+    return whole[0], _wide(whole[1]), _wide(whole[2])
+
+
+COUNT_TYPES = (np.uint8, np.uint16, np.uint32)
+
+
+def narrow(hist: tuple[FloatArray, IntArray, IntArray]) -> tuple[FloatArray, Any, Any]:
+    """The histogram with its counts ``n`` and ``k`` in the narrowest of uint8, uint16 and
+    uint32 that holds them all, else int64: the same integers in fewer bytes (``merge`` and
+    ``collapse`` give them back as int64)."""
+    values, n, k = hist
+    if not n.size:
+        return values, _wide(n), _wide(k)
+    low, top = min(int(n.min()), int(k.min())), max(int(n.max()), int(k.max()))
+    for kind in COUNT_TYPES if low >= 0 else ():
+        if top <= np.iinfo(kind).max:
+            return values, n.astype(kind, copy=False), k.astype(kind, copy=False)
+    return values, _wide(n), _wide(k)
+
+
+def _wide(counts: np.ndarray) -> IntArray:
+    """``counts`` as int64 (no copy when they are)."""
+    return counts.astype(np.int64, copy=False)
 
 
 def edges_for(p: FloatArray, n: IntArray, bins: object, n_bins: int = 10) -> FloatArray:

@@ -86,7 +86,11 @@ def record_scanned(path: Path, data: bytes, last_sha: str | None) -> None:
         return
     spans: list[list[int]] = []
     lines = _scan(data, 0, 0, spans)
-    record = {"size": len(data), "last_sha": last_sha, "lines": lines, "spans": spans}
+    _write(path, {"size": len(data), "last_sha": last_sha, "lines": lines, "spans": spans})
+
+
+def _write(path: Path, record: dict[str, Any]) -> None:
+    """Keep ``record`` as the index of ``path`` (skipped where the cache cannot be written)."""
     where = index_path(path)
     if ids.prepare_cache_dir(where.parent.parent):
         ids.write_cache(where, orjson.dumps(record))
@@ -108,6 +112,6 @@ def claim_lines(path: Path) -> list[tuple[int, bytes]]:
         found = [(line, os.pread(fd, length, offset)) for offset, length, line in record["spans"]]
     finally:
         os.close(fd)
-    if record is not cached and record["size"] > 0 and ids.prepare_cache_dir(where.parent.parent):
-        ids.write_cache(where, orjson.dumps(record))
+    if record is not cached and record["size"] > 0:
+        _write(path, record)
     return found

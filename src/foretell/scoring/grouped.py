@@ -136,10 +136,11 @@ def narrow(hist: tuple[FloatArray, IntArray, IntArray]) -> tuple[FloatArray, Any
     values, n, k = hist
     if not n.size:
         return values, _wide(n), _wide(k)
-    low, top = min(int(n.min()), int(k.min())), max(int(n.max()), int(k.max()))
-    for kind in COUNT_TYPES if low >= 0 else ():
-        if top <= np.iinfo(kind).max:
-            return values, n.astype(kind, copy=False), k.astype(kind, copy=False)
+    top = max(int(n.max()), int(k.max()))
+    if min(int(n.min()), int(k.min())) >= 0:
+        for kind in COUNT_TYPES:
+            if top <= np.iinfo(kind).max:
+                return values, n.astype(kind, copy=False), k.astype(kind, copy=False)
     return values, _wide(n), _wide(k)
 
 

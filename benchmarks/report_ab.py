@@ -4,7 +4,8 @@ Each round runs every variant (report options) under tree A, then under tree B (
 directories put first on ``PYTHONPATH``; the same interpreter), so both see the same load on
 a shared machine; the figures are the median wall times and their ratio B / A, and the peak
 RSS of each (``/usr/bin/time``, when present). The project is only read by the reports
-(reports write their caches: give a copy).
+(reports write their caches: give a copy). ``--cold`` removes every derived cache before
+each report, as ``bench.py``'s cold rounds do.
 
     python benchmarks/report_ab.py --home /tmp/copy-of-project --a /tmp/old/src --b src \\
         --variant "--engine duckdb" --variant "--engine duckdb --crowd none --no-peer"
@@ -23,9 +24,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import clear_derived  # beside this script
 
-def run(src: Path, home: Path, variant: str) -> tuple[float, int | None]:
-    """Wall seconds and peak RSS (KiB, None without /usr/bin/time) of one report."""
+
+def run(src: Path, home: Path, variant: str, cold: bool = False) -> tuple[float, int | None]:
+    """Wall seconds and peak RSS (KiB, None without /usr/bin/time) of one report (after
+    removing the derived caches when ``cold``)."""
+    if cold:
+        clear_derived(home)
     env = {**os.environ, "PYTHONPATH": str(src.resolve())}
     cmd = [sys.executable, "-m", "foretell", "report", "--home", str(home), "--format", "json"]
     cmd += shlex.split(variant)
@@ -47,6 +53,7 @@ def main() -> None:
     parser.add_argument("--b", type=Path, required=True, help="src directory of tree B")
     parser.add_argument("--variant", action="append", help="report options (repeatable)")
     parser.add_argument("--runs", type=int, default=5, help="rounds")
+    parser.add_argument("--cold", action="store_true", help="no derived caches: each run")
     args = parser.parse_args()
     variants = args.variant or [""]
     for variant in variants:  # warm the caches once
@@ -56,7 +63,7 @@ def main() -> None:
     for _ in range(args.runs):
         for variant in variants:
             for name, src in (("A", args.a), ("B", args.b)):
-                wall, peak = run(src, args.home, variant)
+                wall, peak = run(src, args.home, variant, args.cold)
                 times.setdefault((variant, name), []).append(wall)
                 if peak is not None:
                     peaks.setdefault((variant, name), []).append(peak)

@@ -276,8 +276,7 @@ def test_a_memory_limit_too_small_for_duckdb_is_one_line(project: Home) -> None:
 def test_copies_converted_by_worker_processes_while_the_catalog_is_read_give_the_same_report(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from foretell import frames as frames_module
-    from foretell import tables
+    from foretell import conversions, tables
 
     root = tmp_path / "project"
     shutil.copytree(PROJECT, root)
@@ -285,7 +284,7 @@ def test_copies_converted_by_worker_processes_while_the_catalog_is_read_give_the
     options = ReportOptions(group_by="forecaster")
     serial = _json(engine.build_streaming(home, options, today=TODAY).data)
     shutil.rmtree(home.ledger / tables.COLUMNAR_DIR)  # every copy and the catalog's cache
-    monkeypatch.setattr(frames_module, "PARALLEL_BYTES", 0)  # any size goes to the workers
+    monkeypatch.setattr(conversions, "PARALLEL_BYTES", 0)  # any size goes to the workers
     parallel = _json(engine.build_streaming(home, options, today=TODAY).data)
     assert parallel == serial
     files = sorted(p.stem for p in home.ledger.glob("*.jsonl"))

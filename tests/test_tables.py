@@ -223,10 +223,10 @@ def test_an_edited_entry_is_loaded_without_a_hash_check(filled: Home) -> None:
 def test_the_parallel_read_of_a_large_ledger_equals_the_serial_one(
     filled: Home, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from foretell import frames as frames_module
+    from foretell import conversions
 
     serial = load_frames(filled, use_cache=False)
-    monkeypatch.setattr(frames_module, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(conversions, "PARALLEL_BYTES", 0)
     parallel = load_frames(filled, use_cache=False)
     pd.testing.assert_frame_equal(parallel.forecasts, serial.forecasts)
     pd.testing.assert_frame_equal(parallel.outcomes, serial.outcomes)

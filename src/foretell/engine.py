@@ -28,7 +28,6 @@ fits with, nor ``scipy.stats``.
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import ctypes.util
 import datetime as dt
@@ -48,7 +47,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from foretell import ledger, people_cache, tables
+from foretell import conversions, ledger, people_cache, tables
 from foretell.catalog import left_out_counts
 from foretell.catalog_cache import question_rows
 from foretell.errors import ForetellError, Problem
@@ -100,7 +99,7 @@ def open_ledger(home: Home) -> Ledger:
     forecasts themselves)."""
     bad_files: list[Problem] = []  # question files left out, named in the skipped counts
     paths = ledger.ledger_files(home.ledger)
-    with _preparing(paths):  # the catalog is read while worker processes convert the files
+    with conversions.converted(paths):  # the catalog is read while workers convert the files
         qframe = rows_frame(question_rows(home.forecasts, home.ledger, left_out=bad_files))
     files: list[str] = []
     file_authors: list[int] = []
@@ -125,26 +124,6 @@ def open_ledger(home: Home) -> Ledger:
     sorted_dir = home.ledger / tables.COLUMNAR_DIR / SORTED_DIR
     return Ledger(qframe, rest.outcomes, rest.claims, rest.skipped, files, authors, rows,
                   tuple(file_authors), tuple(part_rows), sorted_dir)  # fmt: skip
-
-
-@contextlib.contextmanager
-def _preparing(paths: list[Path]) -> Iterator[None]:
-    """Convert what is new in the files by one worker process per core when there is much,
-    while the body runs; the conversions are waited for (and their errors raised) on leaving.
-    With little to convert nothing is done here: ``tables.update_copy`` converts it after."""
-    from foretell.frames import PARALLEL_BYTES, _bytes_to_parse
-
-    workers = min(os.cpu_count() or 1, len(paths))
-    if workers < 2 or sum(_bytes_to_parse(p) for p in paths) <= PARALLEL_BYTES:
-        yield
-        return
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(workers) as pool:
-        jobs = [pool.submit(tables.prepare_copy, path) for path in paths]
-        yield
-        for job in jobs:
-            job.result()
 
 
 def forecast_rows(home: Home) -> int:

@@ -15,7 +15,6 @@ left out and counted in ``Frames.skipped``, as are forecasts whose payload verif
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,7 @@ import orjson
 import pandas as pd
 import pyarrow as pa
 
-from foretell import ledger
+from foretell import conversions, ledger
 from foretell.catalog import left_out_counts
 from foretell.catalog_cache import question_row, question_rows
 from foretell.claim_frames import claims_frame, empty_claims
@@ -39,8 +38,6 @@ from foretell.tables import (
     MALFORMED,
     SCHEMA,
     FileTable,
-    cache_path,
-    prepare_copy,
     read_table,
 )
 from foretell.verify import outcome_problem
@@ -299,32 +296,21 @@ def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
     )
 
 
-PARALLEL_BYTES = 32 * 1024 * 1024
-
-
 def _read_tables(paths: list[Path], use_cache: bool) -> list[tuple[str, FileTable]]:
     """Every file's table. When much of a large ledger must be parsed (its cache is missing or
     older than the file), the files are read by one worker process per core."""
-    workers = min(os.cpu_count() or 1, len(paths))
-    if workers > 1 and sum(_bytes_to_parse(p) for p in paths) > PARALLEL_BYTES:
-        from concurrent.futures import ProcessPoolExecutor
+    if use_cache:  # workers bring the copies up to date (see ``conversions``); read here
+        with conversions.converted(paths):
+            pass
+    else:
+        workers = conversions.workers_for(paths)
+        if workers > 1:
+            from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(workers) as pool:
-            if use_cache:  # the workers bring the copies up to date; they are read here
-                list(pool.map(prepare_copy, paths))
-            else:
+            with ProcessPoolExecutor(workers) as pool:
                 read = pool.map(read_table, paths, [use_cache] * len(paths))
                 return [(p.stem, t) for p, t in zip(paths, read, strict=True)]
     return [(p.stem, read_table(p, use_cache)) for p in paths]
-
-
-def _bytes_to_parse(path: Path) -> int:
-    """The file's size unless its cache looks current (a guess: read_table decides)."""
-    size = path.stat().st_size
-    try:
-        return 0 if cache_path(path).stat().st_mtime_ns >= path.stat().st_mtime_ns else size
-    except OSError:
-        return size
 
 
 def load_frames(

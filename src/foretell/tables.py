@@ -30,7 +30,6 @@ from typing import Any
 
 import numpy as np
 import orjson
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -198,7 +197,9 @@ def _chunk_table(chunk: bytes, author: str = "") -> FileTable:
     p_raw = [r.get("p") for r in fc]
     if all(type(v) is float or v is None for v in p_raw):
         p = np.array([np.nan if v is None else v for v in p_raw], dtype=np.float64)
-    else:
+    else:  # ints and other types: pandas' coercion (imported only for such a file)
+        import pandas as pd
+
         good &= np.fromiter((type(v) in (float, int) or v is None for v in p_raw), bool, n)
         p_series = pd.Series(_blanked(p_raw, good, None), dtype=object)
         p = pd.to_numeric(p_series, errors="coerce").to_numpy(dtype=np.float64)

@@ -389,47 +389,50 @@ def report(
     from foretell.report import run
 
     project = open_home(home)
-    options = run.report_options(
-        by=by,
-        exclude_by=exclude_by,
-        tag=tag,
-        question=question,
-        since=since,
-        until=until,
-        resolved_since=resolved_since,
-        resolved_until=resolved_until,
-        rule=rule,
-        bins=bins,
-        group_by=group_by,
-        claims=claims.value,
-        crowd=crowd,
-        extremize=extremize,
-        horizons=horizons,
-        period=period.value,
-        window=window,
-        wis_baseline=wis_baseline,
-        no_peer=no_peer,
-    )
-    from foretell.engine import choose
-
-    if scheduler is not None and engine is not Engine.dask:
-        raise typer.BadParameter("--scheduler goes with --engine dask", param_hint="--scheduler")
-    auto_csv = fmt is ReportFormat.csv and engine is Engine.auto
-    chosen = "memory" if auto_csv else choose(engine.value, project)
-    if fmt is ReportFormat.csv and chosen != "memory":
-        raise typer.BadParameter(
-            "--format csv lists every pair, which only --engine memory keeps",
-            param_hint="--format",
+    with run.head_start(project, verify):
+        options = run.report_options(
+            by=by,
+            exclude_by=exclude_by,
+            tag=tag,
+            question=question,
+            since=since,
+            until=until,
+            resolved_since=resolved_since,
+            resolved_until=resolved_until,
+            rule=rule,
+            bins=bins,
+            group_by=group_by,
+            claims=claims.value,
+            crowd=crowd,
+            extremize=extremize,
+            horizons=horizons,
+            period=period.value,
+            window=window,
+            wis_baseline=wis_baseline,
+            no_peer=no_peer,
         )
-    built = run.build(
-        project,
-        options,
-        chosen,
-        verify=verify,
-        scheduler=scheduler,
-        workers=workers,
-        memory_limit=memory_limit,
-    )
+        from foretell.engine import choose
+
+        if scheduler is not None and engine is not Engine.dask:
+            raise typer.BadParameter(
+                "--scheduler goes with --engine dask", param_hint="--scheduler"
+            )
+        auto_csv = fmt is ReportFormat.csv and engine is Engine.auto
+        chosen = "memory" if auto_csv else choose(engine.value, project)
+        if fmt is ReportFormat.csv and chosen != "memory":
+            raise typer.BadParameter(
+                "--format csv lists every pair, which only --engine memory keeps",
+                param_hint="--format",
+            )
+        built = run.build(
+            project,
+            options,
+            chosen,
+            verify=verify,
+            scheduler=scheduler,
+            workers=workers,
+            memory_limit=memory_limit,
+        )
     _emit(built, fmt, output, plot, plot_dir, conventions)
 
 

@@ -1,11 +1,12 @@
-"""pyarrow for the import, without pandas' start-up cost.
+"""pyarrow for the import and the ledger's conversions, without pandas' start-up cost.
 
 pyarrow imports pandas (about 0.4 s) the first time it converts Python objects
 (``pa.array`` of a list, ``pa.scalar``), only to ask whether they are pandas objects; an
 import hands it none. ``arrow()`` has that first check find no pandas (pyarrow then stops
 asking) and makes sure pyarrow asks again once pandas is imported by anything else in the
 process, so that pandas objects given to pyarrow later convert as they always do. Where
-pandas is imported already, nothing is done.
+pandas is imported already, nothing is done. ``conversions`` calls it before forking the
+workers that convert the ledger's files, which never see a pandas object either.
 """
 
 from __future__ import annotations

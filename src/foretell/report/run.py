@@ -1,5 +1,6 @@
 """A report as ``foretell report`` makes it, from what was typed to the built report.
 
+``head_start``: the ledger files' conversion begun before anything else is imported.
 ``report_options``: the options, with author names as ``log --by`` writes their files, question
 ids checked and dates parsed (an error names the option). ``build``: verify the ledger first
 when asked; on the ``memory`` engine read the ledger (through the derived cache unless
@@ -9,14 +10,22 @@ pandas and the engines are imported inside the functions only.
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
-from foretell import actions
+from foretell import actions, conversions
 
 if TYPE_CHECKING:
     from foretell.home import Home
     from foretell.report.build import Report
     from foretell.report.options import ReportOptions
+
+
+def head_start(project: Home, verify: bool) -> contextlib.AbstractContextManager[None]:
+    """The ledger's columnar copies brought up to date by worker processes while the report's
+    modules are imported (``conversions.ahead``); not when verifying first, which reads every
+    file itself on every core before the copies are wanted."""
+    return contextlib.nullcontext() if verify else conversions.ahead(project.ledger)
 
 
 def report_options(

@@ -1,0 +1,142 @@
+"""The ledger's conversion begun ahead of the report (``foretell.conversions``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+from foretell import conversions, engine, forked, ledger, tables
+from foretell.home import Home, find_home
+from foretell.report import run
+from foretell.report.options import ReportOptions
+
+PROJECT = Path(__file__).parent / "fixtures" / "report_small"
+TODAY = dt.date(2026, 12, 1)
+
+
+@pytest.fixture
+def cold(tmp_path: Path) -> Home:
+    """A copy of the small report project without any columnar copy."""
+    root = tmp_path / "project"
+    shutil.copytree(PROJECT, root)
+    home = find_home(root)
+    shutil.rmtree(home.ledger / tables.COLUMNAR_DIR, ignore_errors=True)
+    return home
+
+
+def _report(home: Home) -> dict:
+    data = engine.build_streaming(home, ReportOptions(group_by="forecaster"), today=TODAY).data
+    data = json.loads(json.dumps(data, default=str))
+    data.pop("generated_at", None)
+    return data
+
+
+def _every_copy_current(home: Home) -> bool:
+    return not any(tables.update_copy(p)[1] for p in ledger.ledger_files(home.ledger))
+
+
+def _boom(path: Path) -> None:
+    raise RuntimeError(f"cannot convert {path.name}")
+
+
+def test_a_head_start_converts_every_file_and_leaves_no_worker_behind(
+    cold: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(conversions, "PARALLEL_BYTES", 0)  # any size goes to the workers
+    paths = ledger.ledger_files(cold.ledger)
+    assert len(paths) > 1
+    with conversions.ahead(cold.ledger):
+        assert set(conversions._ahead) == {str(p) for p in paths}
+        with conversions.converted(paths):
+            pass
+        assert not conversions._ahead and not conversions._pools
+        assert not forked.other_threads()  # the report may fork its own workers now
+    assert _every_copy_current(cold)
+
+
+def test_the_report_after_a_head_start_is_the_report_without_one(
+    cold: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    without = _report(cold)
+    shutil.rmtree(cold.ledger / tables.COLUMNAR_DIR)
+    monkeypatch.setattr(conversions, "PARALLEL_BYTES", 0)
+    with conversions.ahead(cold.ledger):
+        assert conversions._ahead
+        begun = _report(cold)
+    assert begun == without
+
+
+def test_a_file_not_begun_ahead_is_converted_by_the_reader(
+    cold: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(conversions, "PARALLEL_BYTES", 0)
+    first = ledger.ledger_files(cold.ledger)[0]
+    with conversions.ahead(cold.ledger):
+        late = cold.ledger / "late-comer.jsonl"
+        shutil.copyfile(first, late)  # appears after the head start began
+        assert str(late) not in conversions._ahead
+        book = engine.open_ledger(cold)
+    assert "late-comer" in book.authors
+    copy, changed = tables.update_copy(late)
+    assert not changed
+    assert sum(int(p["rows"]) for p in copy.parts) == sum(
+        int(p["rows"]) for p in tables.update_copy(first)[0].parts
+    )
+
+
+def test_a_conversion_that_fails_in_a_worker_is_raised_by_the_reader(
+    cold: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(conversions, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(tables, "prepare_copy", _boom)
+    paths = ledger.ledger_files(cold.ledger)
+    with (
+        conversions.ahead(cold.ledger),
+        pytest.raises(RuntimeError, match="cannot convert"),
+        conversions.converted(paths),
+    ):
+        pass
+    assert not conversions._ahead and not conversions._pools
+    assert not forked.other_threads()
+
+
+def test_a_command_stopped_by_a_bad_option_cancels_the_head_start(
+    cold: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(conversions, "PARALLEL_BYTES", 0)
+    home = str(cold.root)
+    stopped = run_cli("report", "--scheduler", "tcp://nowhere:1", "--home", home)
+    assert stopped.code == 2
+    assert "--scheduler goes with --engine dask" in stopped.err
+    assert not conversions._ahead and not conversions._pools
+    assert not forked.other_threads()
+    # whatever the head start wrote is whole: the report reads it as any copy
+    done = run_cli("report", "--format", "json", "--home", home)
+    assert done.code == 0, done.err
+    assert _every_copy_current(cold)
+    shutil.rmtree(cold.ledger / tables.COLUMNAR_DIR)
+    fresh = run_cli("report", "--format", "json", "--home", home)
+    strip = lambda text: {k: v for k, v in json.loads(text).items() if k != "generated_at"}  # noqa: E731
+    assert strip(done.out) == strip(fresh.out)
+
+
+def test_no_head_start_when_the_ledger_is_verified_first(
+    cold: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(conversions, "PARALLEL_BYTES", 0)
+    with run.head_start(cold, verify=True):
+        assert not conversions._ahead
+    with run.head_start(cold, verify=False):
+        assert conversions._ahead
+    assert not conversions._ahead
+
+
+def test_a_small_ledger_is_left_to_the_reader(cold: Home) -> None:
+    with conversions.ahead(cold.ledger):  # far below PARALLEL_BYTES
+        assert not conversions._ahead and not conversions._pools
+    assert conversions.workers_for(ledger.ledger_files(cold.ledger)) == 0

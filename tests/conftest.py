@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -16,12 +17,22 @@ import pytest
 
 from foretell import ids, ledger, status_store
 from foretell.catalog import dump_question, question_path
-from foretell.home import Home, init_home
+from foretell.home import Home, find_home, init_home
 from foretell.model import Question
 
 TODAY = datetime.now(UTC).date()
 OPENED = TODAY - timedelta(days=30)
 RESOLVE_BY = TODAY + timedelta(days=365)
+
+
+REPORT_SMALL = Path(__file__).parent / "fixtures" / "report_small"
+
+
+def project_copy(tmp_path: Path, source: Path = REPORT_SMALL) -> Home:
+    """A copy of a fixture project (by default the small report project) in ``tmp_path``."""
+    root = tmp_path / "project"
+    shutil.copytree(source, root)
+    return find_home(root)
 
 
 @dataclass(frozen=True)

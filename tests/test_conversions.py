@@ -9,22 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import project_copy, run_cli
 from foretell import conversions, engine, forked, ledger, tables
-from foretell.home import Home, find_home
+from foretell.home import Home
 from foretell.report import run
 from foretell.report.options import ReportOptions
 
-PROJECT = Path(__file__).parent / "fixtures" / "report_small"
 TODAY = dt.date(2026, 12, 1)
 
 
 @pytest.fixture
 def cold(tmp_path: Path) -> Home:
     """A copy of the small report project without any columnar copy."""
-    root = tmp_path / "project"
-    shutil.copytree(PROJECT, root)
-    home = find_home(root)
+    home = project_copy(tmp_path)
     shutil.rmtree(home.ledger / tables.COLUMNAR_DIR, ignore_errors=True)
     return home
 

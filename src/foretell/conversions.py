@@ -9,7 +9,8 @@ the workers do is only ever a head start.
 
 ``ahead(ledger_dir)`` begins that conversion as soon as a command knows it will read the
 ledger through the copies, before it imports pandas and the report's modules (about 0.3 s on
-one core, the other idle until then). The readers (``engine.open_ledger``,
+one core, the other idle until then); only where processes are forked by default, since a
+spawned child would import everything again. The readers (``engine.open_ledger``,
 ``frames.load_frames``) enter ``converted(paths)``: it waits for the files begun ahead, or
 starts the workers itself when none were, and shuts the workers down on leaving, so that no
 pool thread is left when the report forks its own workers (``forked``). The workers are forked

@@ -35,8 +35,8 @@ from foretell import ledger
 
 PARALLEL_BYTES = 32 * 1024 * 1024  # bytes to parse from which worker processes convert them
 
-_ahead: dict[str, Future[None]] = {}  # path -> its conversion, while a head start is pending
-_pools: list[ProcessPoolExecutor] = []  # the head start's pool (at most one)
+_ahead: dict[str, Future[None]] = {}  # path -> its conversion, while conversions are pending
+_pools: list[ProcessPoolExecutor] = []  # the pool converting them (at most one)
 
 
 def bytes_to_parse(path: Path) -> int:
@@ -74,22 +74,26 @@ def ahead(ledger_dir: Path) -> Iterator[None]:
     if workers == 0:
         yield
         return
-    from foretell import tables  # imported before the fork: the children inherit it
-    from foretell.interop.arrow import arrow
-
-    arrow()  # nor do the children import pandas for pyarrow's first conversion (0.2-0.4 s)
-
-    pool = ProcessPoolExecutor(workers)
-    _pools.append(pool)
-    _ahead.update({str(p): pool.submit(tables.prepare_copy, p) for p in paths})
+    _begin(paths, workers)
     try:
         yield
     finally:
         _finish(cancel=True)
 
 
+def _begin(paths: list[Path], workers: int) -> None:
+    """Start ``workers`` processes converting ``paths``; their jobs go into ``_ahead``."""
+    from foretell import tables  # imported before the fork: the children inherit it
+    from foretell.interop.arrow import arrow
+
+    arrow()  # nor do the children import pandas for pyarrow's first conversion (0.2-0.4 s)
+    pool = ProcessPoolExecutor(workers)
+    _pools.append(pool)
+    _ahead.update({str(p): pool.submit(tables.prepare_copy, p) for p in paths})
+
+
 def _finish(cancel: bool) -> None:
-    """Shut the head start's pool down (joined), its jobs forgotten."""
+    """Shut the pool down (joined), its jobs forgotten."""
     _ahead.clear()
     while _pools:
         _pools.pop().shutdown(wait=True, cancel_futures=cancel)
@@ -101,25 +105,18 @@ def converted(paths: list[Path]) -> Iterator[None]:
     so or a head start has begun them; on leaving, wait for them (raising their errors) and
     shut the workers down. Files neither begun nor worth the workers are left to
     ``tables.update_copy`` after."""
-    if _ahead:
-        jobs = [_ahead[str(p)] for p in paths if str(p) in _ahead]
-        try:
+    if not _ahead:
+        workers = workers_for(paths)
+        if workers == 0:
             yield
-            for job in jobs:
-                job.result()
-        except BaseException:
-            _finish(cancel=True)
-            raise
-        _finish(cancel=False)
-        return
-    workers = workers_for(paths)
-    if workers == 0:
-        yield
-        return
-    from foretell import tables
-
-    with ProcessPoolExecutor(workers) as pool:
-        jobs = [pool.submit(tables.prepare_copy, p) for p in paths]
+            return
+        _begin(paths, workers)
+    jobs = [_ahead[str(p)] for p in paths if str(p) in _ahead]
+    try:
         yield
         for job in jobs:
             job.result()
+    except BaseException:
+        _finish(cancel=True)
+        raise
+    _finish(cancel=False)

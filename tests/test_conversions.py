@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
 
 from conftest import project_copy, run_cli
-from foretell import conversions, engine, forked, ledger, tables
+from foretell import conversions, engine, ledger, tables
 from foretell.home import Home
 from foretell.report import run
 from foretell.report.options import ReportOptions
@@ -37,6 +38,12 @@ def _every_copy_current(home: Home) -> bool:
     return not any(tables.update_copy(p)[1] for p in ledger.ledger_files(home.ledger))
 
 
+def _new_threads(before: set[threading.Thread]) -> set[threading.Thread]:
+    """The threads alive now that were not at ``before`` (an earlier test's dask engine may
+    have left its own running in this process)."""
+    return set(threading.enumerate()) - before
+
+
 def _boom(path: Path) -> None:
     raise RuntimeError(f"cannot convert {path.name}")
 
@@ -47,12 +54,13 @@ def test_a_head_start_converts_every_file_and_leaves_no_worker_behind(
     monkeypatch.setattr(conversions, "PARALLEL_BYTES", 0)  # any size goes to the workers
     paths = ledger.ledger_files(cold.ledger)
     assert len(paths) > 1
+    before = set(threading.enumerate())
     with conversions.ahead(cold.ledger):
         assert set(conversions._ahead) == {str(p) for p in paths}
         with conversions.converted(paths):
             pass
         assert not conversions._ahead and not conversions._pools
-        assert not forked.other_threads()  # the report may fork its own workers now
+        assert not _new_threads(before)  # the report may fork its own workers now
     assert _every_copy_current(cold)
 
 
@@ -92,6 +100,7 @@ def test_a_conversion_that_fails_in_a_worker_is_raised_by_the_reader(
     monkeypatch.setattr(conversions, "PARALLEL_BYTES", 0)
     monkeypatch.setattr(tables, "prepare_copy", _boom)
     paths = ledger.ledger_files(cold.ledger)
+    before = set(threading.enumerate())
     with (
         conversions.ahead(cold.ledger),
         pytest.raises(RuntimeError, match="cannot convert"),
@@ -99,7 +108,7 @@ def test_a_conversion_that_fails_in_a_worker_is_raised_by_the_reader(
     ):
         pass
     assert not conversions._ahead and not conversions._pools
-    assert not forked.other_threads()
+    assert not _new_threads(before)
 
 
 def test_a_command_stopped_by_a_bad_option_cancels_the_head_start(
@@ -107,11 +116,12 @@ def test_a_command_stopped_by_a_bad_option_cancels_the_head_start(
 ) -> None:
     monkeypatch.setattr(conversions, "PARALLEL_BYTES", 0)
     home = str(cold.root)
+    before = set(threading.enumerate())
     stopped = run_cli("report", "--scheduler", "tcp://nowhere:1", "--home", home)
     assert stopped.code == 2
     assert "--scheduler goes with --engine dask" in stopped.err
     assert not conversions._ahead and not conversions._pools
-    assert not forked.other_threads()
+    assert not _new_threads(before)
     # whatever the head start wrote is whole: the report reads it as any copy
     done = run_cli("report", "--format", "json", "--home", home)
     assert done.code == 0, done.err

@@ -74,23 +74,8 @@ def parse_stamps(values: list[Any]) -> np.ndarray:
     rows = np.flatnonzero(fast)
     if rows.size:
         codes = _code_points([values[i] for i in rows] if rows.size < n else values)
-        ok = np.ones(rows.size, dtype=bool)
-        for pos, sep in _SEPARATORS.items():
-            ok &= codes[:, pos] == ord(sep)
-        d = codes[:, list(DIGITS)] - 48
-        ok &= ((d >= 0) & (d <= 9)).all(axis=1)
-        y, m, day, hh, mi, ss, frac = stored_fields(np.where(ok[:, None], d, 0))
-        leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
-        dim = _MONTH_DAYS[np.clip(m, 0, 12)] + ((m == 2) & leap)
-        ok &= (y >= 1678) & (y <= 2261) & (m >= 1) & (m <= 12) & (day >= 1) & (day <= dim)
-        ok &= (hh < 24) & (mi < 60) & (ss < 60)
-        yy = y - (m <= 2)
-        era = yy // 400
-        yoe = yy - era * 400
-        doy = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + day - 1
-        days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
-        seconds = days * 86400 + hh * 3600 + mi * 60 + ss
-        out[rows[ok]] = (seconds * 1_000_000 + frac)[ok] * 1000
+        stamps, ok = stored_stamps(codes)
+        out[rows[ok]] = stamps[ok]
         fast[rows[~ok]] = False
     slow = np.flatnonzero(~fast)
     if slow.size:
@@ -102,3 +87,26 @@ def parse_stamps(values: list[Any]) -> np.ndarray:
         stamps = parsed.to_numpy(dtype="datetime64[ns]").view(np.int64)
         out[slow] = stamps
     return out
+
+
+def stored_stamps(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(int64 nanoseconds, whether each is a valid stored time) of an (n, 27) array of the
+    code points of texts in the stored form ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` on a real calendar
+    day in 1678..2261; the nanoseconds are meaningless where not valid."""
+    ok = np.ones(codes.shape[0], dtype=bool)
+    for pos, sep in _SEPARATORS.items():
+        ok &= codes[:, pos] == ord(sep)
+    d = codes[:, list(DIGITS)] - 48
+    ok &= ((d >= 0) & (d <= 9)).all(axis=1)
+    y, m, day, hh, mi, ss, frac = stored_fields(np.where(ok[:, None], d, 0))
+    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+    dim = _MONTH_DAYS[np.clip(m, 0, 12)] + ((m == 2) & leap)
+    ok &= (y >= 1678) & (y <= 2261) & (m >= 1) & (m <= 12) & (day >= 1) & (day <= dim)
+    ok &= (hh < 24) & (mi < 60) & (ss < 60)
+    yy = y - (m <= 2)
+    era = yy // 400
+    yoe = yy - era * 400
+    doy = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + day - 1
+    days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+    seconds = days * 86400 + hh * 3600 + mi * 60 + ss
+    return (seconds * 1_000_000 + frac) * 1000, ok

@@ -1,10 +1,10 @@
 """One ledger file read column-wise into an Arrow table, with a derived, checked Parquet copy.
 
-Reading: lines are parsed in chunks with orjson; columns are pulled out of the records with
-list comprehensions and turned into Arrow arrays in C (timestamps by ``foretell.stamps``: the
-ledger's own form with integer arithmetic, anything else through pandas). No hashes are
-checked here: ``verify`` is the check of the chains and of each entry's sha. Entries of the
-wrong shape are counted, not loaded.
+Reading: the lines are parsed in chunks of at most ``CHUNK_LINES`` into a ``FileTable``
+(``file_table``): by Arrow's JSON reader where it gives what orjson gives (``line_columns``),
+else record by record with orjson (``line_records``). No hashes are checked here: ``verify``
+is the check of the chains and of each entry's sha. Entries of the wrong shape are counted,
+not loaded.
 
 The copy (README, "Scale"): ``ledger/.columnar/<author>/`` holds the forecasts of
 ``<author>.jsonl`` as Parquet parts, each covering a byte range of the file, and a
@@ -24,230 +24,43 @@ import contextlib
 import os
 import shutil
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from foretell import atomic, claim_index, ids
+from foretell import atomic, claim_index, ids, line_columns, line_records
 from foretell.errors import ForetellError
-from foretell.stamps import NAT, parse_stamps
-from foretell.verify import MAX_SEQ, TEXT_FIELDS, at_problem, day_problem, latest_at
+from foretell.file_table import (  # the names the rest of foretell reads from here
+    CLOSING_KEYS,
+    DICT,
+    EDITED,
+    EXTRA_COLUMNS,
+    MALFORMED,
+    SCHEMA,
+    TORN,
+    UNREADABLE,
+    FileTable,
+)
 
 COLUMNAR_DIR = ".columnar"
 MANIFEST = "manifest.json"
 COPY_VERSION = 2  # 2: entries verify flags are left out
 CHUNK_LINES = 100_000
 MERGE_FACTOR = 2  # a part is merged into the one before it once that one is <= 2x its size
-EXTRA_COLUMNS = ("probs", "quantiles", "note", "imported")
-CLOSING_KEYS = ("at", "kind", "question", "outcome", "resolved_on")
-MALFORMED = "malformed entries (see foretell verify)"
-EDITED = "entries whose sha does not match their content (run foretell verify)"
-UNREADABLE = "unreadable lines"
-TORN = "incomplete last lines"
-
-DICT = pa.dictionary(pa.int32(), pa.string())
-SCHEMA = pa.schema(
-    [
-        ("author", DICT),
-        ("seq", pa.int64()),
-        ("at", pa.timestamp("ns", tz="UTC")),
-        ("question", DICT),
-        ("question_sha", DICT),
-        ("p", pa.float64()),
-        *((col, pa.string()) for col in EXTRA_COLUMNS),  # JSON text, null when absent
-    ]
-)
-"""The forecasts of a file: one row per forecast entry of the right shape, in file order.
-``p`` is NaN for non-binary forecasts; ``probs``/``quantiles``/``note``/``imported`` hold the
-entry's value as JSON text (null when the entry has none)."""
-
-
-@dataclass
-class FileTable:
-    """The forecasts of one file as an Arrow table (``SCHEMA``); closings as records."""
-
-    forecasts: pa.Table
-    closings: list[dict[str, Any]] = field(default_factory=list)
-    skipped: Counter[str] = field(default_factory=Counter)
-
-    def __len__(self) -> int:
-        return self.forecasts.num_rows
-
-    @classmethod
-    def empty(cls) -> FileTable:
-        return cls(SCHEMA.empty_table())
-
-    def extend(self, other: FileTable) -> FileTable:
-        return FileTable(
-            pa.concat_tables([self.forecasts, other.forecasts]),
-            self.closings + other.closings,
-            self.skipped + other.skipped,
-        )
+__all__ = ["CLOSING_KEYS", "DICT", "EDITED", "EXTRA_COLUMNS", "MALFORMED", "SCHEMA", "TORN"]
+__all__ += ["UNREADABLE", "FileTable", "parse_bytes", "read_table", "update_copy"]
 
 
 # ------------------------------------------------------------------------ parsing
 
 
-def _records(chunk: bytes, skipped: Counter[str]) -> list[dict[str, Any]]:
-    """The objects of the non-blank lines of ``chunk``, each line parsed alone (a line that
-    does not parse, or is not an object, is counted unreadable). Done as one JSON array of the
-    lines joined by commas, which gives one value per line when every line is one value; when
-    it does not parse or gives another count, line by line."""
-    body = chunk.strip(b"\n")
-    if not body:
-        return []
-    lines: list[bytes] | None = None
-    if b"\n\n" in body:
-        lines = [line for line in body.split(b"\n") if line]
-        joined, count = b",".join(lines), len(lines)
-    else:  # the same text, without splitting the lines
-        joined, count = body.replace(b"\n", b","), body.count(b"\n") + 1
-    try:
-        parsed = orjson.loads(b"[" + joined + b"]")
-    except orjson.JSONDecodeError:
-        parsed = None
-    if parsed is None or len(parsed) != count:  # "[ ]" or "[1,2]" from lines " " or "1,2"
-        parsed = []
-        for line in lines if lines is not None else body.split(b"\n"):
-            try:
-                parsed.append(orjson.loads(line))
-            except orjson.JSONDecodeError:
-                skipped[UNREADABLE] += 1
-    records = [r for r in parsed if type(r) is dict]
-    skipped[UNREADABLE] += len(parsed) - len(records)
-    return records
-
-
-NS_1900 = int(np.datetime64("1900-01-01T00:00:00", "ns").astype(np.int64))
-
-
-def _closing_ok(rec: dict[str, Any], latest: str) -> bool:
-    """A resolution or annulment that verify accepts, bar the checks against its question
-    (its outcome: see ``frames``)."""
-    seq = rec.get("seq")
-    if type(seq) is not int or not 1 <= seq <= MAX_SEQ:
-        return False
-    if type(rec.get("question")) is not str or type(rec.get("question_sha")) is not str:
-        return False
-    if at_problem(rec.get("at"), latest) or day_problem(rec.get("resolved_on"), ""):
-        return False
-    if not all(k not in rec or type(rec[k]) is str for k in TEXT_FIELDS):
-        return False
-    if "amends" in rec and not rec.get("why"):
-        return False
-    if rec["kind"] == "annulment":
-        return bool(rec.get("why"))
-    return type(rec.get("outcome")) in (str, int, float)
-
-
-def _json_texts(values: list[Any]) -> pa.Array:
-    """The JSON text of each value, null for None. A text value's JSON is made once per
-    distinct text (a column such as ``imported`` repeats one)."""
-    if all(v is None for v in values):
-        return pa.nulls(len(values), pa.string())
-    dumps = orjson.dumps
-    memo: dict[str, str] = {}
-    texts: list[str | None] = [None] * len(values)
-    for i, v in enumerate(values):
-        if v is None:
-            continue
-        if type(v) is str:
-            text = memo.get(v)
-            if text is None:
-                text = memo[v] = dumps(v).decode()
-            texts[i] = text
-        else:
-            texts[i] = dumps(v, option=orjson.OPT_NON_STR_KEYS).decode()
-    return pa.array(texts, type=pa.string())
-
-
-def _chunk_table(chunk: bytes, author: str = "") -> FileTable:
-    skipped: Counter[str] = Counter()
-    closings: list[dict[str, Any]] = []
-    fc: list[dict[str, Any]] = []
-    latest = latest_at()
-    for rec in _records(chunk, skipped):
-        kind = rec.get("kind")
-        if kind == "forecast":
-            fc.append(rec)
-        elif kind == "resolution" or kind == "annulment":
-            if _closing_ok(rec, latest):
-                closings.append({k: v for k, v in rec.items() if k in CLOSING_KEYS})
-            else:
-                skipped[MALFORMED] += 1
-    n = len(fc)
-    question = [r.get("question") for r in fc]
-    at_raw = [r.get("at") for r in fc]
-    shas = [r.get("question_sha") for r in fc]
-    # what verify checks of a forecast's shape: exact types (True is no number, "0.5" none),
-    # ``at`` in the stored form from 1900 to a day from now, seq 1..2**63-1, text where text
-    good = np.fromiter(
-        (
-            type(q) is str and type(s) is str and type(a) is str and len(a) == 27
-            for q, a, s in zip(question, at_raw, shas, strict=True)
-        ),
-        bool,
-        count=n,
-    )
-    p_raw = [r.get("p") for r in fc]
-    if all(type(v) is float or v is None for v in p_raw):
-        p = np.array([np.nan if v is None else v for v in p_raw], dtype=np.float64)
-    else:  # ints and other types: pandas' coercion (imported only for such a file)
-        import pandas as pd
-
-        good &= np.fromiter((type(v) in (float, int) or v is None for v in p_raw), bool, n)
-        p_series = pd.Series(_blanked(p_raw, good, None), dtype=object)
-        p = pd.to_numeric(p_series, errors="coerce").to_numpy(dtype=np.float64)
-    good &= np.isnan(p) | ((p >= 0.0) & (p <= 1.0))
-    extras = {col: [r.get(col) for r in fc] for col in EXTRA_COLUMNS}
-    for col in ("probs", "quantiles"):
-        values = extras[col]
-        good &= np.fromiter((v is None or type(v) is dict for v in values), bool, count=n)
-    for col in ("note", "imported"):
-        values = extras[col]
-        good &= np.fromiter((v is None or type(v) is str for v in values), bool, count=n)
-    at = parse_stamps(_blanked(at_raw, good, None))
-    latest_ns = int(parse_stamps([latest])[0])
-    good &= (at != NAT) & (at >= NS_1900) & (at <= latest_ns)
-    seq_raw = [r.get("seq") for r in fc]
-    good &= np.fromiter((type(v) is int and 1 <= v <= MAX_SEQ for v in seq_raw), bool, count=n)
-    seq = np.array(_blanked(seq_raw, good, 0), dtype=np.int64)
-    skipped[MALFORMED] += int((~good).sum())
-    rows = None if good.all() else np.flatnonzero(good)  # None: every row is kept
-    picked = None if rows is None else rows.tolist()
-    m = n if rows is None else rows.shape[0]
-
-    def kept(values: list[Any]) -> list[Any]:
-        return values if picked is None else [values[r] for r in picked]
-
-    table = pa.table(
-        {
-            "author": pa.DictionaryArray.from_arrays(
-                pa.array(np.zeros(m, np.int32)), pa.array([author], pa.string())
-            ),
-            "seq": pa.array(seq if rows is None else seq[rows]),
-            "at": pa.array(at if rows is None else at[rows]).cast(pa.timestamp("ns", tz="UTC")),
-            "question": pa.array(kept(question), pa.string()).dictionary_encode(),
-            # a kept row's sha is text
-            "question_sha": pa.array(kept(shas), pa.string()).dictionary_encode(),
-            "p": pa.array(p if rows is None else p[rows]),
-            **{col: _json_texts(kept(extras[col])) for col in EXTRA_COLUMNS},
-        },
-        schema=SCHEMA,
-    )
-    return FileTable(table, closings, skipped)
-
-
-def _blanked(values: list[Any], good: np.ndarray, blank: Any) -> list[Any]:
-    """``values`` with ``blank`` where not ``good`` (the list itself when all are)."""
-    if good.all():
-        return values
-    return [v if g else blank for v, g in zip(values, good, strict=True)]
+def _chunk_table(chunk: bytes, author: str) -> FileTable:
+    table = line_columns.chunk_table(chunk, author)
+    return table if table is not None else line_records.chunk_table(chunk, author)
 
 
 def parse_bytes(data: bytes, author: str = "") -> FileTable:

@@ -6,6 +6,8 @@ with the same closings and counts."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -258,3 +260,18 @@ def test_lines_of_other_kinds_after_a_forecast_are_left_out_alike() -> None:
     fast = agree(text([forecast(0), {"kind": "claim", "seq": 2}, {}, forecast(3, kind=None)]))
     assert fast is not None and len(fast) == 1
     assert line_columns.chunk_table(text([forecast(0), claim]), "alice") is None
+
+
+def test_the_conversion_module_and_its_reading_import_no_pandas() -> None:
+    # the converting processes are forked once foretell.tables is imported (conversions.ahead)
+    code = (
+        "import sys\n"
+        "from foretell import tables\n"
+        "print('pandas' in sys.modules)\n"
+        "from foretell.interop.arrow import arrow\n"
+        "arrow()\n"
+        f"table = tables.parse_bytes({text(PLAIN)!r}, 'alice')\n"
+        "print(len(table), 'pandas' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["False", "40", "False"], done.stderr

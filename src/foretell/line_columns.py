@@ -67,7 +67,7 @@ FIELDS = pa.schema(
     ]
 )
 OBJECT_COLUMNS = ("probs", "quantiles")
-CLOSING_KINDS = pa.array(["resolution", "annulment"])
+CLOSING_KINDS = ("resolution", "annulment")  # an Arrow array made here would import pandas
 NEWLINE, OPEN, CLOSE, BRACKET = b"\n{}["
 LENIENT = (b"NaN", b"Inf", b"\\u")  # what Arrow's reader takes and orjson does not, or may not
 DEPTH = 500  # opening brackets beyond one per line allowed (orjson stops at 1,024 levels)
@@ -106,7 +106,9 @@ def chunk_table(chunk: bytes, author: str = "") -> FileTable | None:
     kind = columns["kind"]
     is_forecast = pc.fill_null(pc.equal(kind, "forecast"), False).to_numpy(zero_copy_only=False)
     # the lines orjson reads: the closings, and those with an object for probs or quantiles
-    wanted = pc.fill_null(pc.is_in(kind, CLOSING_KINDS), False).to_numpy(zero_copy_only=False)
+    wanted = pc.fill_null(pc.is_in(kind, pa.array(CLOSING_KINDS)), False).to_numpy(
+        zero_copy_only=False
+    )
     for col in OBJECT_COLUMNS:
         if columns[col].null_count < lines:
             wanted = wanted | columns[col].is_valid().to_numpy(zero_copy_only=False)
@@ -131,7 +133,7 @@ def chunk_table(chunk: bytes, author: str = "") -> FileTable | None:
     closings, skipped = [], Counter[str]()
     for i in sorted(parsed):
         rec = parsed[i]
-        if rec.get("kind") in ("resolution", "annulment"):
+        if rec.get("kind") in CLOSING_KINDS:
             if closing_ok(rec, latest):
                 closings.append({k: v for k, v in rec.items() if k in CLOSING_KEYS})
             else:

@@ -10,9 +10,10 @@ this is a courtesy against anchoring, not access control.
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import Any
+
+import tomli
 
 BLIND_ENV = "FORETELL_BLIND"
 SETTINGS_FILE = "foretell.toml"
@@ -28,8 +29,8 @@ def blind_enabled(root: Path) -> bool:
         return False
     path = root / SETTINGS_FILE
     try:
-        settings = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        settings = tomli.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError):
         return False
     return settings.get("blind") is True
 

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,14 @@ def _new_threads(before: set[threading.Thread]) -> set[threading.Thread]:
     """The threads alive now that were not at ``before`` (an earlier test's dask engine may
     have left its own running in this process)."""
     return set(threading.enumerate()) - before
+
+
+_prepare_copy = tables.prepare_copy
+
+
+def _slow_copy(path: Path) -> None:
+    time.sleep(0.3)  # still converting when the reader's body is done
+    _prepare_copy(path)
 
 
 def _boom(path: Path) -> None:
@@ -147,3 +156,20 @@ def test_a_small_ledger_is_left_to_the_reader(cold: Home) -> None:
     with conversions.ahead(cold.ledger):  # far below PARALLEL_BYTES
         assert not conversions._ahead and not conversions._pools
     assert conversions.workers_for(ledger.ledger_files(cold.ledger)) == 0
+
+
+def test_a_reader_left_waiting_does_its_next_work_meanwhile(
+    cold: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(conversions, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(tables, "prepare_copy", _slow_copy)
+    paths = ledger.ledger_files(cold.ledger)
+    called: list[bool] = []
+    with conversions.converted(paths, meanwhile=lambda: called.append(True)):
+        pass
+    assert called == [True]
+    assert _every_copy_current(cold)
+    # nothing left to convert: nothing begun, so nothing done meanwhile
+    with conversions.converted(paths, meanwhile=lambda: called.append(True)):
+        pass
+    assert called == [True]

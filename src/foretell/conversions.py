@@ -27,7 +27,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
@@ -100,11 +100,12 @@ def _finish(cancel: bool) -> None:
 
 
 @contextlib.contextmanager
-def converted(paths: list[Path]) -> Iterator[None]:
+def converted(paths: list[Path], meanwhile: Callable[[], object] | None = None) -> Iterator[None]:
     """Convert ``paths`` by worker processes while the body runs, where ``workers_for`` says
-    so or a head start has begun them; on leaving, wait for them (raising their errors) and
-    shut the workers down. Files neither begun nor worth the workers are left to
-    ``tables.update_copy`` after."""
+    so or a head start has begun them; on leaving, call ``meanwhile`` if some are still being
+    converted (work the reader will need next, done instead of waiting), then wait for them
+    (raising their errors) and shut the workers down. Files neither begun nor worth the
+    workers are left to ``tables.update_copy`` after."""
     if not _ahead:
         workers = workers_for(paths)
         if workers == 0:
@@ -114,6 +115,8 @@ def converted(paths: list[Path]) -> Iterator[None]:
     jobs = [_ahead[str(p)] for p in paths if str(p) in _ahead]
     try:
         yield
+        if meanwhile is not None and not all(job.done() for job in jobs):
+            meanwhile()
         for job in jobs:
             job.result()
     except BaseException:

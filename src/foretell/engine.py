@@ -32,6 +32,7 @@ import ctypes
 import ctypes.util
 import datetime as dt
 import functools
+import importlib
 import os
 import re
 import sys
@@ -99,7 +100,9 @@ def open_ledger(home: Home) -> Ledger:
     forecasts themselves)."""
     bad_files: list[Problem] = []  # question files left out, named in the skipped counts
     paths = ledger.ledger_files(home.ledger)
-    with conversions.converted(paths):  # the catalog is read while workers convert the files
+    # the catalog is read while workers convert the files; a reader left waiting for them
+    # imports DuckDB, which sorts the new copies next (0.07 s)
+    with conversions.converted(paths, meanwhile=lambda: importlib.import_module("duckdb")):
         qframe = rows_frame(question_rows(home.forecasts, home.ledger, left_out=bad_files))
     files: list[str] = []
     file_authors: list[int] = []

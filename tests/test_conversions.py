@@ -53,6 +53,13 @@ def _slow_copy(path: Path) -> None:
     _prepare_copy(path)
 
 
+def _by_workers(home: Home, monkeypatch: pytest.MonkeyPatch, prepare: object) -> list[Path]:
+    """The ledger's files, each of which the workers will convert by ``prepare``."""
+    monkeypatch.setattr(conversions, "PARALLEL_BYTES", 0)  # any size goes to the workers
+    monkeypatch.setattr(tables, "prepare_copy", prepare)
+    return ledger.ledger_files(home.ledger)
+
+
 def _boom(path: Path) -> None:
     raise RuntimeError(f"cannot convert {path.name}")
 
@@ -106,9 +113,7 @@ def test_a_file_not_begun_ahead_is_converted_by_the_reader(
 def test_a_conversion_that_fails_in_a_worker_is_raised_by_the_reader(
     cold: Home, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(conversions, "PARALLEL_BYTES", 0)
-    monkeypatch.setattr(tables, "prepare_copy", _boom)
-    paths = ledger.ledger_files(cold.ledger)
+    paths = _by_workers(cold, monkeypatch, _boom)
     before = set(threading.enumerate())
     with (
         conversions.ahead(cold.ledger),
@@ -161,9 +166,7 @@ def test_a_small_ledger_is_left_to_the_reader(cold: Home) -> None:
 def test_a_reader_left_waiting_does_its_next_work_meanwhile(
     cold: Home, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(conversions, "PARALLEL_BYTES", 0)
-    monkeypatch.setattr(tables, "prepare_copy", _slow_copy)
-    paths = ledger.ledger_files(cold.ledger)
+    paths = _by_workers(cold, monkeypatch, _slow_copy)
     called: list[bool] = []
     with conversions.converted(paths, meanwhile=lambda: called.append(True)):
         pass

@@ -52,6 +52,7 @@ from foretell.file_table import (
 from foretell.stamps import parse_stamps, stored_stamps
 from foretell.verify import latest_at
 
+OBJECT_COLUMNS = ("probs", "quantiles")
 FIELDS = pa.schema(
     [
         ("kind", pa.string()),
@@ -63,10 +64,9 @@ FIELDS = pa.schema(
         ("note", pa.string()),
         ("imported", pa.string()),
         # an object, its keys left out: present or not (orjson reads the line where it is)
-        *((col, pa.struct([])) for col in ("probs", "quantiles")),
+        *((col, pa.struct([])) for col in OBJECT_COLUMNS),
     ]
 )
-OBJECT_COLUMNS = ("probs", "quantiles")
 CLOSING_KINDS = ("resolution", "annulment")  # an Arrow array made here would import pandas
 NEWLINE, OPEN, CLOSE, BRACKET = b"\n{}["
 LENIENT = (b"NaN", b"Inf", b"\\u")  # what Arrow's reader takes and orjson does not, or may not

@@ -51,8 +51,20 @@ MANIFEST = "manifest.json"
 COPY_VERSION = 2  # 2: entries verify flags are left out
 CHUNK_LINES = 100_000
 MERGE_FACTOR = 2  # a part is merged into the one before it once that one is <= 2x its size
-__all__ = ["CLOSING_KEYS", "DICT", "EDITED", "EXTRA_COLUMNS", "MALFORMED", "SCHEMA", "TORN"]
-__all__ += ["UNREADABLE", "FileTable", "parse_bytes", "read_table", "update_copy"]
+__all__ = [  # the names of file_table read from here, and this module's own
+    "CLOSING_KEYS",
+    "DICT",
+    "EDITED",
+    "EXTRA_COLUMNS",
+    "MALFORMED",
+    "SCHEMA",
+    "TORN",
+    "UNREADABLE",
+    "FileTable",
+    "parse_bytes",
+    "read_table",
+    "update_copy",
+]
 
 
 # ------------------------------------------------------------------------ parsing

@@ -367,3 +367,20 @@ def test_written_question_loads_back(tmp_path_factory: pytest.TempPathFactory, q
     path = write_new_question(folder, q)
     assert path.name == f"{q.id}.toml"
     assert load_question(path) == q
+
+
+def test_tomli_reads_the_projects_question_files_as_the_standard_library_does() -> None:
+    # catalog reads TOML with tomli (compiled); tomllib is the reference it was taken into
+    import tomli
+
+    files = sorted((Path(__file__).parent.parent / "forecasts").glob("*.toml"))
+    assert len(files) >= 20
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert tomli.loads(text) == tomllib.loads(text), path.name
+    for bad in ("a = ", "a = 1\na = 2", "[x\n", 'a = "\\q"'):
+        with pytest.raises(tomli.TOMLDecodeError) as ours:
+            tomli.loads(bad)
+        with pytest.raises(tomllib.TOMLDecodeError) as reference:
+            tomllib.loads(bad)
+        assert str(ours.value) == str(reference.value)
